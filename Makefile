@@ -1,0 +1,37 @@
+# Two set-up commands on a fresh machine: `make conformance` and `make test` (each creates .venv if missing).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: conformance test selfcheck bench browser mock clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+conformance: $(STAMP)
+	$(BIN)/conformance run
+
+mock: $(STAMP)
+	$(BIN)/conformance mock --port 8080
+
+# The report test opens report.html in a real headless browser: install Debian's chromium when it is missing.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || { echo "chromium is required for the HTML report test and could not be installed"; exit 2; }
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -q
+
+selfcheck: $(STAMP)
+	$(BIN)/conformance selfcheck
+
+bench: $(STAMP)
+	$(BIN)/python -m conformance.bench
+
+clean:
+	rm -rf $(VENV) reports/*.json reports/*.xml reports/*.html reports/*.md

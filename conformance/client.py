@@ -1,0 +1,276 @@
+"""The one HTTP session: auth, timeouts, capped reads, 429 back-off, redaction, request budget, and the record of
+what this run created (the only ids it may ever DELETE)."""
+from __future__ import annotations
+
+import json as jsonlib
+import random
+import re
+import secrets
+import shlex
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from conformance.config import Config
+
+MAX_BODY_BYTES = 1_000_000
+REDACTED = "[redacted]"
+_MISSING = object()
+_CONTACT_PATH = re.compile(r"/contacts/([^/?#]+)$")
+
+
+class TargetUnusable(Exception):
+    """The target cannot be checked at all (unreachable, or rate-limits beyond the allowed wait)."""
+
+
+class BudgetExhausted(Exception):
+    pass
+
+
+class UnsafeRequest(Exception):
+    """A DELETE of an id this run did not create; it is never sent."""
+
+
+@dataclass
+class Exchange:
+    """One request and its response, already redacted, as plain data for cases and reports."""
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    truncated: bool = False
+    elapsed: float = 0.0
+    error: str | None = None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def json(self) -> Any:
+        """The parsed body; raises ValueError (with the start of the body) when it is not JSON."""
+        try:
+            return jsonlib.loads(self.text)
+        except ValueError:
+            raise ValueError(f"response body is not JSON: {self.text[:200]!r}") from None
+
+    def json_or_none(self) -> Any:
+        try:
+            return self.json()
+        except ValueError:
+            return None
+
+    def curl(self) -> str:
+        parts = ["curl", "-i", "-X", self.method, shlex.quote(self.url)]
+        for name, value in self.request_headers.items():
+            parts += ["-H", shlex.quote(f"{name}: {value}")]
+        if self.request_body is not None:
+            parts += ["--data-binary", shlex.quote(self.request_body)]
+        return " ".join(parts)
+
+    def summary(self) -> str:
+        outcome = self.error or f"{self.status} {self.text[:300]}"
+        return f"{self.method} {self.url} -> {outcome}"
+
+    def to_dict(self) -> dict:
+        return {"request": {"method": self.method, "url": self.url, "headers": self.request_headers,
+                            "body": self.request_body},
+                "response": {"status": self.status, "headers": self.headers, "body": self.text[:4000],
+                             "truncated": self.truncated, "elapsed_s": round(self.elapsed, 3)},
+                "error": self.error, "curl": self.curl()}
+
+
+@dataclass
+class Ledger:
+    """What the run created and deleted, and what it asked of the target."""
+    created: dict[str, str] = field(default_factory=dict)  # id -> phone
+    deleted: set[str] = field(default_factory=set)
+    unknown_ids: set[str] = field(default_factory=set)
+    requests: int = 0
+    rate_limited: int = 0
+    rate_limit_wait_s: float = 0.0
+
+    @property
+    def live(self) -> list[str]:
+        return [i for i in self.created if i not in self.deleted]
+
+
+class GuardedSession(requests.Session):
+    """A requests session that every call of the run goes through, schemathesis' included."""
+
+    def __init__(self, config: Config, ledger: Ledger, history: list[Exchange]) -> None:
+        super().__init__()
+        self._config = config
+        self._ledger = ledger
+        self._history = history
+        self._lock = threading.Lock()
+        self._rng = random.Random(config.seed)
+
+    def redact(self, text: str) -> str:
+        return text.replace(self._config.api_key, REDACTED) if text else text
+
+    def _redacted_headers(self, headers: Any) -> dict[str, str]:
+        out = {}
+        for name, value in dict(headers or {}).items():
+            value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+            if name.lower() == "authorization":
+                scheme, _, credential = value.partition(" ")
+                value = f"{scheme} {REDACTED}" if credential else REDACTED
+            out[str(name)] = self.redact(value)
+        return out
+
+    def _guard_delete(self, method: str, url: str) -> None:
+        match = _CONTACT_PATH.search(urlsplit(url).path)
+        if method.upper() == "DELETE" and match:
+            target = requests.utils.unquote(match.group(1))
+            if target not in self._ledger.created and target not in self._ledger.unknown_ids:
+                raise UnsafeRequest(f"refusing to DELETE {target!r}: this run did not create it")
+
+    def _count(self) -> None:
+        with self._lock:
+            if self._ledger.requests >= self._config.profile.request_budget:
+                raise BudgetExhausted(f"request budget of {self._config.profile.request_budget} "
+                                      f"({self._config.profile.name} profile) used up")
+            self._ledger.requests += 1
+
+    def _retry_after(self, response: requests.Response) -> float:
+        raw = response.headers.get("Retry-After", "").strip()
+        if raw.isdigit():
+            return float(raw)
+        try:
+            return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return 1.0
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self._guard_delete(method, url)
+        kwargs.setdefault("timeout", (self._config.connect_timeout, self._config.read_timeout))
+        kwargs["stream"] = True
+        kwargs.setdefault("allow_redirects", False)
+        waited = 0.0
+        while True:
+            self._count()
+            response = self._send(method, url, *args, **kwargs)
+            if response.status_code != 429:
+                return response
+            delay = self._retry_after(response)
+            with self._lock:
+                self._ledger.rate_limited += 1
+            if delay > self._config.max_rate_limit_wait or waited + delay > self._config.max_rate_limit_wait:
+                raise TargetUnusable(
+                    f"the target keeps answering 429 (asked to wait {delay:.0f}s; {waited:.0f}s waited already, "
+                    f"limit {self._config.max_rate_limit_wait:.0f}s)")
+            pause = delay + self._rng.uniform(0, 0.25)
+            time.sleep(pause)
+            waited += pause
+            with self._lock:
+                self._ledger.rate_limit_wait_s += pause
+
+    def _send(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        started = time.monotonic()
+        body = kwargs.get("data", kwargs.get("json"))
+        request_body = body if isinstance(body, str) or body is None else (
+            body.decode("utf-8", "replace") if isinstance(body, bytes) else jsonlib.dumps(body, ensure_ascii=False))
+        record = Exchange(method.upper(), self.redact(url), self._redacted_headers(kwargs.get("headers")),
+                          self.redact(request_body) if request_body is not None else None)
+        try:
+            response = super().request(method, url, *args, **kwargs)
+            content = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True) or b""
+            response.close()
+        except requests.RequestException as exc:
+            record.error = self.redact(f"{type(exc).__name__}: {exc}")
+            record.elapsed = time.monotonic() - started
+            self._history.append(record)
+            raise
+        record.truncated = len(content) > MAX_BODY_BYTES
+        response._content = content[:MAX_BODY_BYTES]  # the capped body is what every reader sees
+        record.status = response.status_code
+        record.headers = {k.lower(): self.redact(v) for k, v in response.headers.items()}
+        record.text = self.redact(response.text)
+        record.elapsed = time.monotonic() - started
+        self._history.append(record)
+        self._track(record)
+        return response
+
+    def _track(self, record: Exchange) -> None:
+        if record.method != "POST" or not urlsplit(record.url).path.endswith("/contacts"):
+            return
+        body = record.json_or_none() if record.status and 200 <= record.status < 300 else None
+        if isinstance(body, dict) and isinstance(body.get("id"), str):
+            sent = jsonlib.loads(record.request_body) if record.request_body else {}
+            with self._lock:
+                self._ledger.created[body["id"]] = sent.get("phone", "") if isinstance(sent, dict) else ""
+
+
+class Client:
+    """Calls of the Contacts API relative to the configured base URL; every exchange lands in `history`."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.ledger = Ledger()
+        self.history: list[Exchange] = []
+        self.session = GuardedSession(config, self.ledger, self.history)
+
+    @property
+    def auth_header(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.config.api_key}"}
+
+    def url(self, path: str) -> str:
+        return self.config.base_url + path
+
+    def call(self, method: str, path: str, *, json: Any = _MISSING, data: str | bytes | None = None,
+             params: dict | None = None, auth: bool | str | None = True, headers: dict | None = None) -> Exchange:
+        sent = dict(headers or {})
+        if auth is True:
+            sent.update(self.auth_header)
+        elif isinstance(auth, str):
+            sent["Authorization"] = auth
+        kwargs: dict[str, Any] = {"headers": sent, "params": params}
+        if json is not _MISSING:
+            kwargs["data"] = jsonlib.dumps(json, ensure_ascii=False).encode()
+            sent.setdefault("Content-Type", "application/json")
+        elif data is not None:
+            kwargs["data"] = data
+            sent.setdefault("Content-Type", "application/json")
+        try:
+            self.session.request(method, self.url(path), **kwargs)
+        except requests.RequestException:
+            pass  # the failed exchange is in history with its error
+        return self.history[-1]
+
+    def create(self, body: Any, **kwargs: Any) -> Exchange:
+        return self.call("POST", "/contacts", json=body, **kwargs)
+
+    def list(self, auth: bool | str | None = True, **params: Any) -> Exchange:
+        return self.call("GET", "/contacts", params=params or None, auth=auth)
+
+    def delete(self, contact_id: str, **kwargs: Any) -> Exchange:
+        exchange = self.call("DELETE", f"/contacts/{contact_id}", **kwargs)
+        if exchange.status is not None and (200 <= exchange.status < 300 or exchange.status == 404):
+            self.ledger.deleted.add(contact_id)
+        return exchange
+
+    def unknown_id(self) -> str:
+        """An id no account holds (it carries this run's tag and randomness), so it is safe to DELETE."""
+        contact_id = f"cnt_zxconf{self.config.run_tag}missing{secrets.token_hex(6)}"
+        self.ledger.unknown_ids.add(contact_id)
+        return contact_id
+
+    def cleanup(self) -> list[str]:
+        """Delete everything this run created and has not deleted; returns the ids that could not be removed."""
+        leaked = []
+        for contact_id in self.ledger.live:
+            try:
+                exchange = self.delete(contact_id)
+            except (UnsafeRequest, BudgetExhausted, TargetUnusable):
+                exchange = None
+            if exchange is None or exchange.status not in (204, 200, 404) and contact_id not in self.ledger.deleted:
+                leaked.append(contact_id)
+        return leaked

@@ -1,0 +1,124 @@
+"""Where settings come from: flags > environment > defaults, resolved once into a frozen Config."""
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import secrets
+import socket
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+LIST_ID = re.compile(r"^lst_[A-Za-z0-9_]+$")
+
+
+class ConfigError(Exception):
+    """Bad user input; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    phone_regions: int  # how many regions' example numbers must be accepted (0 = every region)
+    examples: int  # hypothesis / schemathesis examples per property
+    stateful_steps: int
+    parallel_creates: int
+    request_budget: int
+    walk_contacts: int  # contacts the pagination walk creates in the run's list
+
+
+PROFILES = {
+    "quick": Profile("quick", phone_regions=6, examples=8, stateful_steps=0, parallel_creates=8,
+                     request_budget=800, walk_contacts=5),
+    "default": Profile("default", phone_regions=20, examples=20, stateful_steps=10, parallel_creates=16,
+                       request_budget=2500, walk_contacts=7),
+    "thorough": Profile("thorough", phone_regions=0, examples=100, stateful_steps=50, parallel_creates=32,
+                        request_budget=25000, walk_contacts=23),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    base_url: str
+    api_key: str = field(repr=False)
+    profile: Profile
+    seed: int
+    run_tag: str
+    list_ids: tuple[str, ...] = ()
+    allow_writes: bool = False
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_rate_limit_wait: float = 60.0
+
+    @property
+    def run_list_id(self) -> str:
+        """The list the run's own contacts join, so list walks are scoped to them."""
+        return self.list_ids[0] if self.list_ids else f"lst_zxconf_{self.run_tag}"
+
+
+def new_run_tag() -> str:
+    return secrets.token_hex(4)
+
+
+def is_loopback(base_url: str) -> bool:
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _base_url(raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--base-url must be an http(s) URL such as https://api.zexa.ao/v1, not {raw!r}")
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError(f"--base-url has an invalid port: {raw!r}") from None
+    return raw.strip().rstrip("/")
+
+
+def _flag_or_env(value: object, env: dict, name: str) -> object:
+    return value if value not in (None, "") else env.get(name)
+
+
+def resolve(*, base_url: str | None, api_key: str | None, profile: str | None = None, seed: int | str | None = None,
+            list_ids: str | None = None, allow_writes: bool | None = None, run_tag: str | None = None,
+            read_timeout: float | None = None, env: dict | None = None) -> Config:
+    env = dict(os.environ if env is None else env)
+    url = _flag_or_env(base_url, env, "ZEXA_BASE_URL")
+    if not url:
+        raise ConfigError("no target: pass --base-url URL (or set ZEXA_BASE_URL)")
+    url = _base_url(str(url))
+    key = str(_flag_or_env(api_key, env, "ZEXA_API_KEY") or "").strip()
+    if not key:
+        raise ConfigError("no API key: set ZEXA_API_KEY or pass --api-key")
+    name = str(_flag_or_env(profile, env, "ZEXA_PROFILE") or "default")
+    if name not in PROFILES:
+        raise ConfigError(f"unknown profile {name!r}: choose one of {', '.join(PROFILES)}")
+    raw_seed = _flag_or_env(seed, env, "ZEXA_SEED")
+    try:
+        resolved_seed = int(raw_seed) if raw_seed not in (None, "") else secrets.randbelow(2**31)
+    except ValueError:
+        raise ConfigError(f"--seed must be a whole number, not {raw_seed!r}") from None
+    ids = tuple(i.strip() for i in str(_flag_or_env(list_ids, env, "ZEXA_LIST_IDS") or "").split(",") if i.strip())
+    bad = [i for i in ids if not LIST_ID.match(i)]
+    if bad:
+        raise ConfigError(f"--list-ids takes lst_ ids separated by commas; not a list id: {', '.join(bad)}")
+    try:
+        timeout = float(read_timeout or env.get("ZEXA_READ_TIMEOUT") or 15.0)
+    except ValueError:
+        raise ConfigError(f"ZEXA_READ_TIMEOUT must be a number of seconds, not {env.get('ZEXA_READ_TIMEOUT')!r}") from None
+    writes = bool(allow_writes) or env.get("ZEXA_ALLOW_WRITES", "") in ("1", "true", "yes") or is_loopback(url)
+    return Config(base_url=url, api_key=key, profile=PROFILES[name], seed=resolved_seed,
+                  run_tag=run_tag or new_run_tag(), list_ids=ids, allow_writes=writes,
+                  read_timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,66 @@
+"""Run the reference server: in the foreground (`conformance mock`) or in a background thread (runs and tests)."""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+
+import uvicorn
+
+from conformance.mock.app import create_app
+from conformance.mock.faults import Active
+from conformance.mock.store import Store
+
+
+def _config(host: str, port: int, api_key: str, db: str, deviations: Iterable[str]) -> tuple[uvicorn.Config, Store]:
+    active = Active(tuple(deviations))  # raises ValueError on an unknown name, before anything starts
+    store = Store(db)
+    app = create_app(api_key=api_key, store=store, active=active)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+    return config, store
+
+
+def serve_forever(*, host: str, port: int, api_key: str, db: str, deviations: Iterable[str]) -> None:
+    config, store = _config(host, port, api_key, db, deviations)
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        store.close()
+
+
+class BackgroundServer:
+    """A reference server on 127.0.0.1 and a free port, for the length of a `with` block."""
+
+    def __init__(self, *, api_key: str, deviations: Iterable[str] = (), db: str = ":memory:",
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        config, self.store = _config(host, port, api_key, db, deviations)
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None
+        self._thread = threading.Thread(target=self._server.run, name="reference-server", daemon=True)
+        self.host = host
+        self.port = port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    def start(self) -> "BackgroundServer":
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the reference server did not start on {self.host}:{self.port}")
+            time.sleep(0.01)
+        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=5)
+        self.store.close()
+
+    def __enter__(self) -> "BackgroundServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

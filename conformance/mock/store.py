@@ -1,0 +1,106 @@
+"""SQLite store of the reference server: contacts, list memberships, phone uniqueness enforced by the database."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS contacts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    phone_key TEXT UNIQUE,
+    email TEXT,
+    created_at TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS memberships (
+    contact_id TEXT NOT NULL,
+    list_id TEXT NOT NULL,
+    PRIMARY KEY (contact_id, list_id)
+);
+"""
+
+
+class DuplicatePhone(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict]
+    total: int
+
+
+class Store:
+    def __init__(self, path: str = ":memory:") -> None:
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def insert(self, contact: dict, *, phone_key: str | None) -> None:
+        """Insert a contact and its memberships in one transaction; a taken phone_key raises DuplicatePhone."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(
+                    "INSERT INTO contacts (id, name, phone, phone_key, email, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (contact["id"], contact["name"], contact["phone"], phone_key, contact.get("email"),
+                     contact["created_at"]),
+                )
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO memberships (contact_id, list_id) VALUES (?, ?)",
+                    [(contact["id"], list_id) for list_id in contact.get("lists", [])],
+                )
+                self._db.execute("COMMIT")
+            except sqlite3.IntegrityError as exc:
+                self._db.execute("ROLLBACK")
+                if "phone_key" in str(exc):
+                    raise DuplicatePhone(contact["phone"]) from exc
+                raise
+
+    def phone_in_use(self, phone: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM contacts WHERE phone = ? AND deleted = 0", (phone,)).fetchone()
+        return row is not None
+
+    def exists(self, contact_id: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM contacts WHERE id = ? AND deleted = 0", (contact_id,)).fetchone()
+        return row is not None
+
+    def delete(self, contact_id: str, *, keep_phone: bool = False, keep_memberships: bool = False) -> None:
+        with self._lock:
+            if keep_phone or keep_memberships:
+                key = "phone_key" if keep_phone else "NULL"
+                self._db.execute(f"UPDATE contacts SET deleted = 1, phone_key = {key} WHERE id = ?", (contact_id,))
+            else:
+                self._db.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+            if not keep_memberships:
+                self._db.execute("DELETE FROM memberships WHERE contact_id = ?", (contact_id,))
+
+    def page(self, *, list_id: str | None, offset: int, limit: int, newest_first: bool = True,
+             include_deleted_members: bool = False) -> Page:
+        where, args = "c.deleted = 0", []
+        source = "contacts c"
+        if list_id is not None:
+            source = "memberships m JOIN contacts c ON c.id = m.contact_id"
+            where, args = "m.list_id = ?", [list_id]
+            if not include_deleted_members:
+                where += " AND c.deleted = 0"
+        order = "DESC" if newest_first else "ASC"
+        with self._lock:
+            total = self._db.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", args).fetchone()[0]
+            rows = self._db.execute(
+                f"SELECT c.id, c.name, c.phone, c.email, c.created_at FROM {source} WHERE {where} "
+                f"ORDER BY c.seq {order} LIMIT ? OFFSET ?",
+                [*args, limit, max(offset, 0)],
+            ).fetchall()
+        return Page(rows=[dict(row) for row in rows], total=total)

@@ -1,0 +1,31 @@
+"""The requirement catalogue (requirements.yaml) as plain data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CATALOGUE = Path(__file__).with_name("requirements.yaml")
+LEVELS = ("MUST", "SHOULD", "MAY")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    level: str
+    area: str
+    doc: str
+    cases: tuple[str, ...]
+
+    @property
+    def gates(self) -> bool:
+        """Only a MUST failure fails the gate; SHOULD findings and MAY observations are reported."""
+        return self.level == "MUST"
+
+
+@cache
+def catalogue() -> dict[str, Requirement]:
+    entries = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["requirements"]
+    return {e["id"]: Requirement(e["id"], e["level"], e["area"], e["doc"], tuple(e["cases"])) for e in entries}
