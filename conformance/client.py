@@ -36,7 +36,7 @@ class UnsafeRequest(Exception):
     """A DELETE of an id this run did not create; it is never sent."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Exchange:
     """One request and its response, already redacted, as plain data for cases and reports."""
     method: str

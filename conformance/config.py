@@ -50,10 +50,10 @@ class Config:
     read_timeout: float = 15.0
     max_rate_limit_wait: float = 60.0
 
-    @property
-    def run_list_id(self) -> str:
-        """The list the run's own contacts join, so list walks are scoped to them."""
-        return self.list_ids[0] if self.list_ids else f"lst_zxconf_{self.run_tag}"
+    def run_list(self, purpose: str) -> str:
+        """A list the run's own contacts join, one per purpose so walks are scoped to exactly the contacts of
+        one case; with --list-ids, the user's list (which may hold other contacts too)."""
+        return self.list_ids[0] if self.list_ids else f"lst_zxconf_{self.run_tag}_{purpose}"
 
 
 def new_run_tag() -> str:

@@ -103,12 +103,13 @@ MALFORMED_EMAIL_CLASSES: dict[str, st.SearchStrategy] = {
     "empty": st.just(""),
 }
 
-AMBIGUOUS_EMAIL_CLASSES: dict[str, st.SearchStrategy] = {
-    "quoted_local_part": st.just('"maria santos"@example.com'),
-    "ip_literal": st.just("maria@[192.0.2.1]"),
-    "internationalised_domain": st.just("maria@correio.angolá.ao"),
-    "unicode_local_part": st.just("joão@example.com"),
-    "dotless_domain": st.just("maria@localhost"),
+# Valid or not depending on the validator: only ever observed, never judged.
+AMBIGUOUS_EMAILS: dict[str, str] = {
+    "quoted_local_part": '"maria santos"@example.com',
+    "ip_literal": "maria@[192.0.2.1]",
+    "internationalised_domain": "maria@correio.angolá.ao",
+    "unicode_local_part": "joão@example.com",
+    "dotless_domain": "maria@localhost",
 }
 
 
@@ -117,7 +118,7 @@ def malformed_emails() -> st.SearchStrategy[tuple[str, str]]:
 
 
 def ambiguous_emails() -> st.SearchStrategy[tuple[str, str]]:
-    return _classes(AMBIGUOUS_EMAIL_CLASSES)
+    return st.sampled_from(sorted(AMBIGUOUS_EMAILS.items()))
 
 
 NAME_SAMPLES = ("Maria Santos", "João Ferreira", "Zoë O'Brien-Łukasiewicz", "李小龙", "محمد بن سلمان",

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from conformance.mock.faults import Active
 from conformance.mock.store import DuplicatePhone, Store
 
-E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 LIST_ID = re.compile(r"^lst_[A-Za-z0-9_]+$")
 EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 EMAIL_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$")
@@ -73,7 +73,7 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
         wrong_type = [f for f, ok in (
             ("name", isinstance(body["name"], str)),
             ("phone", isinstance(body["phone"], str)),
-            ("email", body.get("email") is None or isinstance(body.get("email"), str)),
+            ("email", "email" not in body or isinstance(body["email"], str)),
             ("lists", "lists" not in body or (isinstance(body["lists"], list)
                                                and all(isinstance(i, str) for i in body["lists"]))),
         ) if not ok]

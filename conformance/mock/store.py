@@ -24,6 +24,9 @@ CREATE TABLE IF NOT EXISTS memberships (
 """
 
 
+SQLITE_MAX_INT = 2**63 - 1  # a page number far past the end must not overflow OFFSET
+
+
 class DuplicatePhone(Exception):
     pass
 
@@ -101,6 +104,6 @@ class Store:
             rows = self._db.execute(
                 f"SELECT c.id, c.name, c.phone, c.email, c.created_at FROM {source} WHERE {where} "
                 f"ORDER BY c.seq {order} LIMIT ? OFFSET ?",
-                [*args, limit, max(offset, 0)],
+                [*args, limit, min(max(offset, 0), SQLITE_MAX_INT)],
             ).fetchall()
         return Page(rows=[dict(row) for row in rows], total=total)

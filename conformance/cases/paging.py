@@ -1,0 +1,40 @@
+"""Walk the pages of GET /contacts, bounded in requests, noticing when someone else changes the data mid-walk."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Walk:
+    ids: list[str] = field(default_factory=list)  # in the order seen, duplicates kept
+    totals: list[int] = field(default_factory=list)
+    pages: int = 0
+    inconclusive: str = ""
+    last: object = None
+
+
+def walk(client, *, list_id: str | None = None, per_page: int, max_pages: int) -> Walk:
+    result = Walk()
+    params = {"per_page": per_page, **({"list_id": list_id} if list_id else {})}
+    page, last_page = 1, 1
+    while page <= last_page:
+        exchange = client.list(page=page, **params)
+        result.last, result.pages = exchange, result.pages + 1
+        body = exchange.json_or_none()
+        meta = body.get("meta") if isinstance(body, dict) else None
+        if exchange.status != 200 or not isinstance(meta, dict) or not isinstance(body.get("data"), list) \
+                or not isinstance(meta.get("total"), int):
+            result.inconclusive = f"page {page} answered {exchange.status} without data and meta.total"
+            return result
+        result.totals.append(meta["total"])
+        result.ids += [item.get("id") for item in body["data"] if isinstance(item, dict)]
+        if len(set(result.totals)) > 1:
+            result.inconclusive = f"meta.total changed mid-walk ({result.totals}): someone else changed the data"
+            return result
+        last_page = max(1, math.ceil(meta["total"] / per_page))
+        if last_page > max_pages:
+            result.inconclusive = f"{meta['total']} contacts need {last_page} pages, more than the {max_pages} allowed"
+            return result
+        page += 1
+    return result

@@ -1,0 +1,59 @@
+"""Authentication on every operation: a missing, foreign-scheme or unknown key is 401, before anything else."""
+from __future__ import annotations
+
+import base64
+import secrets
+
+import pytest
+
+from conformance.results import expect
+
+pytestmark = pytest.mark.auth
+OPERATIONS = ("create", "list", "delete")
+
+
+def send(operation: str, client, new_contact, auth):
+    """One request of the operation; a DELETE only ever targets an id no account holds."""
+    if operation == "create":
+        return client.create(new_contact.body("Auth Probe"), auth=auth)
+    if operation == "list":
+        return client.list(auth=auth)
+    return client.delete(client.unknown_id(), auth=auth)
+
+
+def expect_401(exchange, why: str) -> None:
+    expect(exchange.status == 401, f"{why}: expected 401 unauthorized, got {exchange.status or exchange.error}: "
+                                   f"{exchange.text[:200]}", exchange)
+
+
+@pytest.mark.requirement("AUTH-401-MISSING-KEY")
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("header", ["absent", "other-scheme", "basic", "bearer-without-key"])
+def test_missing_key_is_401_unauthorized(client, new_contact, run_config, operation, header):
+    auth = {"absent": None, "other-scheme": f"Token {run_config.api_key}",
+            "basic": "Basic " + base64.b64encode(f"{run_config.api_key}:".encode()).decode(),
+            "bearer-without-key": "Bearer "}[header]
+    expect_401(send(operation, client, new_contact, auth), f"{operation} with Authorization {header}")
+
+
+@pytest.mark.requirement("AUTH-401-INVALID-KEY")
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_unknown_key_is_401_unauthorized(client, new_contact, operation):
+    forged = f"Bearer zx_conformance_not_a_key_{secrets.token_hex(12)}"
+    expect_401(send(operation, client, new_contact, forged), f"{operation} with an unknown key")
+
+
+@pytest.mark.requirement("AUTH-401-BEFORE-VALIDATION")
+@pytest.mark.parametrize("problem", ["malformed-json", "missing-phone", "bad-phone", "unknown-id", "per-page-1000"])
+def test_unauthenticated_bad_request_is_401_first(client, problem):
+    if problem == "malformed-json":
+        exchange = client.call("POST", "/contacts", data=b'{"name": ', auth=None)
+    elif problem == "missing-phone":
+        exchange = client.create({"name": "No Phone"}, auth=None)
+    elif problem == "bad-phone":
+        exchange = client.create({"name": "Local Phone", "phone": "0912345678"}, auth=None)
+    elif problem == "unknown-id":
+        exchange = client.delete(client.unknown_id(), auth=None)
+    else:
+        exchange = client.list(auth=None, per_page=1000)
+    expect_401(exchange, f"an unauthenticated request with {problem.replace('-', ' ')}")

@@ -1,0 +1,63 @@
+"""Error bodies (the platform's JSON shape, the code that belongs to the status) and JSON content types."""
+from __future__ import annotations
+
+import pytest
+
+from conformance.results import expect
+
+pytestmark = pytest.mark.errors
+CODES = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 409: "conflict", 422: "validation_error"}
+
+
+@pytest.fixture(scope="module")
+def error_samples(client, run_config, new_contact) -> dict[int, object]:
+    """One answer per documented error status; the data-writing ones only where writes are allowed."""
+    samples = {401: client.list(auth=None), 404: client.delete(client.unknown_id())}
+    if run_config.allow_writes:
+        samples[400] = client.call("POST", "/contacts", data=b'{"name": ')
+        samples[422] = client.create(new_contact.body("Error Sample", email="no-at-sign.example.com"))
+        first = new_contact("Error Sample")
+        samples[409] = client.create({**new_contact.body("Error Sample"), "phone": first.body["phone"]})
+    return samples
+
+
+def each_error(error_samples):
+    for status, exchange in error_samples.items():
+        expect(exchange.status == status, f"expected a {status} to inspect, got {exchange.status}", exchange)
+        yield status, exchange
+
+
+@pytest.mark.requirement("ERROR-BODY-SHAPE")
+def test_error_bodies_have_error_and_message(error_samples):
+    for status, exchange in each_error(error_samples):
+        body = exchange.json_or_none()
+        expect(isinstance(body, dict), f"the {status} body is not a JSON object: {exchange.text[:200]!r}", exchange)
+        for field in ("error", "message"):
+            expect(isinstance(body.get(field), str) and body[field],
+                   f"the {status} body has no string {field!r}: {body!r}", exchange)
+
+
+@pytest.mark.requirement("ERROR-CODE-MATCHES-STATUS")
+def test_error_code_matches_status(error_samples):
+    for status, exchange in each_error(error_samples):
+        body = exchange.json_or_none() or {}
+        code = body.get("error") if isinstance(body, dict) else None
+        expect(code == CODES[status], f"a {status} must carry error {CODES[status]!r}, got {code!r}", exchange)
+
+
+@pytest.mark.requirement("ERROR-REQUEST-ID")
+def test_error_bodies_carry_request_id(error_samples):
+    for status, exchange in each_error(error_samples):
+        body = exchange.json_or_none() or {}
+        expect(isinstance(body, dict) and body.get("request_id"), f"the {status} body has no request_id", exchange)
+
+
+@pytest.mark.requirement("JSON-CONTENT-TYPE")
+def test_responses_are_json(error_samples, client, run_config):
+    answers = [*error_samples.values(), client.list(per_page=1), client.list(list_id=run_config.run_list("walk"))]
+    for exchange in answers:
+        ctype = exchange.content_type.split(";")[0].strip().lower()
+        expect(ctype == "application/json" or ctype.endswith("+json"),
+               f"{exchange.method} answered {exchange.status} with Content-Type {exchange.content_type!r}", exchange)
+        expect(exchange.json_or_none() is not None, f"{exchange.method} answered {exchange.status} with a body "
+                                                    f"that is not JSON: {exchange.text[:200]!r}", exchange)

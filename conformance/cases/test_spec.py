@@ -1,0 +1,112 @@
+"""Spec-driven property tests (schemathesis): every operation with positive and negative data, and the stateful
+create -> delete links. Only ids this run created are ever deleted; other DELETEs target ids no account holds."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import hypothesis
+import pytest
+import schemathesis
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (content_type_conformance, ignored_auth, negative_data_rejection,
+                                               positive_data_acceptance, response_headers_conformance,
+                                               response_schema_conformance, status_code_conformance, use_after_free)
+
+from conformance.cases.conftest import BLAMED
+
+pytestmark = pytest.mark.spec
+SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
+REQUIREMENT_OF_CHECK = {
+    "not_a_server_error": "SPEC-NO-SERVER-ERROR",
+    "status_code_conformance": "SPEC-RESPONSES-CONFORM",
+    "content_type_conformance": "SPEC-RESPONSES-CONFORM",
+    "response_schema_conformance": "SPEC-RESPONSES-CONFORM",
+    "response_headers_conformance": "SPEC-RESPONSES-CONFORM",
+    "positive_data_acceptance": "SPEC-POSITIVE-DATA-ACCEPTED",
+    "negative_data_rejection": "SPEC-NEGATIVE-DATA-REJECTED",
+    "ignored_auth": "AUTH-401-MISSING-KEY",
+    "use_after_free": "DELETE-404-UNKNOWN-ID",
+}
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          response_headers_conformance, positive_data_acceptance, negative_data_rejection, ignored_auth]
+# The docs allow an oversized per_page to be clamped, so a 200 for it is no failure to reject negative data.
+LIST_CHECKS = [c for c in CHECKS if c is not negative_data_rejection]
+
+
+@pytest.fixture(scope="session")
+def api_schema(run_config):
+    config = schemathesis.Config.from_dict({
+        "base-url": run_config.base_url,
+        "generation": {"max-examples": run_config.profile.examples},
+        "checks": {
+            # a generated phone may already belong to a contact of the account (409), and a generated id to no
+            # contact at all (404): both are right answers to schema-valid requests
+            "positive_data_acceptance": {"expected-statuses": ["2xx", "404", "409"]},
+            "negative_data_rejection": {"expected-statuses": ["400", "401", "404", "409", "422"]},
+        },
+    })
+    return schemathesis.openapi.from_path(SPEC, config=config)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+def make_safe(case, client, run_config) -> None:
+    """Tag created names with the run tag, and point a DELETE of an id this run did not create at an unknown id."""
+    if case.method.upper() != "GET" and not run_config.allow_writes:
+        pytest.skip("not checked: this operation writes and the target is not on loopback; pass --allow-writes")
+    if isinstance(case.body, dict) and isinstance(case.body.get("name"), str):
+        case.body["name"] += f" [zxconf {run_config.run_tag}]"
+    if case.method.upper() == "DELETE" and case.path_parameters:
+        contact_id = case.path_parameters.get("id")
+        if contact_id not in client.ledger.created:
+            case.path_parameters["id"] = client.unknown_id()
+
+
+def blame(node, error: BaseException) -> BaseException:
+    """Name the requirements behind schemathesis' failed checks on the pytest item, so the report blames the
+    right ones (schemathesis re-wraps the exception for its subtests, so the item is where it survives)."""
+    failures = getattr(error, "exceptions", None) or [error]
+    blamed = node.stash.setdefault(BLAMED, set())
+    blamed.update(REQUIREMENT_OF_CHECK.get(check, "SPEC-RESPONSES-CONFORM")
+                  for failure in failures for check in (getattr(failure, "checks", ()) or ("",)))
+    return error
+
+
+@pytest.mark.requirement("SPEC-NO-SERVER-ERROR", "SPEC-RESPONSES-CONFORM", "SPEC-POSITIVE-DATA-ACCEPTED",
+                         "SPEC-NEGATIVE-DATA-REJECTED", "AUTH-401-MISSING-KEY")
+@schema.parametrize()
+def test_spec_operations(case, client, run_config, request):
+    make_safe(case, client, run_config)
+    response = case.call(session=client.session, headers=client.auth_header)
+    try:
+        case.validate_response(response, checks=LIST_CHECKS if case.method.upper() == "GET" else CHECKS,
+                               headers=client.auth_header)
+    except (AssertionError, BaseExceptionGroup) as error:
+        raise blame(request.node, error)
+
+
+@pytest.mark.writes
+@pytest.mark.requirement("SPEC-NO-SERVER-ERROR", "SPEC-RESPONSES-CONFORM", "DELETE-404-UNKNOWN-ID")
+def test_spec_stateful_links(api_schema, client, run_config, request):
+    steps = run_config.profile.stateful_steps
+    if not steps:
+        pytest.skip(f"not checked: the {run_config.profile.name} profile has no stateful phase")
+
+    class Links(api_schema.as_state_machine()):
+        def before_call(self, case):
+            make_safe(case, client, run_config)
+
+        def call(self, case, **kwargs):
+            return case.call(session=client.session, headers=client.auth_header)
+
+        def validate_response(self, response, case, additional_checks=(), **kwargs):
+            checks = [not_a_server_error, status_code_conformance, content_type_conformance,
+                      response_schema_conformance, use_after_free]
+            try:
+                case.validate_response(response, checks=checks, headers=client.auth_header)
+            except (AssertionError, BaseExceptionGroup) as error:
+                raise blame(request.node, error)
+
+    Links.run(settings=hypothesis.settings(max_examples=max(1, steps // 5), stateful_step_count=5, deadline=None,
+                                           database=None, suppress_health_check=list(hypothesis.HealthCheck)))

@@ -1,0 +1,172 @@
+"""`conformance` command: argument parsing and exit codes; the work happens in pytest, the server and the writers."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from conformance.config import PROFILES, ConfigError, resolve
+from conformance.results import EXIT_FAIL, EXIT_PASS, EXIT_UNUSABLE, EXIT_USAGE
+
+CASES = Path(__file__).with_name("cases")
+EXIT_INTERNAL, EXIT_INTERRUPTED = 4, 130
+
+EPILOG = """exit codes: 0 no MUST requirement failed · 1 a MUST requirement failed (not in the baseline) or data leaked ·
+2 usage or configuration error · 3 target unusable (unreachable, key rejected, rate-limited beyond the wait limit) ·
+4 internal error of the checker · 130 interrupted"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="conformance", description="Conformance checker for the Zexa Contacts API.",
+                                     epilog=EPILOG)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="check a target (default: the bundled reference server)", epilog=EPILOG)
+    run.add_argument("--base-url", help="API base URL, e.g. https://api.zexa.ao/v1 (default: start the bundled "
+                                        "reference server on 127.0.0.1)")
+    run.add_argument("--api-key", help="API key (default: the ZEXA_API_KEY environment variable)")
+    run.add_argument("--report-dir", default="reports", help="where reports are written (default: reports)")
+    run.add_argument("--profile", choices=list(PROFILES), default=None, help="quick, default or thorough")
+    run.add_argument("--seed", help="seed for generated data (printed and written to the report)")
+    run.add_argument("--baseline", help="JSON file of known deviations that do not fail the gate")
+    run.add_argument("--update-baseline", action="store_true", help="write the current MUST failures to --baseline")
+    run.add_argument("--list-ids", help="lst_ ids the run may add its own contacts to (comma-separated)")
+    run.add_argument("--allow-writes", action="store_true",
+                     help="create and delete (only its own) contacts on a non-loopback target (or ZEXA_ALLOW_WRITES=1)")
+    run.add_argument("-k", dest="keyword", help="only run cases matching this pytest -k expression")
+    run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
+                     help="with the bundled server only: switch on this fault or variant (the self-check uses it)")
+
+    mock = sub.add_parser("mock", help="serve the bundled reference server")
+    mock.add_argument("--port", type=int, default=8080)
+    mock.add_argument("--host", default="127.0.0.1")
+    mock.add_argument("--api-key", help="the key the server accepts (default: ZEXA_API_KEY, else a new one, printed)")
+    mock.add_argument("--db", default=":memory:", help="SQLite file to keep data across restarts (default: memory)")
+    mock.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a fault or legal variant")
+    mock.add_argument("--list-faults", action="store_true", help="list faults and variants, then exit")
+
+    cleanup = sub.add_parser("cleanup", help="delete contacts left behind by earlier (crashed) runs")
+    cleanup.add_argument("--base-url", required=True)
+    cleanup.add_argument("--api-key")
+    group = cleanup.add_mutually_exclusive_group(required=True)
+    group.add_argument("--run-tag", help="the run tag printed by the run that left them")
+    group.add_argument("--all-runs", action="store_true", help="every contact tagged by any run of this checker")
+
+    diff = sub.add_parser("diff", help="compare two report.json files")
+    diff.add_argument("old")
+    diff.add_argument("new")
+
+    sub.add_parser("selfcheck", help="prove the checker: every reference fault caught, every legal variant clean")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "mock":
+            return _mock(args)
+        if args.command == "cleanup":
+            from conformance.cleanup import cleanup
+            return cleanup(args.base_url, args.api_key, args.run_tag, args.all_runs)
+        if args.command == "diff":
+            from conformance.diff import diff
+            return diff(args.old, args.new)
+        from conformance.selfcheck import selfcheck
+        return selfcheck()
+    except ConfigError as exc:
+        print(f"conformance: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("conformance: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _mock(args: argparse.Namespace) -> int:
+    from conformance.mock.faults import REGISTRY
+    from conformance.mock.server import serve_forever
+    if args.list_faults:
+        for deviation in REGISTRY.values():
+            breaks = f" (breaks {deviation.breaks})" if deviation.breaks else " (legal variant)"
+            print(f"{deviation.name:32} {deviation.description}{breaks}")
+        return EXIT_PASS
+    unknown = [name for name in args.fault if name not in REGISTRY]
+    if unknown:
+        raise ConfigError(f"unknown fault {', '.join(unknown)}; see `conformance mock --list-faults`")
+    key = args.api_key or os.environ.get("ZEXA_API_KEY") or secrets.token_urlsafe(24)
+    if not (args.api_key or os.environ.get("ZEXA_API_KEY")):
+        print(f"API key for this server (not saved anywhere): {key}")
+    print(f"Zexa Contacts API reference server on http://{args.host}:{args.port}/v1"
+          + (f" with {', '.join(args.fault)}" if args.fault else ""), flush=True)
+    try:
+        serve_forever(host=args.host, port=args.port, api_key=key, db=args.db, deviations=args.fault)
+    except OSError as exc:
+        raise ConfigError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    return EXIT_PASS
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.reference_fault and args.base_url:
+        raise ConfigError("--reference-fault only applies to the bundled reference server (leave out --base-url)")
+    if args.base_url:
+        return _check(args, args.base_url, args.api_key)
+    from conformance.mock.server import BackgroundServer
+    key = secrets.token_urlsafe(24)
+    try:
+        server = BackgroundServer(api_key=key, deviations=args.reference_fault)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    with server:
+        print(f"checking the bundled reference server at {server.base_url}"
+              + (f" with {', '.join(args.reference_fault)}" if args.reference_fault else ""), flush=True)
+        return _check(args, server.base_url, key)
+
+
+class _ReportCapture:
+    report: dict | None = None
+
+    def pytest_unconfigure(self, config) -> None:
+        self.report = getattr(config, "_conformance_report", None)
+
+
+def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
+    import pytest
+
+    from conformance import baseline
+    config = resolve(base_url=base_url, api_key=api_key, profile=args.profile, seed=args.seed,
+                     list_ids=args.list_ids, allow_writes=args.allow_writes)
+    if args.baseline and not args.update_baseline:
+        baseline.load(args.baseline)
+    print(f"target {config.base_url} · profile {config.profile.name} · seed {config.seed} · run tag {config.run_tag}"
+          f" · writes {'allowed' if config.allow_writes else 'off (read-only subset)'}", flush=True)
+    os.environ["ZEXA_API_KEY"] = config.api_key  # passed by environment, never on a command line
+    pytest_args = [str(CASES), "--base-url", config.base_url, "--profile", config.profile.name,
+                   "--seed", str(config.seed), "--run-tag", config.run_tag, "--report-dir", args.report_dir,
+                   "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", str(CASES), "-q", "--no-header",
+                   "--tb=no", "-W", "ignore::DeprecationWarning"]
+    for flag, value in (("--baseline", args.baseline), ("--list-ids", args.list_ids), ("-k", args.keyword)):
+        if value:
+            pytest_args += [flag, value]
+    pytest_args += ["--allow-writes"] * config.allow_writes + ["--update-baseline"] * args.update_baseline
+    capture = _ReportCapture()
+    code = pytest.main(pytest_args, plugins=[capture])
+    if capture.report is None:
+        print(f"conformance: the run ended before a verdict (pytest exit {int(code)})", file=sys.stderr)
+        return EXIT_USAGE if code == pytest.ExitCode.USAGE_ERROR else EXIT_INTERNAL
+    result = capture.report
+    print(f"reports: {args.report_dir}/report.html, report.json, junit.xml, summary.md")
+    if result["verdict"] == "interrupted":
+        return EXIT_INTERRUPTED
+    return {EXIT_PASS: EXIT_PASS, EXIT_FAIL: EXIT_FAIL, EXIT_UNUSABLE: EXIT_UNUSABLE}.get(result["exit_code"],
+                                                                                         EXIT_INTERNAL)
+
+
+def load_report(path: str) -> dict:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read report {path}: {type(exc).__name__}") from None

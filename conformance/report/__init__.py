@@ -1,0 +1,42 @@
+"""Report writers: one module per format, each taking the report dict; none makes an HTTP call."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conformance.report import html, junit, markdown
+from conformance.report.areas import area_rows
+
+
+def write_all(result: dict, directory: str | Path) -> list[Path]:
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "report.json": json.dumps(result, indent=2, ensure_ascii=False),
+        "junit.xml": junit.render(result),
+        "report.html": html.render(result),
+        "summary.md": markdown.render(result),
+    }
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+    return [out / name for name in files]
+
+
+def terminal_lines(result: dict) -> list[str]:
+    lines = [f"{'area':<10} {'MUST ok':>8} {'MUST fail':>10} {'SHOULD fail':>12} {'unchecked':>10} {'observed':>9}"]
+    lines += [f"{a:<10} {p:>8} {f:>10} {s:>12} {u:>10} {o:>9}" for a, p, f, s, u, o in area_rows(result)]
+    for req in result["requirements"]:
+        if req["status"] == "failed":
+            tag = "FAIL" if req["gating"] else ("known" if req["baselined"] else req["level"])
+            first = req["failures"][0]["message"].splitlines()[0][:160] if req["failures"] else ""
+            lines.append(f"  [{tag}] {req['id']}: {first}")
+    data = result.get("data", {})
+    lines.append(f"requests: {result.get('requests')}  created: {data.get('created')}  deleted: {data.get('deleted')}  "
+                 f"leaked: {len(data.get('leaked', []))}  seed: {result.get('seed')}  run tag: {result.get('run_tag')}")
+    if data.get("leaked"):
+        lines.append(f"LEAKED contacts (delete them with `conformance cleanup`): {', '.join(data['leaked'])}")
+    if result.get("stale_baseline"):
+        lines.append(f"stale baseline entries (no longer failing): {', '.join(result['stale_baseline'])}")
+    lines.append(f"verdict: {result['verdict'].upper()} (exit {result['exit_code']})"
+                 + (f" — {result['unusable']}" if result.get("unusable") else ""))
+    return lines
