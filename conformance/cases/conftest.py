@@ -250,6 +250,9 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
 def _message(error: BaseException | None, rep: pytest.TestReport) -> str:
     if isinstance(error, (Violation, UnsafeRequest, BudgetExhausted, TargetUnusable)):
         return str(error)
+    if isinstance(error, BaseExceptionGroup):
+        titles = "; ".join(dict.fromkeys(getattr(e, "title", type(e).__name__) for e in error.exceptions))
+        return f"{titles}\n{error}"[:3000]
     if error is not None:
         return f"{type(error).__name__}: {error}"[:2000]
     return str(rep.longrepr)[-2000:]

@@ -100,10 +100,10 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
         if auth_first and (denied := auth_failure(request, "create")):
             return denied
         fields = await validated_contact(request)
-        if not auth_first and (denied := auth_failure(request, "create")):
-            return denied
         if isinstance(fields, Response):
             return fields
+        if not auth_first and (denied := auth_failure(request, "create")):
+            return denied
         if (delay := active.apply("duplicate_precheck_delay", None)) is not None:
             if store.phone_in_use(fields["phone"]):
                 return error(409, "A contact with this phone number already exists.", {"field": "phone"})
