@@ -112,6 +112,7 @@ class GuardedSession(requests.Session):
         self._history = history
         self._lock = threading.Lock()
         self._rng = random.Random(config.seed)
+        self.unmetered = False  # cleanup is never stopped by the request budget
 
     def redact(self, text: str) -> str:
         return text.replace(self._config.api_key, REDACTED) if text else text
@@ -135,7 +136,7 @@ class GuardedSession(requests.Session):
 
     def _count(self) -> None:
         with self._lock:
-            if self._ledger.requests >= self._config.profile.request_budget:
+            if not self.unmetered and self._ledger.requests >= self._config.profile.request_budget:
                 raise BudgetExhausted(f"request budget of {self._config.profile.request_budget} "
                                       f"({self._config.profile.name} profile) used up")
             self._ledger.requests += 1
@@ -266,6 +267,7 @@ class Client:
     def cleanup(self) -> list[str]:
         """Delete everything this run created and has not deleted; returns the ids that could not be removed."""
         leaked = []
+        self.session.unmetered = True
         for contact_id in self.ledger.live:
             try:
                 exchange = self.delete(contact_id)

@@ -7,11 +7,15 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Walk:
-    ids: list[str] = field(default_factory=list)  # in the order seen, duplicates kept
+    items: list[dict] = field(default_factory=list)  # in the order seen, duplicates kept
     totals: list[int] = field(default_factory=list)
     pages: int = 0
     inconclusive: str = ""
     last: object = None
+
+    @property
+    def ids(self) -> list[str]:
+        return [item.get("id") for item in self.items]
 
 
 def walk(client, *, list_id: str | None = None, per_page: int, max_pages: int) -> Walk:
@@ -28,7 +32,7 @@ def walk(client, *, list_id: str | None = None, per_page: int, max_pages: int) -
             result.inconclusive = f"page {page} answered {exchange.status} without data and meta.total"
             return result
         result.totals.append(meta["total"])
-        result.ids += [item.get("id") for item in body["data"] if isinstance(item, dict)]
+        result.items += [item for item in body["data"] if isinstance(item, dict)]
         if len(set(result.totals)) > 1:
             result.inconclusive = f"meta.total changed mid-walk ({result.totals}): someone else changed the data"
             return result

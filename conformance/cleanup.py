@@ -1,0 +1,43 @@
+"""`conformance cleanup`: delete contacts that earlier (crashed) runs left behind, found by their run tag."""
+from __future__ import annotations
+
+import re
+import sys
+
+from conformance.cases.paging import walk
+from conformance.client import Client, TargetUnusable
+from conformance.config import resolve
+
+TAGGED = re.compile(r"\[zxconf ([0-9a-f]+)\]")
+MAX_PAGES = 200
+
+
+def tagged(items: list[dict], run_tag: str | None) -> list[str]:
+    """Ids of contacts whose name carries a checker run tag (that tag only, unless run_tag is None)."""
+    ids = []
+    for item in items:
+        match = TAGGED.search(str(item.get("name", "")))
+        if match and (run_tag is None or match.group(1) == run_tag) and isinstance(item.get("id"), str):
+            ids.append(item["id"])
+    return ids
+
+
+def cleanup(base_url: str, api_key: str | None, run_tag: str | None, all_runs: bool) -> int:
+    config = resolve(base_url=base_url, api_key=api_key, allow_writes=True)
+    client = Client(config)
+    try:
+        result = walk(client, per_page=100, max_pages=MAX_PAGES)
+    except TargetUnusable as exc:
+        print(f"conformance cleanup: {exc}", file=sys.stderr)
+        return 3
+    if result.inconclusive:
+        print(f"conformance cleanup: could not list the account's contacts: {result.inconclusive}", file=sys.stderr)
+        return 3
+    found = result.items
+    ids = list(dict.fromkeys(tagged(found, None if all_runs else run_tag)))
+    for contact_id in ids:
+        client.ledger.created[contact_id] = ""  # tagged by this checker: the only ids it may delete
+    leaked = client.cleanup()
+    print(f"found {len(ids)} contacts tagged by {'any run' if all_runs else f'run {run_tag}'}; "
+          f"deleted {len(ids) - len(leaked)}" + (f"; could not delete {', '.join(leaked)}" if leaked else ""))
+    return 1 if leaked else 0
