@@ -106,8 +106,8 @@ _SESSION_FLAGS: dict[str, bool] = {}
 
 
 def _unusable(config: pytest.Config, message: str) -> None:
+    """Nothing can be checked: no case runs, and the report says why (exit 3)."""
     config.stash[UNUSABLE] = message
-    pytest.exit(f"target unusable: {message}", returncode=EXIT_UNUSABLE)
 
 
 # --- fixtures the cases use ----------------------------------------------------------------------------------
@@ -195,6 +195,10 @@ def _requirements(item: pytest.Item) -> tuple[str, ...]:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if UNUSABLE in config.stash:
+        config.hook.pytest_deselected(items=list(items))
+        items[:] = []
+        return
     known = catalogue()
     for item in items:
         unknown = [r for r in _requirements(item) if r not in known]
