@@ -1,25 +1,13 @@
 """`conformance cleanup`: delete contacts that earlier (crashed) runs left behind, found by their run tag."""
 from __future__ import annotations
 
-import re
 import sys
 
-from conformance.cases.paging import walk
+from conformance.paging import tagged_ids, walk
 from conformance.client import Client, TargetUnusable
 from conformance.config import resolve
 
-TAGGED = re.compile(r"\[zxconf ([0-9a-f]+)\]")
 MAX_PAGES = 200
-
-
-def tagged(items: list[dict], run_tag: str | None) -> list[str]:
-    """Ids of contacts whose name carries a checker run tag (that tag only, unless run_tag is None)."""
-    ids = []
-    for item in items:
-        match = TAGGED.search(str(item.get("name", "")))
-        if match and (run_tag is None or match.group(1) == run_tag) and isinstance(item.get("id"), str):
-            ids.append(item["id"])
-    return ids
 
 
 def cleanup(base_url: str, api_key: str | None, run_tag: str | None, all_runs: bool) -> int:
@@ -33,8 +21,7 @@ def cleanup(base_url: str, api_key: str | None, run_tag: str | None, all_runs: b
     if result.inconclusive:
         print(f"conformance cleanup: could not list the account's contacts: {result.inconclusive}", file=sys.stderr)
         return 3
-    found = result.items
-    ids = list(dict.fromkeys(tagged(found, None if all_runs else run_tag)))
+    ids = tagged_ids(result.items, None if all_runs else run_tag)
     for contact_id in ids:
         client.ledger.created[contact_id] = ""  # tagged by this checker: the only ids it may delete
     leaked = client.cleanup()

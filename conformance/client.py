@@ -15,8 +15,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from conformance.config import Config
+from conformance.paging import tagged_ids, walk
 
 MAX_BODY_BYTES = 1_000_000
 REDACTED = "[redacted]"
@@ -96,6 +98,7 @@ class Ledger:
     requests: int = 0
     rate_limited: int = 0
     rate_limit_wait_s: float = 0.0
+    uncertain_creates: int = 0  # POSTs whose answer never arrived: they may have created a contact
 
     @property
     def live(self) -> list[str]:
@@ -181,15 +184,21 @@ class GuardedSession(requests.Session):
             body.decode("utf-8", "replace") if isinstance(body, bytes) else jsonlib.dumps(body, ensure_ascii=False))
         record = Exchange(method.upper(), self.redact(url), self._redacted_headers(kwargs.get("headers")),
                           self.redact(request_body) if request_body is not None else None)
+        creating = record.method == "POST" and urlsplit(url).path.endswith("/contacts")
+        if creating:
+            with self._lock:
+                self._ledger.uncertain_creates += 1
         try:
             response = super().request(method, url, *args, **kwargs)
             content = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True) or b""
             response.close()
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             record.error = self.redact(f"{type(exc).__name__}: {exc}")
             record.elapsed = time.monotonic() - started
             self._history.append(record)
-            raise
+            if isinstance(exc, requests.RequestException):
+                raise
+            raise requests.ConnectionError(record.error) from None
         record.truncated = len(content) > MAX_BODY_BYTES
         response._content = content[:MAX_BODY_BYTES]  # the capped body is what every reader sees
         record.status = response.status_code
@@ -198,6 +207,9 @@ class GuardedSession(requests.Session):
         record.elapsed = time.monotonic() - started
         self._history.append(record)
         self._track(record)
+        if creating:
+            with self._lock:
+                self._ledger.uncertain_creates -= 1
         return response
 
     def _track(self, record: Exchange) -> None:
@@ -265,9 +277,14 @@ class Client:
         return contact_id
 
     def cleanup(self) -> list[str]:
-        """Delete everything this run created and has not deleted; returns the ids that could not be removed."""
+        """Delete everything this run created and has not deleted; returns the ids that could not be removed.
+
+        A create whose answer never arrived (interrupted, timed out) may still have created a contact: then the
+        account is also searched for contacts carrying this run's tag."""
         leaked = []
         self.session.unmetered = True
+        if self.ledger.uncertain_creates:
+            self._adopt_tagged()
         for contact_id in self.ledger.live:
             try:
                 exchange = self.delete(contact_id)
@@ -276,3 +293,11 @@ class Client:
             if exchange is None or exchange.status not in (204, 200, 404) and contact_id not in self.ledger.deleted:
                 leaked.append(contact_id)
         return leaked
+
+    def _adopt_tagged(self, max_pages: int = 50) -> None:
+        try:
+            found = walk(self, per_page=100, max_pages=max_pages)
+        except (BudgetExhausted, TargetUnusable, UnsafeRequest):
+            return
+        for contact_id in tagged_ids(found.items, self.config.run_tag):
+            self.ledger.created.setdefault(contact_id, "")

@@ -108,14 +108,22 @@ def resolve(*, base_url: str | None, api_key: str | None, profile: str | None = 
     bad = [i for i in ids if not LIST_ID.match(i)]
     if bad:
         raise ConfigError(f"--list-ids takes lst_ ids separated by commas; not a list id: {', '.join(bad)}")
-    try:
-        timeout = float(read_timeout or env.get("ZEXA_READ_TIMEOUT") or 15.0)
-    except ValueError:
-        raise ConfigError(f"ZEXA_READ_TIMEOUT must be a number of seconds, not {env.get('ZEXA_READ_TIMEOUT')!r}") from None
+    timeout = _seconds(read_timeout or env.get("ZEXA_READ_TIMEOUT"), "ZEXA_READ_TIMEOUT", 15.0)
+    max_wait = _seconds(env.get("ZEXA_MAX_RATE_LIMIT_WAIT"), "ZEXA_MAX_RATE_LIMIT_WAIT", 60.0)
     writes = bool(allow_writes) or env.get("ZEXA_ALLOW_WRITES", "") in ("1", "true", "yes") or is_loopback(url)
     return Config(base_url=url, api_key=key, profile=PROFILES[name], seed=resolved_seed,
                   run_tag=run_tag or new_run_tag(), list_ids=ids, allow_writes=writes,
-                  read_timeout=timeout)
+                  read_timeout=timeout, max_rate_limit_wait=max_wait)
+
+
+def _seconds(value: object, name: str, default: float) -> float:
+    try:
+        seconds = float(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if seconds <= 0:
+        raise ConfigError(f"{name} must be a positive number of seconds, not {value!r}")
+    return seconds
 
 
 def free_port() -> int:

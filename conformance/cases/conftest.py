@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 from conformance import baseline, report
 from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest
 from conformance.config import Config, ConfigError, resolve
+from conformance.paging import tag_name
 from conformance.requirements import catalogue
 from conformance.results import EXIT_UNUSABLE, CaseOutcome, Violation, expect, summarize
 from conformance.strategies import e164_for, phone_regions
@@ -171,7 +172,7 @@ class ContactFactory:
                 return number
 
     def body(self, name: str = "Conformance", region: str | None = None, **fields: Any) -> dict:
-        return {"name": f"{name} [zxconf {self.run.run_tag}]", "phone": self.phone(region), **fields}
+        return {"name": tag_name(name, self.run.run_tag), "phone": self.phone(region), **fields}
 
     def __call__(self, name: str = "Conformance", region: str | None = None, retries: int = 3, **fields: Any) -> Created:
         body = self.body(name, region, **fields)

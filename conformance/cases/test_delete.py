@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.cases.paging import walk
+from conformance.paging import walk
 from conformance.results import expect
 
 pytestmark = [pytest.mark.delete, pytest.mark.writes]

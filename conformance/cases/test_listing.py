@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from conformance.cases.paging import walk
+from conformance.paging import walk
 from conformance.results import expect
 
 pytestmark = [pytest.mark.listing]

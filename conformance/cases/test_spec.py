@@ -13,6 +13,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
                                                response_schema_conformance, status_code_conformance, use_after_free)
 
 from conformance.cases.conftest import BLAMED
+from conformance.paging import tag_name
 from conformance.results import expect
 
 pytestmark = pytest.mark.spec
@@ -57,7 +58,7 @@ def make_safe(case, client, run_config) -> None:
     if case.method.upper() != "GET" and not run_config.allow_writes:
         pytest.skip("not checked: this operation writes and the target is not on loopback; pass --allow-writes")
     if isinstance(case.body, dict) and isinstance(case.body.get("name"), str):
-        case.body["name"] += f" [zxconf {run_config.run_tag}]"
+        case.body["name"] = tag_name(case.body["name"], run_config.run_tag)
     if case.method.upper() == "DELETE" and case.path_parameters:
         contact_id = case.path_parameters.get("id")
         if contact_id not in client.ledger.created:

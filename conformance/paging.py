@@ -2,7 +2,24 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
+
+RUN_TAG = re.compile(r"\[zxconf ([0-9a-f]+)\]")
+
+
+def tag_name(name: str, run_tag: str) -> str:
+    return f"{name} [zxconf {run_tag}]"
+
+
+def tagged_ids(items: list[dict], run_tag: str | None) -> list[str]:
+    """Ids of contacts whose name carries a checker run tag (that tag only, unless run_tag is None)."""
+    ids = []
+    for item in items:
+        match = RUN_TAG.search(str(item.get("name", "")))
+        if match and (run_tag is None or match.group(1) == run_tag) and isinstance(item.get("id"), str):
+            ids.append(item["id"])
+    return list(dict.fromkeys(ids))
 
 
 @dataclass

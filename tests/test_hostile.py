@@ -1,0 +1,68 @@
+"""Hostile targets end in a clear verdict within bounded time: no traceback, no hang, nothing leaked."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from conformance.mock.server import BackgroundServer
+from tests.conftest import API_KEY, ROOT, run_cli
+
+QUICK = {"ZEXA_API_KEY": "k", "ZEXA_READ_TIMEOUT": "1", "ZEXA_MAX_RATE_LIMIT_WAIT": "3"}
+
+
+def check(base_url: str, tmp_path, limit: float = 240) -> tuple[subprocess.CompletedProcess, dict, float]:
+    started = time.monotonic()
+    done = run_cli("run", "--base-url", base_url, "--profile", "quick", "--report-dir", str(tmp_path), env=QUICK,
+                   timeout=limit)
+    seconds = time.monotonic() - started
+    assert "Traceback" not in done.stdout + done.stderr, (done.stdout + done.stderr)[-3000:]
+    result = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert result["data"]["leaked"] == []
+    return done, result, seconds
+
+
+@pytest.mark.parametrize("hostile,unusable", [
+    ("silent", "Read timed out"),
+    ("close_mid_response", "cannot reach"),
+    ("always_429", "keeps answering 429"),
+    ("retry_after_a_day", "asked to wait 86400s"),
+], indirect=["hostile"])
+def test_target_that_cannot_be_checked_is_exit_3(hostile, tmp_path, unusable):
+    done, result, seconds = check(hostile, tmp_path)
+    assert done.returncode == 3 and result["verdict"] == "unusable" and unusable in result["unusable"]
+    assert seconds < 30
+
+
+@pytest.mark.parametrize("hostile", ["not_json", "html_500", "wrong_content_type", "huge_body", "redirect_loop"],
+                         indirect=True)
+def test_broken_answers_fail_the_gate_with_evidence(hostile, tmp_path):
+    done, result, seconds = check(hostile, tmp_path)
+    assert done.returncode == 1 and result["verdict"] == "fail", done.stdout[-2000:]
+    failed = [r for r in result["requirements"] if r["status"] == "failed" and r["level"] == "MUST"]
+    assert failed and all(r["failures"][0]["evidence"] for r in failed if r["area"] != "spec")
+    assert max(len(e["response"]["body"]) for r in failed for f in r["failures"] for e in f["evidence"]) <= 4000
+
+
+def test_interrupted_run_deletes_every_contact_it_created():
+    with BackgroundServer(api_key=API_KEY) as server:
+        process = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--base-url", server.base_url,
+                                    "--profile", "thorough", "--report-dir", "/tmp/zxconf-interrupt"],
+                                   cwd=ROOT, env={"PATH": "/usr/bin:/bin", "ZEXA_API_KEY": API_KEY},
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        auth = {"Authorization": f"Bearer {API_KEY}"}
+        deadline = time.monotonic() + 60
+        while requests.get(server.base_url + "/contacts", headers=auth).json()["meta"]["total"] < 20:
+            assert time.monotonic() < deadline and process.poll() is None, "the run created nothing to interrupt"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=120)
+        remaining = requests.get(server.base_url + "/contacts", params={"per_page": 100}, headers=auth).json()
+    assert process.returncode == 130, stdout[-2000:] + stderr[-2000:]
+    assert remaining["meta"]["total"] == 0, [c["name"] for c in remaining["data"]]
+    assert "Traceback" not in stderr
