@@ -146,7 +146,8 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
     os.environ["ZEXA_API_KEY"] = config.api_key  # passed by environment, never on a command line
     pytest_args = [str(CASES), "--base-url", config.base_url, "--profile", config.profile.name,
                    "--seed", str(config.seed), "--run-tag", config.run_tag, "--report-dir", args.report_dir,
-                   "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", str(CASES), "-q", "--no-header",
+                   "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", str(CASES), "--no-header",
+                   "--assert=plain",  # cases report through expect(); rewriting schemathesis costs seconds
                    "--tb=no", "-W", "ignore::DeprecationWarning"]
     for flag, value in (("--baseline", args.baseline), ("--list-ids", args.list_ids), ("-k", args.keyword)):
         if value:

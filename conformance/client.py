@@ -139,9 +139,8 @@ class GuardedSession(requests.Session):
 
     def _count(self) -> None:
         with self._lock:
-            if not self.unmetered and self._ledger.requests >= self._config.profile.request_budget:
-                raise BudgetExhausted(f"request budget of {self._config.profile.request_budget} "
-                                      f"({self._config.profile.name} profile) used up")
+            if not self.unmetered and self._ledger.requests >= self._config.budget:
+                raise BudgetExhausted(f"not checked: the request budget of {self._config.budget} is used up")
             self._ledger.requests += 1
 
     def _retry_after(self, response: requests.Response) -> float:

@@ -49,6 +49,11 @@ class Config:
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
     max_rate_limit_wait: float = 60.0
+    request_budget: int = 0  # 0: the profile's budget
+
+    @property
+    def budget(self) -> int:
+        return self.request_budget or self.profile.request_budget
 
     def run_list(self, purpose: str) -> str:
         """A list the run's own contacts join, one per purpose so walks are scoped to exactly the contacts of
@@ -110,10 +115,17 @@ def resolve(*, base_url: str | None, api_key: str | None, profile: str | None = 
         raise ConfigError(f"--list-ids takes lst_ ids separated by commas; not a list id: {', '.join(bad)}")
     timeout = _seconds(read_timeout or env.get("ZEXA_READ_TIMEOUT"), "ZEXA_READ_TIMEOUT", 15.0)
     max_wait = _seconds(env.get("ZEXA_MAX_RATE_LIMIT_WAIT"), "ZEXA_MAX_RATE_LIMIT_WAIT", 60.0)
-    writes = bool(allow_writes) or env.get("ZEXA_ALLOW_WRITES", "") in ("1", "true", "yes") or is_loopback(url)
+    budget = env.get("ZEXA_REQUEST_BUDGET", "").strip()
+    if budget and not budget.isdigit():
+        raise ConfigError(f"ZEXA_REQUEST_BUDGET must be a whole number of requests, not {budget!r}")
+    writes_env = env.get("ZEXA_ALLOW_WRITES", "").strip().lower()
+    if writes_env in ("0", "false", "no"):  # an explicit no holds even on loopback (a read-only rehearsal)
+        writes = bool(allow_writes)
+    else:
+        writes = bool(allow_writes) or writes_env in ("1", "true", "yes") or is_loopback(url)
     return Config(base_url=url, api_key=key, profile=PROFILES[name], seed=resolved_seed,
                   run_tag=run_tag or new_run_tag(), list_ids=ids, allow_writes=writes,
-                  read_timeout=timeout, max_rate_limit_wait=max_wait)
+                  read_timeout=timeout, max_rate_limit_wait=max_wait, request_budget=int(budget or 0))
 
 
 def _seconds(value: object, name: str, default: float) -> float:

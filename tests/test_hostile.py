@@ -66,3 +66,30 @@ def test_interrupted_run_deletes_every_contact_it_created():
     assert process.returncode == 130, stdout[-2000:] + stderr[-2000:]
     assert remaining["meta"]["total"] == 0, [c["name"] for c in remaining["data"]]
     assert "Traceback" not in stderr
+
+
+def test_read_only_run_never_writes_and_says_what_it_left_unchecked(tmp_path):
+    with BackgroundServer(api_key=API_KEY) as server:
+        auth = {"Authorization": f"Bearer {API_KEY}"}
+        customer = requests.post(server.base_url + "/contacts", headers=auth,
+                                 json={"name": "Maria Santos", "phone": "+244912345678"}).json()
+        done = run_cli("run", "--base-url", server.base_url, "--profile", "quick", "--report-dir", str(tmp_path),
+                       env={"ZEXA_API_KEY": API_KEY, "ZEXA_ALLOW_WRITES": "0"})
+        after = requests.get(server.base_url + "/contacts", headers=auth).json()
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert [c["id"] for c in after["data"]] == [customer["id"]]
+    result = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert result["data"]["created"] == 0 and not result["allow_writes"]
+    unchecked = {r["id"]: r["why_not_checked"] for r in result["requirements"] if r["status"] == "not_checked"}
+    assert "CREATE-409-DUPLICATE-PHONE" in unchecked and "--allow-writes" in unchecked["CREATE-409-DUPLICATE-PHONE"][0]
+    assert {"AUTH-401-INVALID-KEY", "LIST-PER-PAGE-MAX-100"} <= {r["id"] for r in result["requirements"]
+                                                                if r["status"] == "passed"}
+
+
+def test_exhausted_request_budget_leaves_requirements_unchecked_not_failed(tmp_path):
+    done = run_cli("run", "--profile", "quick", "--report-dir", str(tmp_path), env={"ZEXA_REQUEST_BUDGET": "120"})
+    result = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert done.returncode == 0 and result["requests"] >= 120, done.stdout[-2000:]
+    assert result["data"]["leaked"] == [] and result["data"]["created"] == result["data"]["deleted"]
+    reasons = [w for r in result["requirements"] for w in r["why_not_checked"]]
+    assert any("request budget of 120 is used up" in w for w in reasons)

@@ -237,7 +237,13 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
         status = "failed"
         error = call.excinfo.value if call.excinfo else None
         message = client.session.redact(_message(error, rep))
-        if isinstance(error, Violation):
+        if isinstance(error, BudgetExhausted):
+            status = "not_checked"
+        elif isinstance(error, TargetUnusable):
+            status = "inconclusive"
+            item.config.stash[UNUSABLE] = message
+            item.session.shouldstop = f"target unusable: {message}"
+        elif isinstance(error, Violation):
             if error.exchange is not None:
                 evidence = [error.exchange, *[e for e in evidence if e is not error.exchange]]
             if error.requirement in requirements:

@@ -178,6 +178,8 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
 
     def route(path: str, handler, method: str) -> Route:
         async def endpoint(request: Request) -> Response:
+            if delay := active.apply("latency", 0.0):
+                await asyncio.sleep(delay)
             return rate_limit(request) or await handler(request)
         return Route(path, endpoint, methods=[method])
 

@@ -3,6 +3,7 @@ the faithful server does not use). Each is a small set of hooks; the app folds v
 from __future__ import annotations
 
 import itertools
+import random
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -74,6 +75,11 @@ def _every_nth_rate_limited(n: int) -> Callable[[], Hooks]:
         counter = itertools.count(1)
         return {"rate_limited": lambda limited, **_: limited or next(counter) % n == 0}
     return make
+
+
+def _latency_spikes(n: int) -> Hooks:
+    rng = random.Random(n)
+    return {"latency": lambda delay, **_: delay + (rng.uniform(0.1, 0.5) if rng.randrange(n) == 0 else 0.0)}
 
 
 def _ascii_fold(text: str) -> str:
@@ -200,5 +206,6 @@ _register("email_null", "A contact without email shows email: null instead of le
                    "list_body": _map_items(lambda item: {"email": None, **item})})
 _register("occasional_429", "Every 40th request is rate limited with Retry-After: 1.",
           _every_nth_rate_limited(40))
+_register("latency_spikes", "One request in twenty takes 0.1-0.5 s longer.", lambda: _latency_spikes(20))
 _register("lenient_paging", "Out-of-range page and per_page values are clamped, never rejected.",
           lambda: {"per_page_over_max": lambda action, **_: "clamp", "page_below_1": lambda action, **_: "clamp"})
