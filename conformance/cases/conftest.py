@@ -189,6 +189,19 @@ def new_contact(client: Client, run_config: Config) -> ContactFactory:
     return ContactFactory(client, run_config)
 
 
+@pytest.fixture(scope="session")
+def lists_accepted(new_contact: ContactFactory, run_config: Config) -> bool:
+    """Whether the target lets the run put contacts in its own list ids (lists may have to exist first)."""
+    return new_contact("List Probe", lists=[run_config.run_list("probe")]).exchange.status == 201
+
+
+@pytest.fixture
+def need_lists(lists_accepted: bool, run_config: Config) -> None:
+    if not lists_accepted:
+        pytest.skip(f"not checked: the target would not add a contact to list {run_config.run_list('probe')}; "
+                    "pass --list-ids with a list of the account")
+
+
 # --- collection, gating, evidence, results -------------------------------------------------------------------
 
 def _requirements(item: pytest.Item) -> tuple[str, ...]:

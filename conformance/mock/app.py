@@ -85,7 +85,8 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
         email = body.get("email")
         if email is not None and not active.apply("email_valid", email_is_valid(email), email=email):
             problems["email"] = "is malformed"
-        bad_lists = [i for i in body.get("lists", []) if not LIST_ID.match(i)]
+        bad_lists = [i for i in body.get("lists", [])
+                     if not LIST_ID.match(i) or not active.apply("list_exists", True, list_id=i)]
         if bad_lists:
             problems["lists"] = f"unknown list id(s): {', '.join(bad_lists)}"
         if active.apply("crash", False, problems=problems, body=body):

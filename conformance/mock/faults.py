@@ -207,5 +207,7 @@ _register("email_null", "A contact without email shows email: null instead of le
 _register("occasional_429", "Every 40th request is rate limited with Retry-After: 1.",
           _every_nth_rate_limited(40))
 _register("latency_spikes", "One request in twenty takes 0.1-0.5 s longer.", lambda: _latency_spikes(20))
+_register("lists_must_exist", "Only the docs' lists (lst_abc123, lst_def456) exist; other list ids get 422.",
+          _only("list_exists", lambda exists, list_id, **_: exists and list_id in ("lst_abc123", "lst_def456")))
 _register("lenient_paging", "Out-of-range page and per_page values are clamped, never rejected.",
           lambda: {"per_page_over_max": lambda action, **_: "clamp", "page_below_1": lambda action, **_: "clamp"})
