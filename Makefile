@@ -24,8 +24,9 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || { echo "chromium is required for the HTML report test and could not be installed"; exit 2; }
 
+# The self-check is named first so one xdist worker starts it at once while the other runs everything else.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/test_selfcheck.py tests
 
 selfcheck: $(STAMP)
 	$(BIN)/conformance selfcheck

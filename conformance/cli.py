@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import sys
 from pathlib import Path
 
 from conformance.config import PROFILES, ConfigError, resolve
-from conformance.results import EXIT_FAIL, EXIT_PASS, EXIT_UNUSABLE, EXIT_USAGE
+from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PASS, EXIT_USAGE, REPORT
 
 CASES = Path(__file__).with_name("cases")
-EXIT_INTERNAL, EXIT_INTERRUPTED = 4, 130
 
 EPILOG = """exit codes: 0 no MUST requirement failed · 1 a MUST requirement failed (not in the baseline) or data leaked ·
 2 usage or configuration error · 3 target unusable (unreachable, key rejected, rate-limited beyond the wait limit) ·
@@ -130,7 +128,7 @@ class _ReportCapture:
     report: dict | None = None
 
     def pytest_unconfigure(self, config) -> None:
-        self.report = getattr(config, "_conformance_report", None)
+        self.report = config.stash.get(REPORT, None)
 
 
 def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
@@ -158,16 +156,5 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
     if capture.report is None:
         print(f"conformance: the run ended before a verdict (pytest exit {int(code)})", file=sys.stderr)
         return EXIT_USAGE if code == pytest.ExitCode.USAGE_ERROR else EXIT_INTERNAL
-    result = capture.report
     print(f"reports: {args.report_dir}/report.html, report.json, junit.xml, summary.md")
-    if result["verdict"] == "interrupted":
-        return EXIT_INTERRUPTED
-    return {EXIT_PASS: EXIT_PASS, EXIT_FAIL: EXIT_FAIL, EXIT_UNUSABLE: EXIT_UNUSABLE}.get(result["exit_code"],
-                                                                                         EXIT_INTERNAL)
-
-
-def load_report(path: str) -> dict:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read report {path}: {type(exc).__name__}") from None
+    return capture.report["exit_code"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json as jsonlib
 import random
 import re
-import secrets
 import shlex
 import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,7 +40,8 @@ class UnsafeRequest(Exception):
 
 @dataclass(eq=False)
 class Exchange:
-    """One request and its response, already redacted, as plain data for cases and reports."""
+    """One request and its response as plain data. Cases judge the raw data; only the Authorization header is
+    masked here, and everything else is redacted when written out (`to_dict`)."""
     method: str
     url: str
     request_headers: dict[str, str]
@@ -77,16 +78,15 @@ class Exchange:
             parts += ["--data-binary", shlex.quote(self.request_body)]
         return " ".join(parts)
 
-    def summary(self) -> str:
-        outcome = self.error or f"{self.status} {self.text[:300]}"
-        return f"{self.method} {self.url} -> {outcome}"
-
-    def to_dict(self) -> dict:
-        return {"request": {"method": self.method, "url": self.url, "headers": self.request_headers,
-                            "body": self.request_body},
-                "response": {"status": self.status, "headers": self.headers, "body": self.text[:4000],
-                             "truncated": self.truncated, "elapsed_s": round(self.elapsed, 3)},
-                "error": self.error, "curl": self.curl()}
+    def to_dict(self, redact: Callable[[str], str]) -> dict:
+        """The exchange for a report, with the key redacted from every text."""
+        return {"request": {"method": self.method, "url": redact(self.url),
+                            "headers": {k: redact(v) for k, v in self.request_headers.items()},
+                            "body": redact(self.request_body) if self.request_body is not None else None},
+                "response": {"status": self.status, "headers": {k: redact(v) for k, v in self.headers.items()},
+                             "body": redact(self.text[:4000]), "truncated": self.truncated,
+                             "elapsed_s": round(self.elapsed, 3)},
+                "error": redact(self.error) if self.error else None, "curl": redact(self.curl())}
 
 
 @dataclass
@@ -127,15 +127,22 @@ class GuardedSession(requests.Session):
             if name.lower() == "authorization":
                 scheme, _, credential = value.partition(" ")
                 value = f"{scheme} {REDACTED}" if credential else REDACTED
-            out[str(name)] = self.redact(value)
+            out[str(name)] = value
         return out
 
-    def _guard_delete(self, method: str, url: str) -> None:
-        match = _CONTACT_PATH.search(urlsplit(url).path)
-        if method.upper() == "DELETE" and match:
-            target = requests.utils.unquote(match.group(1))
-            if target not in self._ledger.created and target not in self._ledger.unknown_ids:
-                raise UnsafeRequest(f"refusing to DELETE {target!r}: this run did not create it")
+    def _guard_writes(self, method: str, url: str) -> None:
+        """The only writes ever sent: POST /contacts, and DELETE /contacts/{id} of an id this run created or
+        made up. Anything else (a DELETE of the collection, PUT, PATCH) could touch data that is not ours."""
+        verb, path = method.upper(), urlsplit(url).path
+        if verb in ("GET", "HEAD", "OPTIONS") or (verb == "POST" and path.endswith("/contacts")):
+            return
+        match = _CONTACT_PATH.search(path)
+        if verb != "DELETE" or not match:
+            raise UnsafeRequest(f"refusing to send {verb} {path}: the checker only writes through POST /contacts "
+                                "and DELETE /contacts/{id} of its own contacts")
+        target = requests.utils.unquote(match.group(1))
+        if target not in self._ledger.created and target not in self._ledger.unknown_ids:
+            raise UnsafeRequest(f"refusing to DELETE {target!r}: this run did not create it")
 
     def _count(self) -> None:
         with self._lock:
@@ -153,7 +160,7 @@ class GuardedSession(requests.Session):
             return 1.0
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        self._guard_delete(method, url)
+        self._guard_writes(method, url)
         kwargs.setdefault("timeout", (self._config.connect_timeout, self._config.read_timeout))
         kwargs["stream"] = True
         kwargs.setdefault("allow_redirects", False)
@@ -181,8 +188,7 @@ class GuardedSession(requests.Session):
         body = kwargs.get("data", kwargs.get("json"))
         request_body = body if isinstance(body, str) or body is None else (
             body.decode("utf-8", "replace") if isinstance(body, bytes) else jsonlib.dumps(body, ensure_ascii=False))
-        record = Exchange(method.upper(), self.redact(url), self._redacted_headers(kwargs.get("headers")),
-                          self.redact(request_body) if request_body is not None else None)
+        record = Exchange(method.upper(), url, self._redacted_headers(kwargs.get("headers")), request_body)
         creating = record.method == "POST" and urlsplit(url).path.endswith("/contacts")
         if creating:
             with self._lock:
@@ -192,7 +198,7 @@ class GuardedSession(requests.Session):
             content = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True) or b""
             response.close()
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            record.error = self.redact(f"{type(exc).__name__}: {exc}")
+            record.error = f"{type(exc).__name__}: {exc}"
             record.elapsed = time.monotonic() - started
             self._history.append(record)
             if isinstance(exc, requests.RequestException):
@@ -201,8 +207,8 @@ class GuardedSession(requests.Session):
         record.truncated = len(content) > MAX_BODY_BYTES
         response._content = content[:MAX_BODY_BYTES]  # the capped body is what every reader sees
         record.status = response.status_code
-        record.headers = {k.lower(): self.redact(v) for k, v in response.headers.items()}
-        record.text = self.redact(response.text)
+        record.headers = {k.lower(): v for k, v in response.headers.items()}
+        record.text = response.text
         record.elapsed = time.monotonic() - started
         self._history.append(record)
         self._track(record)
@@ -229,6 +235,7 @@ class Client:
         self.ledger = Ledger()
         self.history: list[Exchange] = []
         self.session = GuardedSession(config, self.ledger, self.history)
+        self._ids = random.Random(config.seed)
 
     @property
     def auth_header(self) -> dict[str, str]:
@@ -271,7 +278,7 @@ class Client:
 
     def unknown_id(self) -> str:
         """An id no account holds (it carries this run's tag and randomness), so it is safe to DELETE."""
-        contact_id = f"cnt_zxconf{self.config.run_tag}missing{secrets.token_hex(6)}"
+        contact_id = f"cnt_zxconf{self.config.run_tag}missing{self._ids.getrandbits(48):012x}"
         self.ledger.unknown_ids.add(contact_id)
         return contact_id
 

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
+
 from conformance.requirements import Requirement, catalogue
 
 # Exit codes of a run (the CLI's contract).
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNUSABLE = 0, 1, 2, 3
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNUSABLE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 STATUS_ORDER = ("failed", "passed", "inconclusive", "not_checked")
+REPORT = pytest.StashKey[dict]()  # the finished report, on the pytest config, for whoever ran pytest
 
 
 class Violation(AssertionError):

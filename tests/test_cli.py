@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -12,7 +13,7 @@ import pytest
 from conformance.config import free_port
 from conformance.mock.server import BackgroundServer
 from conformance.requirements import catalogue
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 SECRET = "zx_live_RECOGNISABLE_secret_91c2e7"
 
@@ -142,3 +143,13 @@ def test_key_never_appears_in_output_or_any_artifact_of_a_failing_run(tmp_path):
     for name, text in {**artifacts, "stdout": done.stdout, "stderr": done.stderr}.items():
         assert SECRET not in text, f"the key leaked into {name}"
     assert "[redacted]" in artifacts["report.json"]
+
+
+def test_same_seed_sends_the_same_requests():
+    def requests_of_a_run(seed: str) -> list[str]:
+        done = subprocess.run([sys.executable, "-m", "tests.record_requests", seed], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)
+        return json.loads(done.stdout.rsplit("REQUESTS ", 1)[1])
+    first, second, other = requests_of_a_run("42"), requests_of_a_run("42"), requests_of_a_run("43")
+    assert len(first) > 100 and first == second
+    assert first != other

@@ -16,7 +16,7 @@ from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable
 from conformance.config import Config, ConfigError, resolve
 from conformance.paging import tag_name
 from conformance.requirements import catalogue
-from conformance.results import EXIT_UNUSABLE, CaseOutcome, Violation, expect, summarize
+from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, REPORT, CaseOutcome, Violation, expect, summarize
 from conformance.strategies import e164_for, phone_regions
 
 CONFIG = pytest.StashKey[Config]()
@@ -27,6 +27,7 @@ STARTED = pytest.StashKey[float]()
 HISTORY_MARK = pytest.StashKey[int]()
 UNUSABLE = pytest.StashKey[str]()
 BLAMED = pytest.StashKey[set]()  # requirements a case's failure is narrowed to (set by the case)
+BASELINE = pytest.StashKey[set]()
 
 MARKERS = (
     "requirement(*ids): the catalogue requirement IDs a conformance case checks",
@@ -65,7 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[CLIENT] = Client(run)
     config.stash[OUTCOMES] = []
     config.stash[OBSERVATIONS] = {}
-    config._conformance_baseline = known  # type: ignore[attr-defined]
+    config.stash[BASELINE] = known
     settings.register_profile("conformance", max_examples=run.profile.examples, deadline=None, database=None,
                               suppress_health_check=list(HealthCheck), print_blob=False)
     settings.load_profile("conformance")
@@ -192,6 +193,8 @@ def new_contact(client: Client, run_config: Config) -> ContactFactory:
 @pytest.fixture(scope="session")
 def lists_accepted(new_contact: ContactFactory, run_config: Config) -> bool:
     """Whether the target lets the run put contacts in its own list ids (lists may have to exist first)."""
+    if not run_config.allow_writes:
+        pytest.skip("not checked: the case creates its own contacts; pass --allow-writes")
     return new_contact("List Probe", lists=[run_config.run_list("probe")]).exchange.status == 201
 
 
@@ -267,7 +270,7 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
         status = "passed"
     picked = (evidence[:1] + evidence[-2:]) if len(evidence) > 3 else evidence
     return CaseOutcome(case=getattr(item, "originalname", item.name), nodeid=item.nodeid, requirements=requirements,
-                       status=status, message=message, evidence=[e.to_dict() for e in dict.fromkeys(picked)],
+                       status=status, message=message, evidence=[e.to_dict(client.session.redact) for e in dict.fromkeys(picked)],
                        seconds=rep.duration)
 
 
@@ -299,14 +302,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "data": {"created": len(client.ledger.created), "deleted": len(client.ledger.deleted & set(client.ledger.created)),
                  "leaked": leaked},
     }
-    result = summarize(config.stash[OUTCOMES], config.stash[OBSERVATIONS], config._conformance_baseline, meta)
+    result = summarize(config.stash[OUTCOMES], config.stash[OBSERVATIONS], config.stash[BASELINE], meta)
     if unusable:
         result.update(verdict="unusable", exit_code=EXIT_UNUSABLE, unusable=unusable)
     elif _SESSION_FLAGS.pop("interrupted", False):
-        result.update(verdict="interrupted", exit_code=int(pytest.ExitCode.INTERRUPTED))
+        result.update(verdict="interrupted", exit_code=EXIT_INTERRUPTED)
     elif exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
-        result.update(verdict="error", exit_code=4, error="the checker itself failed (collection or internal error)")
-    config._conformance_report = result  # type: ignore[attr-defined]
+        result.update(verdict="error", exit_code=EXIT_INTERNAL,
+                      error="the checker itself failed (collection or internal error)")
+    config.stash[REPORT] = result
     if config.getoption("report_dir"):
         report.write_all(result, config.getoption("report_dir"))
     if config.getoption("update_baseline") and config.getoption("baseline"):
@@ -315,7 +319,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    result = getattr(config, "_conformance_report", None)
+    result = config.stash.get(REPORT, None)
     if result:
         terminalreporter.write_line("")
         for line in report.terminal_lines(result):

@@ -1,0 +1,32 @@
+"""Run the conformance cases once against a fresh reference server and print every request sent, normalised
+(run tag and server-made ids removed), as JSON: the reproducibility test compares two such runs."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+
+import pytest
+
+from conformance.mock.server import BackgroundServer
+
+VOLATILE = re.compile(r"zxconf[ _]?[0-9a-f]{8}|cnt_[0-9a-f]+|http://[^/]+")
+
+
+class Recorder:
+    requests: list[str] = []
+
+    def pytest_sessionfinish(self, session) -> None:
+        from conformance.cases.conftest import CLIENT
+        self.requests = sorted(VOLATILE.sub("", f"{e.method} {e.url} {e.request_body or ''}")
+                               for e in session.config.stash[CLIENT].history)
+
+
+if __name__ == "__main__":
+    recorder = Recorder()
+    with BackgroundServer(api_key="repro-key") as server:
+        os.environ["ZEXA_API_KEY"] = "repro-key"
+        pytest.main(["conformance/cases", "--base-url", server.base_url, "--seed", sys.argv[1], "--profile", "quick",
+                     "-q", "-p", "no:cacheprovider", "-o", "addopts=", "--assert=plain"], plugins=[recorder])
+    sys.stdout.write("\nREQUESTS " + json.dumps(recorder.requests) + "\n")

@@ -1,0 +1,35 @@
+"""The client's safety guard and redaction, without a network: refused requests are never sent."""
+from __future__ import annotations
+
+import pytest
+
+from conformance.client import Client, UnsafeRequest
+from conformance.config import resolve
+
+
+@pytest.fixture
+def client():
+    return Client(resolve(base_url="http://127.0.0.1:9/v1", api_key="zx_secret_key_123"))
+
+
+@pytest.mark.parametrize("method,path", [("DELETE", "/contacts"), ("DELETE", "/contacts/cnt_def456"),
+                                         ("PUT", "/contacts/cnt_def456"), ("PATCH", "/contacts"),
+                                         ("POST", "/contacts/cnt_def456")])
+def test_writes_to_data_the_run_does_not_own_are_refused_before_sending(client, method, path):
+    with pytest.raises(UnsafeRequest):
+        client.session.request(method, client.url(path))
+    assert client.ledger.requests == 0 and client.history == []
+
+
+def test_deleting_own_and_made_up_ids_is_allowed(client):
+    client.ledger.created["cnt_mine"] = "+244912345678"
+    for contact_id in ("cnt_mine", client.unknown_id()):
+        assert client.delete(contact_id).error  # sent (and refused by the closed port), not blocked
+    assert client.ledger.requests == 2
+
+
+def test_evidence_is_redacted_but_judged_data_is_raw(client):
+    exchange = client.create({"name": "zx_secret_key_123 lookalike", "phone": "+244912345678"})
+    assert "zx_secret_key_123" in exchange.request_body
+    written = str(exchange.to_dict(client.session.redact))
+    assert "zx_secret_key_123" not in written and "Bearer [redacted]" in written
