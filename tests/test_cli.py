@@ -109,6 +109,8 @@ def test_diff_lists_fixed_and_new_requirements(faithful, faulty):
     (["run", "--profile", "bogus"], {}, "invalid choice: 'bogus'"),
     (["run", "--seed", "abc"], {}, "--seed must be a whole number"),
     (["run", "--baseline", "/nonexistent/baseline.json"], {}, "baseline file not found"),
+    (["run", "--baseline", str(ROOT / "pyproject.toml")], {}, "is unreadable"),
+    (["run"], {"ZEXA_READ_TIMEOUT": "soon"}, "ZEXA_READ_TIMEOUT must be a positive number"),
     (["run", "--list-ids", "abc"], {}, "not a list id: abc"),
     (["diff", "/nonexistent/a.json", "/nonexistent/b.json"], {}, "cannot read report"),
 ])

@@ -1,7 +1,11 @@
 """The client's safety guard and redaction, without a network: refused requests are never sent."""
 from __future__ import annotations
 
+import email.utils
+from datetime import datetime, timedelta, timezone
+
 import pytest
+import requests
 
 from conformance.client import Client, UnsafeRequest
 from conformance.config import resolve
@@ -33,3 +37,17 @@ def test_evidence_is_redacted_but_judged_data_is_raw(client):
     assert "zx_secret_key_123" in exchange.request_body
     written = str(exchange.to_dict(client.session.redact))
     assert "zx_secret_key_123" not in written and "Bearer [redacted]" in written
+
+
+@pytest.mark.parametrize("header,expected", [("7", 7.0), ("0", 0.0), ("soon", 1.0), ("", 1.0)])
+def test_retry_after_seconds(client, header, expected):
+    response = requests.Response()
+    response.headers["Retry-After"] = header
+    assert client.session._retry_after(response) == expected
+
+
+def test_retry_after_http_date(client):
+    response = requests.Response()
+    response.headers["Retry-After"] = email.utils.format_datetime(
+        datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= client.session._retry_after(response) <= 31

@@ -49,7 +49,8 @@ def test_broken_answers_fail_the_gate_with_evidence(hostile, tmp_path):
     assert max(len(e["response"]["body"]) for r in failed for f in r["failures"] for e in f["evidence"]) <= 4000
 
 
-def test_interrupted_run_deletes_every_contact_it_created():
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_run_deletes_every_contact_it_created(sig):
     with BackgroundServer(api_key=API_KEY) as server:
         process = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--base-url", server.base_url,
                                     "--profile", "thorough", "--report-dir", "/tmp/zxconf-interrupt"],
@@ -60,7 +61,7 @@ def test_interrupted_run_deletes_every_contact_it_created():
         while requests.get(server.base_url + "/contacts", headers=auth).json()["meta"]["total"] < 20:
             assert time.monotonic() < deadline and process.poll() is None, "the run created nothing to interrupt"
             time.sleep(0.1)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(sig)
         stdout, stderr = process.communicate(timeout=120)
         remaining = requests.get(server.base_url + "/contacts", params={"per_page": 100}, headers=auth).json()
     assert process.returncode == 130, stdout[-2000:] + stderr[-2000:]
@@ -93,3 +94,23 @@ def test_exhausted_request_budget_leaves_requirements_unchecked_not_failed(tmp_p
     assert result["data"]["leaked"] == [] and result["data"]["created"] == result["data"]["deleted"]
     reasons = [w for r in result["requirements"] for w in r["why_not_checked"]]
     assert any("request budget of 120 is used up" in w for w in reasons)
+
+
+def test_cleanup_removes_only_the_named_runs_leftovers():
+    auth = {"Authorization": f"Bearer {API_KEY}"}
+    with BackgroundServer(api_key=API_KEY) as server:
+        def add(name: str, phone: str) -> str:
+            return requests.post(server.base_url + "/contacts", headers=auth, json={"name": name, "phone": phone}).json()["id"]
+        customer = add("Maria Santos", "+244912345678")
+        add("Left Behind [zxconf 0badc0de]", "+244912345601")
+        add("Also Left [zxconf 0badc0de]", "+244912345602")
+        other_run = add("Other Run [zxconf 1234abcd]", "+244912345603")
+
+        def remaining() -> set[str]:
+            return {c["id"] for c in requests.get(server.base_url + "/contacts", headers=auth).json()["data"]}
+        one = run_cli("cleanup", "--base-url", server.base_url, "--run-tag", "0badc0de", env={"ZEXA_API_KEY": API_KEY})
+        after_one = remaining()
+        every = run_cli("cleanup", "--base-url", server.base_url, "--all-runs", env={"ZEXA_API_KEY": API_KEY})
+        after_all = remaining()
+    assert one.returncode == 0 and "found 2" in one.stdout and after_one == {customer, other_run}
+    assert every.returncode == 0 and after_all == {customer}

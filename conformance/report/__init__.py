@@ -30,9 +30,11 @@ def terminal_lines(result: dict) -> list[str]:
             tag = "FAIL" if req["gating"] else ("known" if req["baselined"] else req["level"])
             first = req["failures"][0]["message"].splitlines()[0][:160] if req["failures"] else ""
             lines.append(f"  [{tag}] {req['id']}: {first}")
-    data = result.get("data", {})
+    data, limited = result.get("data", {}), result.get("rate_limited", {})
     lines.append(f"requests: {result.get('requests')}  created: {data.get('created')}  deleted: {data.get('deleted')}  "
                  f"leaked: {len(data.get('leaked', []))}  seed: {result.get('seed')}  run tag: {result.get('run_tag')}")
+    if limited.get("responses"):
+        lines.append(f"rate limited {limited['responses']} times; waited {limited['waited_s']} s as Retry-After asked")
     if data.get("leaked"):
         lines.append(f"LEAKED contacts (delete them with `conformance cleanup`): {', '.join(data['leaked'])}")
     if result.get("stale_baseline"):
