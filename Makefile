@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: conformance test selfcheck bench browser mock clean
+.PHONY: conformance test selfcheck bench tools mock clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 2; }
@@ -19,13 +19,16 @@ conformance: $(STAMP)
 mock: $(STAMP)
 	$(BIN)/conformance mock --port 8080
 
-# The report test opens report.html in a real headless browser: install Debian's chromium when it is missing.
-browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
-	@command -v chromium >/dev/null || { echo "chromium is required for the HTML report test and could not be installed"; exit 2; }
+# Tools the tests use: chromium opens report.html in a real headless browser, curl sends the docs' own examples.
+# Installed from Debian when missing; a test never skips for want of them.
+tools:
+	@command -v chromium >/dev/null && command -v curl >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq chromium curl >/dev/null; }
+	@command -v chromium >/dev/null && command -v curl >/dev/null || \
+		{ echo "chromium and curl are required by the tests and could not be installed"; exit 2; }
 
 # The self-check is named first so one xdist worker starts it at once while the other runs everything else.
-test: $(STAMP) browser
+test: $(STAMP) tools
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/test_selfcheck.py tests
 
 selfcheck: $(STAMP)

@@ -23,7 +23,7 @@ def cleanup(base_url: str, api_key: str | None, run_tag: str | None, all_runs: b
         return 3
     ids = tagged_ids(result.items, None if all_runs else run_tag)
     for contact_id in ids:
-        client.ledger.created[contact_id] = ""  # tagged by this checker: the only ids it may delete
+        client.ledger.created.add(contact_id)  # tagged by this checker: the only ids it may delete
     leaked = client.cleanup()
     print(f"found {len(ids)} contacts tagged by {'any run' if all_runs else f'run {run_tag}'}; "
           f"deleted {len(ids) - len(leaked)}" + (f"; could not delete {', '.join(leaked)}" if leaked else ""))

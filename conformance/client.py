@@ -92,13 +92,13 @@ class Exchange:
 @dataclass
 class Ledger:
     """What the run created and deleted, and what it asked of the target."""
-    created: dict[str, str] = field(default_factory=dict)  # id -> phone
+    created: set[str] = field(default_factory=set)
     deleted: set[str] = field(default_factory=set)
     unknown_ids: set[str] = field(default_factory=set)
     requests: int = 0
     rate_limited: int = 0
     rate_limit_wait_s: float = 0.0
-    uncertain_creates: int = 0  # POSTs whose answer never arrived: they may have created a contact
+    uncertain_creates: int = 0  # POSTs whose outcome is unknown (no answer, or no id in a 2xx): may have created
 
     @property
     def live(self) -> list[str]:
@@ -120,7 +120,7 @@ class GuardedSession(requests.Session):
     def redact(self, text: str) -> str:
         return text.replace(self._config.api_key, REDACTED) if text else text
 
-    def _redacted_headers(self, headers: Any) -> dict[str, str]:
+    def _masked_headers(self, headers: Any) -> dict[str, str]:
         out = {}
         for name, value in dict(headers or {}).items():
             value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
@@ -188,7 +188,7 @@ class GuardedSession(requests.Session):
         body = kwargs.get("data", kwargs.get("json"))
         request_body = body if isinstance(body, str) or body is None else (
             body.decode("utf-8", "replace") if isinstance(body, bytes) else jsonlib.dumps(body, ensure_ascii=False))
-        record = Exchange(method.upper(), url, self._redacted_headers(kwargs.get("headers")), request_body)
+        record = Exchange(method.upper(), url, self._masked_headers(kwargs.get("headers")), request_body)
         creating = record.method == "POST" and urlsplit(url).path.endswith("/contacts")
         if creating:
             with self._lock:
@@ -211,20 +211,21 @@ class GuardedSession(requests.Session):
         record.text = response.text
         record.elapsed = time.monotonic() - started
         self._history.append(record)
-        self._track(record)
-        if creating:
+        if creating and self._track(record):
             with self._lock:
                 self._ledger.uncertain_creates -= 1
         return response
 
-    def _track(self, record: Exchange) -> None:
-        if record.method != "POST" or not urlsplit(record.url).path.endswith("/contacts"):
-            return
-        body = record.json_or_none() if record.status and 200 <= record.status < 300 else None
-        if isinstance(body, dict) and isinstance(body.get("id"), str):
-            sent = jsonlib.loads(record.request_body) if record.request_body else {}
-            with self._lock:
-                self._ledger.created[body["id"]] = sent.get("phone", "") if isinstance(sent, dict) else ""
+    def _track(self, record: Exchange) -> bool:
+        """Record the id a create answered with; False when a 2xx create gave no id to record."""
+        if not 200 <= record.status < 300:
+            return True
+        body = record.json_or_none()
+        if not (isinstance(body, dict) and isinstance(body.get("id"), str)):
+            return False
+        with self._lock:
+            self._ledger.created.add(body["id"])
+        return True
 
 
 class Client:
@@ -306,4 +307,4 @@ class Client:
         except (BudgetExhausted, TargetUnusable, UnsafeRequest):
             return
         for contact_id in tagged_ids(found.items, self.config.run_tag):
-            self.ledger.created.setdefault(contact_id, "")
+            self.ledger.created.add(contact_id)

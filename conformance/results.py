@@ -94,7 +94,8 @@ def _entry(req: Requirement, status: str, outcomes: list[CaseOutcome], observati
         "cases": [{"case": o.case, "nodeid": o.nodeid, "status": o.status, "message": o.message,
                    "seconds": round(o.seconds, 3)} for o in outcomes],
         "failures": [{"case": o.case, "message": o.message, "evidence": o.evidence} for o in failures],
-        "why_not_checked": sorted(set(skipped))[:3] if status in ("not_checked", "inconclusive") else [],
+        "why_not_checked": (sorted(set(skipped))[:3] or ["no case ran (deselected, or the run stopped early)"])
+        if status in ("not_checked", "inconclusive") else [],
         "observations": observations,
     }
 

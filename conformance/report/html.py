@@ -66,6 +66,16 @@ def _failures(result: dict) -> str:
     return "".join(blocks) or "<p>No failures.</p>"
 
 
+def _headline_failures(result: dict) -> str:
+    failed = [r for r in result["requirements"] if r["status"] == "failed"]
+    if not failed:
+        return ""
+    items = "".join(f'<li><a href="#fail-{escape(r["id"])}">{escape(r["id"])}</a> ({r["level"]}'
+                    f'{", baselined" if r["baselined"] else ""}): {escape(r["failures"][0]["message"].splitlines()[0][:160])}'
+                    "</li>" for r in failed if r["failures"])
+    return f'<h2>What failed</h2><ul id="failed-list">{items}</ul>'
+
+
 def render(result: dict) -> str:
     data = result.get("data", {})
     verdict = result["verdict"]
@@ -78,6 +88,6 @@ def render(result: dict) -> str:
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Conformance: {escape(verdict)}'
             f"</title><style>{STYLE}</style></head><body>"
             f'<div class="banner {escape(verdict)}" id="verdict">{escape(headline)}<div class="meta">{meta}</div></div>'
-            f"<main>{extra}<h2>Requirements</h2>{_matrix(result)}<h2>Failures</h2>{_failures(result)}"
+            f"<main>{extra}{_headline_failures(result)}<h2>Requirements</h2>{_matrix(result)}<h2>Failures</h2>{_failures(result)}"
             f'<script type="application/json" id="report-data">{escape(json.dumps({"verdict": verdict}))}</script>'
             "</main></body></html>")
