@@ -46,7 +46,7 @@ def test_malformed_json_is_400(api):
     assert (answer.status_code, answer.json()["error"]) == (400, "invalid_request")
 
 
-@pytest.mark.parametrize("header", [None, "Token " + API_KEY, "Bearer wrong"])
+@pytest.mark.parametrize("header", [None, "Token " + API_KEY, "Bearer wrong", "Bearer chave-com-acentuação".encode()])
 def test_every_operation_needs_the_key_before_anything_else(api, header):
     headers = {"Authorization": header} if header else {}
     for answer in (api.post({"name": "x"}, headers=headers), requests.get(api.base + "/contacts", headers=headers),

@@ -46,7 +46,8 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             return error(401, "API key is missing: send Authorization: Bearer <API key>.")
-        if not active.apply("key_valid", secrets.compare_digest(key.strip(), api_key), key=key):
+        valid = secrets.compare_digest(key.strip().encode(), api_key.encode())
+        if not active.apply("key_valid", valid, key=key):
             return error(401, "API key is invalid or revoked.")
         return None
 

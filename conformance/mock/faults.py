@@ -70,11 +70,9 @@ def _repeated_ids() -> Hooks:
     return {"created_body": hook}
 
 
-def _every_nth_rate_limited(n: int) -> Callable[[], Hooks]:
-    def make() -> Hooks:
-        counter = itertools.count(1)
-        return {"rate_limited": lambda limited, **_: limited or next(counter) % n == 0}
-    return make
+def _every_nth_rate_limited(n: int) -> Hooks:
+    counter = itertools.count(1)
+    return {"rate_limited": lambda limited, **_: limited or next(counter) % n == 0}
 
 
 def _latency_spikes(n: int) -> Hooks:
@@ -86,7 +84,7 @@ def _ascii_fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-def _drop(key: str) -> Callable[[dict], dict]:
+def _drop(key: str) -> Callable[..., dict]:
     return lambda body, **_: {k: v for k, v in body.items() if k != key}
 
 
@@ -205,7 +203,7 @@ _register("email_null", "A contact without email shows email: null instead of le
           lambda: {"created_body": lambda body, **_: {"email": None, **body},
                    "list_body": _map_items(lambda item: {"email": None, **item})})
 _register("occasional_429", "Every 40th request is rate limited with Retry-After: 1.",
-          _every_nth_rate_limited(40))
+          lambda: _every_nth_rate_limited(40))
 _register("latency_spikes", "One request in twenty takes 0.1-0.5 s longer.", lambda: _latency_spikes(20))
 _register("lists_must_exist", "Only the docs' lists (lst_abc123, lst_def456) exist; other list ids get 422.",
           _only("list_exists", lambda exists, list_id, **_: exists and list_id in ("lst_abc123", "lst_def456")))
