@@ -40,6 +40,9 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
                 "request_id": f"req_{secrets.token_hex(8)}"}
         return JSONResponse(active.apply("error_body", body), status_code=status)
 
+    def conflict() -> JSONResponse:
+        return error(409, "A contact with this phone number already exists on this account.", {"field": "phone"})
+
     def auth_failure(request: Request, operation: str) -> JSONResponse | None:
         if not active.apply("auth_required", True, operation=operation):
             return None
@@ -108,14 +111,14 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
             return denied
         if (delay := active.apply("duplicate_precheck_delay", None)) is not None:
             if store.phone_in_use(fields["phone"]):
-                return error(409, "A contact with this phone number already exists.", {"field": "phone"})
+                return conflict()
             await asyncio.sleep(delay)
         contact = {"id": f"cnt_{secrets.token_hex(6)}", **fields,
                    "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
         try:
             store.insert(contact, phone_key=active.apply("phone_key", fields["phone"]))
         except DuplicatePhone:
-            return error(409, "A contact with this phone number already exists.", {"field": "phone"})
+            return conflict()
         body = {k: v for k, v in contact.items() if v is not None}
         return JSONResponse(active.apply("created_body", body), status_code=active.apply("create_status", 201))
 
@@ -149,13 +152,12 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
         page, per_page = paged
         list_id = active.apply("list_filter", request.query_params.get("list_id"))
         include_deleted = active.apply("list_includes_deleted_members", False)
-        total = store.page(list_id=list_id, offset=0, limit=0, include_deleted_members=include_deleted).total
+        total = store.count(list_id=list_id, include_deleted_members=include_deleted)
         offset = active.apply("offset", (page - 1) * per_page, page=page, total=total)
-        result = store.page(list_id=list_id, offset=offset, limit=per_page,
-                            newest_first=active.apply("newest_first", True), include_deleted_members=include_deleted)
-        data = [{k: v for k, v in row.items() if v is not None} for row in result.rows]
-        body = active.apply("list_body", {"data": data, "meta": {"total": result.total, "page": page,
-                                                                 "per_page": per_page}})
+        rows = store.rows(list_id=list_id, offset=offset, limit=per_page,
+                          newest_first=active.apply("newest_first", True), include_deleted_members=include_deleted)
+        data = [{k: v for k, v in row.items() if v is not None} for row in rows]
+        body = active.apply("list_body", {"data": data, "meta": {"total": total, "page": page, "per_page": per_page}})
         return JSONResponse(body, media_type=active.apply("list_content_type", "application/json"))
 
     async def delete_contact(request: Request) -> Response:

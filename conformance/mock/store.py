@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from dataclasses import dataclass
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS contacts (
@@ -29,12 +28,6 @@ SQLITE_MAX_INT = 2**63 - 1  # a page number far past the end must not overflow O
 
 class DuplicatePhone(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[dict]
-    total: int
 
 
 class Store:
@@ -89,21 +82,25 @@ class Store:
             if not keep_memberships:
                 self._db.execute("DELETE FROM memberships WHERE contact_id = ?", (contact_id,))
 
-    def page(self, *, list_id: str | None, offset: int, limit: int, newest_first: bool = True,
-             include_deleted_members: bool = False) -> Page:
-        where, args = "c.deleted = 0", []
-        source = "contacts c"
-        if list_id is not None:
-            source = "memberships m JOIN contacts c ON c.id = m.contact_id"
-            where, args = "m.list_id = ?", [list_id]
-            if not include_deleted_members:
-                where += " AND c.deleted = 0"
+    @staticmethod
+    def _matching(list_id: str | None, include_deleted_members: bool) -> tuple[str, list]:
+        """FROM and WHERE of the contacts a list query matches: all live ones, or one list's members."""
+        if list_id is None:
+            return "contacts c WHERE c.deleted = 0", []
+        live = "" if include_deleted_members else " AND c.deleted = 0"
+        return f"memberships m JOIN contacts c ON c.id = m.contact_id WHERE m.list_id = ?{live}", [list_id]
+
+    def count(self, *, list_id: str | None, include_deleted_members: bool = False) -> int:
+        matching, args = self._matching(list_id, include_deleted_members)
+        with self._lock:
+            return self._db.execute(f"SELECT COUNT(*) FROM {matching}", args).fetchone()[0]
+
+    def rows(self, *, list_id: str | None, offset: int, limit: int, newest_first: bool = True,
+             include_deleted_members: bool = False) -> list[dict]:
+        matching, args = self._matching(list_id, include_deleted_members)
         order = "DESC" if newest_first else "ASC"
         with self._lock:
-            total = self._db.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", args).fetchone()[0]
             rows = self._db.execute(
-                f"SELECT c.id, c.name, c.phone, c.email, c.created_at FROM {source} WHERE {where} "
-                f"ORDER BY c.seq {order} LIMIT ? OFFSET ?",
-                [*args, limit, min(max(offset, 0), SQLITE_MAX_INT)],
-            ).fetchall()
-        return Page(rows=[dict(row) for row in rows], total=total)
+                f"SELECT c.id, c.name, c.phone, c.email, c.created_at FROM {matching} ORDER BY c.seq {order} "
+                "LIMIT ? OFFSET ?", [*args, limit, min(max(offset, 0), SQLITE_MAX_INT)]).fetchall()
+        return [dict(row) for row in rows]
