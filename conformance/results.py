@@ -27,6 +27,13 @@ def expect(condition: object, message: str, exchange=None, requirement: str | No
         raise Violation(message, exchange, requirement)
 
 
+def expect_status(exchange, allowed: int | set[int], why: str) -> None:
+    """The exchange answered one of the allowed statuses; the message shows what came instead."""
+    allowed = {allowed} if isinstance(allowed, int) else allowed
+    expect(exchange.status in allowed, f"{why}: expected {' or '.join(map(str, sorted(allowed)))}, "
+                                       f"got {exchange.status or exchange.error}: {exchange.text[:300]}", exchange)
+
+
 @dataclass
 class CaseOutcome:
     case: str

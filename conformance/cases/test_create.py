@@ -8,17 +8,12 @@ from datetime import datetime, timezone
 import pytest
 from hypothesis import example, given
 
-from conformance.results import expect
+from conformance.results import expect, expect_status
 from conformance.strategies import (AMBIGUOUS_EMAILS, NAME_SAMPLES, invalid_phones, malformed_emails,
                                     person_names, phone_regions, valid_emails)
 
 pytestmark = [pytest.mark.create, pytest.mark.writes]
 ISO8601_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00:?00)$")
-
-
-def expect_status(exchange, allowed: set[int], why: str) -> None:
-    expect(exchange.status in allowed, f"{why}: expected {' or '.join(map(str, sorted(allowed)))}, "
-                                       f"got {exchange.status or exchange.error}: {exchange.text[:300]}", exchange)
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,9 @@ from __future__ import annotations
 import pytest
 
 from conformance.paging import walk
-from conformance.results import expect
+from conformance.results import expect, expect_status
 
 pytestmark = [pytest.mark.delete, pytest.mark.writes]
-
-
-def expect_status(exchange, status: int, why: str) -> None:
-    expect(exchange.status == status, f"{why}: expected {status}, got {exchange.status or exchange.error}: "
-                                      f"{exchange.text[:200]}", exchange)
 
 
 @pytest.fixture
