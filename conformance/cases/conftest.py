@@ -26,6 +26,7 @@ OBSERVATIONS = pytest.StashKey[dict]()
 STARTED = pytest.StashKey[float]()
 HISTORY_MARK = pytest.StashKey[int]()
 UNUSABLE = pytest.StashKey[str]()
+WRITES_OFF = "writes are off for this target (pass --allow-writes, or set ZEXA_ALLOW_WRITES=1)"
 BLAMED = pytest.StashKey[set]()  # requirements a case's failure is narrowed to (set by the case)
 BASELINE = pytest.StashKey[set]()
 
@@ -194,7 +195,7 @@ def new_contact(client: Client, run_config: Config) -> ContactFactory:
 def lists_accepted(new_contact: ContactFactory, run_config: Config) -> bool:
     """Whether the target lets the run put contacts in its own list ids (lists may have to exist first)."""
     if not run_config.allow_writes:
-        pytest.skip("not checked: the case creates its own contacts; pass --allow-writes")
+        pytest.skip(f"not checked: the case creates its own contacts and {WRITES_OFF}")
     return new_contact("List Probe", lists=[run_config.run_list("probe")]).exchange.status == 201
 
 
@@ -227,8 +228,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 def pytest_runtest_setup(item: pytest.Item) -> None:
     item.stash[HISTORY_MARK] = len(item.config.stash[CLIENT].history)
     if item.get_closest_marker("writes") and not item.config.stash[CONFIG].allow_writes:
-        pytest.skip("not checked: the case creates or deletes data and the target is not on loopback "
-                    "(pass --allow-writes or set ZEXA_ALLOW_WRITES=1)")
+        pytest.skip(f"not checked: the case creates or deletes data and {WRITES_OFF}")
 
 
 @pytest.hookimpl(wrapper=True)
