@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -114,3 +115,28 @@ def test_cleanup_removes_only_the_named_runs_leftovers():
         after_all = remaining()
     assert one.returncode == 0 and "found 2" in one.stdout and after_one == {customer, other_run}
     assert every.returncode == 0 and after_all == {customer}
+
+
+def test_target_dying_mid_run_names_the_leaked_ids_and_cleanup_removes_them(tmp_path):
+    db, auth = str(tmp_path / "contacts.sqlite"), {"Authorization": f"Bearer {API_KEY}"}
+    server = BackgroundServer(api_key=API_KEY, db=db).start()
+    process = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--base-url", server.base_url,
+                                "--profile", "thorough", "--report-dir", str(tmp_path / "reports")],
+                               cwd=ROOT, env={"PATH": "/usr/bin:/bin", "ZEXA_API_KEY": API_KEY},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while requests.get(server.base_url + "/contacts", headers=auth).json()["meta"]["total"] < 20:
+        assert time.monotonic() < deadline and process.poll() is None, "the run created nothing"
+        time.sleep(0.05)
+    server.stop()
+    stdout, stderr = process.communicate(timeout=300)
+    result = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
+    assert process.returncode != 0 and "Traceback" not in stderr
+    assert result["data"]["leaked"] and "LEAKED contacts" in stdout
+    with BackgroundServer(api_key=API_KEY, db=db) as revived:
+        cleaned = run_cli("cleanup", "--base-url", revived.base_url, "--run-tag", result["run_tag"],
+                          env={"ZEXA_API_KEY": API_KEY})
+        left = requests.get(revived.base_url + "/contacts", headers=auth).json()["meta"]["total"]
+    assert cleaned.returncode == 0 and left == 0, cleaned.stdout + cleaned.stderr
+    found = int(re.search(r"found (\d+) contacts", cleaned.stdout).group(1))
+    assert found >= len(result["data"]["leaked"])  # more if a create was in flight when the target died
