@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from conformance.config import Config
 from conformance.paging import tagged_ids, walk
 
 MAX_BODY_BYTES = 1_000_000
+CLEANUP_WORKERS = 4
 REDACTED = "[redacted]"
 _MISSING = object()
 _CONTACT_PATH = re.compile(r"/contacts/([^/?#]+)$")
@@ -284,27 +286,30 @@ class Client:
         return contact_id
 
     def cleanup(self) -> list[str]:
-        """Delete everything this run created and has not deleted; returns the ids that could not be removed.
+        """Delete everything this run created and has not deleted; returns the ids left on the account.
 
-        A create whose answer never arrived (interrupted, timed out) may still have created a contact: then the
-        account is also searched for contacts carrying this run's tag."""
-        leaked = []
+        A create whose answer never arrived (interrupted, timed out) may still have created a contact, and a
+        target may answer a DELETE without deleting: so the account is searched for contacts carrying this run's
+        tag before (when a create is uncertain) and after the deletes."""
         self.session.unmetered = True
         if self.ledger.uncertain_creates:
-            self._adopt_tagged()
-        for contact_id in self.ledger.live:
-            try:
-                exchange = self.delete(contact_id)
-            except (UnsafeRequest, BudgetExhausted, TargetUnusable):
-                exchange = None
-            if exchange is None or exchange.status not in (204, 200, 404) and contact_id not in self.ledger.deleted:
-                leaked.append(contact_id)
-        return leaked
+            self.ledger.created.update(self._tagged_on_account())
 
-    def _adopt_tagged(self, max_pages: int = 50) -> None:
+        def removed(contact_id: str) -> bool:
+            try:
+                return self.delete(contact_id).status in (200, 204, 404)
+            except (UnsafeRequest, BudgetExhausted, TargetUnusable):
+                return False
+        live = self.ledger.live
+        with ThreadPoolExecutor(CLEANUP_WORKERS) as pool:  # deletes are independent; a remote target's latency adds up
+            failed = [contact_id for contact_id, ok in zip(live, pool.map(removed, live)) if not ok]
+        still_there = self._tagged_on_account() if self.ledger.created else []
+        return list(dict.fromkeys(failed + still_there))
+
+    def _tagged_on_account(self, max_pages: int = 50) -> list[str]:
+        """Ids of contacts on the account carrying this run's tag, as far as a bounded walk can see."""
         try:
             found = walk(self, per_page=100, max_pages=max_pages)
         except (BudgetExhausted, TargetUnusable, UnsafeRequest):
-            return
-        for contact_id in tagged_ids(found.items, self.config.run_tag):
-            self.ledger.created.add(contact_id)
+            return []
+        return tagged_ids(found.items, self.config.run_tag)

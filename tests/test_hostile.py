@@ -140,3 +140,15 @@ def test_target_dying_mid_run_names_the_leaked_ids_and_cleanup_removes_them(tmp_
     assert cleaned.returncode == 0 and left == 0, cleaned.stdout + cleaned.stderr
     found = int(re.search(r"found (\d+) contacts", cleaned.stdout).group(1))
     assert found >= len(result["data"]["leaked"])  # more if a create was in flight when the target died
+
+
+def test_a_target_that_only_pretends_to_delete_is_reported_as_leaking(tmp_path):
+    auth = {"Authorization": f"Bearer {API_KEY}"}
+    with BackgroundServer(api_key=API_KEY, deviations=["delete_not_removed"]) as server:
+        done = run_cli("run", "--base-url", server.base_url, "--profile", "quick", "--report-dir", str(tmp_path),
+                       env={"ZEXA_API_KEY": API_KEY})
+        left = requests.get(server.base_url + "/contacts", params={"per_page": 100}, headers=auth).json()
+    result = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert done.returncode == 1 and "LEAKED contacts" in done.stdout
+    assert set(result["data"]["leaked"]) == {c["id"] for c in left["data"]} and left["meta"]["total"] > 0
+    assert result["data"]["deleted"] == result["data"]["created"] - len(result["data"]["leaked"])

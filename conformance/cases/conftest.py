@@ -299,7 +299,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "requests": client.ledger.requests,
         "rate_limited": {"responses": client.ledger.rate_limited,
                          "waited_s": round(client.ledger.rate_limit_wait_s, 1)},
-        "data": {"created": len(client.ledger.created), "deleted": len(client.ledger.deleted & client.ledger.created),
+        "data": {"created": len(client.ledger.created), "deleted": len(client.ledger.created - set(leaked)),
                  "leaked": leaked},
     }
     result = summarize(config.stash[OUTCOMES], config.stash[OBSERVATIONS], config.stash[BASELINE], meta)
