@@ -303,13 +303,13 @@ class Client:
         live = self.ledger.live
         with ThreadPoolExecutor(CLEANUP_WORKERS) as pool:  # deletes are independent; a remote target's latency adds up
             failed = [contact_id for contact_id, ok in zip(live, pool.map(removed, live)) if not ok]
-        still_there = self._tagged_on_account() if self.ledger.created else []
+        still_there = self._tagged_on_account(also=self.ledger.created) if self.ledger.created else []
         return list(dict.fromkeys(failed + still_there))
 
-    def _tagged_on_account(self, max_pages: int = 50) -> list[str]:
-        """Ids of contacts on the account carrying this run's tag, as far as a bounded walk can see."""
+    def _tagged_on_account(self, also: set[str] = frozenset(), max_pages: int = 50) -> list[str]:
+        """Ids of contacts on the account carrying this run's tag (or among `also`), as far as a bounded walk sees."""
         try:
             found = walk(self, per_page=100, max_pages=max_pages)
         except (BudgetExhausted, TargetUnusable, UnsafeRequest):
             return []
-        return tagged_ids(found.items, self.config.run_tag)
+        return tagged_ids(found.items, self.config.run_tag) + [i for i in found.ids if i in also]
