@@ -23,9 +23,13 @@ def error_samples(client, run_config, new_contact) -> dict[int, object]:
 
 
 def each_error(error_samples):
-    for status, exchange in error_samples.items():
-        expect(exchange.status == status, f"expected a {status} to inspect, got {exchange.status}", exchange)
-        yield status, exchange
+    """The samples that came back with the status they were meant to provoke. One that did not is the finding
+    of the requirement for that status (CREATE-409-…, AUTH-401-…), not of the error body."""
+    produced = [(status, exchange) for status, exchange in error_samples.items() if exchange.status == status]
+    if not produced:
+        pytest.skip("not checked: the target answered none of the requests meant to provoke a documented error "
+                    "with that error")
+    yield from produced
 
 
 @pytest.mark.requirement("ERROR-BODY-SHAPE")
