@@ -59,16 +59,9 @@ class Exchange:
     def content_type(self) -> str:
         return self.headers.get("content-type", "")
 
-    def json(self) -> Any:
-        """The parsed body; raises ValueError (with the start of the body) when it is not JSON."""
-        try:
-            return jsonlib.loads(self.text)
-        except ValueError:
-            raise ValueError(f"response body is not JSON: {self.text[:200]!r}") from None
-
     def json_or_none(self) -> Any:
         try:
-            return self.json()
+            return jsonlib.loads(self.text)
         except ValueError:
             return None
 

@@ -92,7 +92,7 @@ def _flag_or_env(value: object, env: dict, name: str) -> object:
 
 def resolve(*, base_url: str | None, api_key: str | None, profile: str | None = None, seed: int | str | None = None,
             list_ids: str | None = None, allow_writes: bool | None = None, run_tag: str | None = None,
-            read_timeout: float | None = None, env: dict | None = None) -> Config:
+            env: dict | None = None) -> Config:
     env = dict(os.environ if env is None else env)
     url = _flag_or_env(base_url, env, "ZEXA_BASE_URL")
     if not url:
@@ -113,7 +113,7 @@ def resolve(*, base_url: str | None, api_key: str | None, profile: str | None = 
     bad = [i for i in ids if not LIST_ID.match(i)]
     if bad:
         raise ConfigError(f"--list-ids takes lst_ ids separated by commas; not a list id: {', '.join(bad)}")
-    timeout = _seconds(read_timeout or env.get("ZEXA_READ_TIMEOUT"), "ZEXA_READ_TIMEOUT", 15.0)
+    timeout = _seconds(env.get("ZEXA_READ_TIMEOUT"), "ZEXA_READ_TIMEOUT", 15.0)
     max_wait = _seconds(env.get("ZEXA_MAX_RATE_LIMIT_WAIT"), "ZEXA_MAX_RATE_LIMIT_WAIT", 60.0)
     budget = env.get("ZEXA_REQUEST_BUDGET", "").strip()
     if budget and not budget.isdigit():

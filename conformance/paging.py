@@ -1,4 +1,5 @@
-"""Walk the pages of GET /contacts, bounded in requests, noticing when someone else changes the data mid-walk."""
+"""Walk the pages of GET /contacts, bounded in requests, noticing when someone else changes the data mid-walk;
+and the run tag in contact names by which a walk finds one run's contacts."""
 from __future__ import annotations
 
 import math

@@ -87,6 +87,9 @@ def test_baseline_absorbs_known_failures_and_reports_stale_entries(faulty, tmp_p
                     "--reference-fault", "no_conflict", "--baseline", str(baseline))
     assert gated.returncode == 0, gated.stdout[-2000:]
     assert "CREATE-409-DUPLICATE-PHONE" in report(tmp_path / "b")["baselined_failures"]
+    junit = ElementTree.parse(tmp_path / "b" / "junit.xml").getroot()
+    assert junit.get("failures") == str(len(junit.findall(".//failure"))) == "0"
+    assert "known deviation" in junit.find(".//testcase[@name='CREATE-409-DUPLICATE-PHONE [MUST]']/system-out").text
     fixed = run_cli("run", "--profile", "quick", "--seed", "11", "--report-dir", str(tmp_path / "c"),
                     "--baseline", str(baseline))
     assert fixed.returncode == 0 and any(e.startswith("CREATE-409-DUPLICATE-PHONE")

@@ -7,21 +7,23 @@ from xml.etree import ElementTree as ET
 def render(result: dict) -> str:
     reqs = result["requirements"]
     suite = ET.Element("testsuite", name="zexa-conformance", tests=str(len(reqs)),
-                       failures=str(sum(r["status"] == "failed" for r in reqs)),
+                       failures=str(sum(r["gating"] for r in reqs)),
                        skipped=str(sum(r["status"] in ("not_checked", "inconclusive") for r in reqs)),
                        time=str(result.get("seconds", 0)))
     for req in reqs:
-        case = ET.SubElement(suite, "testcase", classname=f"conformance.{req['area']}", name=f"{req['id']} [{req['level']}]",
+        case = ET.SubElement(suite, "testcase", classname=f"conformance.{req['area']}",
+                             name=f"{req['id']} [{req['level']}]",
                              time=str(round(sum(c["seconds"] for c in req["cases"]), 3)))
-        if req["status"] == "failed":
-            tag = "failure" if req["gating"] else "system-out"
-            detail = "\n\n".join(f"{f['case']}: {f['message']}\n" + "\n".join(e["curl"] for e in f["evidence"][:1])
-                                 for f in req["failures"])
-            node = ET.SubElement(case, tag, message=f"{req['id']}: {req['doc']}"[:500]) if tag == "failure" \
-                else ET.SubElement(case, tag)
-            node.text = ("" if req["gating"] else f"{req['level']} finding (does not fail the gate)\n") + detail
+        detail = "\n\n".join(f"{f['case']}: {f['message']}\n" + "\n".join(e["curl"] for e in f["evidence"][:1])
+                             for f in req["failures"])
+        output = list(req["observations"])
+        if req["gating"]:
+            ET.SubElement(case, "failure", message=f"{req['id']}: {req['doc']}"[:500]).text = detail
+        elif req["status"] == "failed":  # a SHOULD finding or a baselined failure: shown, never a CI failure
+            why = "known deviation (baseline)" if req["baselined"] else f"{req['level']} finding"
+            output.insert(0, f"{why}, does not fail the gate\n{detail}")
         elif req["status"] in ("not_checked", "inconclusive"):
             ET.SubElement(case, "skipped", message=f"{req['status']}: {'; '.join(req['why_not_checked'])}"[:500])
-        if req["observations"]:
-            ET.SubElement(case, "system-out").text = "\n".join(req["observations"])
-    return ET.tostring(ET.ElementTree(suite).getroot(), encoding="unicode", xml_declaration=True)
+        if output:
+            ET.SubElement(case, "system-out").text = "\n".join(output)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
