@@ -1,6 +1,7 @@
 """Fixtures that start servers and run the CLI, shared by the project's own tests."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -101,6 +102,9 @@ class HostileHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif mode == "redirect_loop":
             self._send(302, b"{}", headers={"Location": self.path})
+        elif mode == "echoes_the_key":
+            self._send(200, json.dumps({"data": [], "meta": {"total": 0, "page": 1, "per_page": 50},
+                                        "you_sent": self.headers.get("Authorization", "")}).encode())
         elif mode == "always_429":
             self._send(429, b'{"error": "rate_limit_exceeded", "message": "slow down"}', headers={"Retry-After": "1"})
         elif mode == "retry_after_a_day":

@@ -152,3 +152,21 @@ def test_a_target_that_only_pretends_to_delete_is_reported_as_leaking(tmp_path):
     assert done.returncode == 1 and "LEAKED contacts" in done.stdout
     assert set(result["data"]["leaked"]) == {c["id"] for c in left["data"]} and left["meta"]["total"] > 0
     assert result["data"]["deleted"] == result["data"]["created"] - len(result["data"]["leaked"])
+
+
+@pytest.mark.parametrize("hostile", ["echoes_the_key"], indirect=True)
+def test_a_target_echoing_the_key_never_gets_it_printed_or_written(hostile, tmp_path):
+    secret = "zx_live_ECHOED_secret_5d1f"
+    done = run_cli("run", "--base-url", hostile, "--profile", "quick", "--report-dir", str(tmp_path),
+                   env={"ZEXA_API_KEY": secret})
+    assert done.returncode == 1
+    # the plain pytest way, with pytest's own JUnit too: tracebacks quote the (echoing) responses
+    plain = subprocess.run([sys.executable, "-m", "pytest", "conformance/cases", "--base-url", hostile, "--profile",
+                            "quick", "-p", "no:cacheprovider", "-o", "addopts=", f"--junitxml={tmp_path / 'pytest.xml'}"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=240,
+                           env={"PATH": "/usr/bin:/bin", "ZEXA_API_KEY": secret})
+    assert plain.returncode == 1 and "[redacted]" in plain.stdout
+    written = [p.read_text(encoding="utf-8") for p in tmp_path.iterdir()]
+    assert len(written) == 5
+    assert all(secret not in text for text in [done.stdout, done.stderr, plain.stdout, plain.stderr, *written])
+    assert "[redacted]" in done.stdout

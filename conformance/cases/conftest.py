@@ -65,6 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[CONFIG] = run
     config.stash[CLIENT] = Client(run)
+    config.pluginmanager.register(_Redactor(config.stash[CLIENT].session.redact), "conformance-redactor")
     config.stash[OUTCOMES] = []
     config.stash[OBSERVATIONS] = {}
     config.stash[BASELINE] = known
@@ -75,6 +76,26 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.hypothesis_seed = run.seed
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
         signal.signal(signal.SIGTERM, _interrupt)
+
+
+class _Redactor:
+    """Redacts the key from every failure report before any reporter (terminal, --junitxml, plugins, schemathesis'
+    subtests) reads it: the messages quote responses, and a target may echo the key."""
+
+    def __init__(self, redact) -> None:
+        self.redact = redact
+
+    def _scrub(self, report: pytest.TestReport) -> None:
+        if report.failed and report.longrepr is not None:
+            report.longrepr = self.redact(str(report.longrepr))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._scrub(report)
+
+    @pytest.hookimpl(trylast=True)  # schemathesis rewrites longrepr from the raw exception in this hook
+    def pytest_exception_interact(self, node, call, report: pytest.TestReport) -> None:
+        self._scrub(report)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
