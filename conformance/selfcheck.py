@@ -32,9 +32,9 @@ class Trial:
         return self.exit_code == 0 and not self.failed_must
 
 
-def trial(name: str, kind: str, breaks: str, workdir: Path, profile: str = "default") -> Trial:
+def trial(name: str, kind: str, breaks: str, workdir: Path) -> Trial:
     report_dir = workdir / (name or "faithful")
-    command = [sys.executable, "-m", "conformance", "run", "--seed", str(SEED), "--profile", profile,
+    command = [sys.executable, "-m", "conformance", "run", "--seed", str(SEED), "--profile", "default",
                "--report-dir", str(report_dir), *(["--reference-fault", name] if name else [])]
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
