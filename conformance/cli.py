@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--list-ids", help="lst_ ids the run may add its own contacts to (comma-separated)")
     run.add_argument("--allow-writes", action="store_true",
                      help="create and delete (only its own) contacts on a non-loopback target (or ZEXA_ALLOW_WRITES=1)")
+    run.add_argument("--concurrency", help="requests in flight at most (default 8, or ZEXA_CONCURRENCY)")
+    run.add_argument("--settle", help="seconds a list may take to show a create or delete before it is judged "
+                                      "(default 3, or ZEXA_SETTLE)")
     run.add_argument("-k", dest="keyword", help="only run cases matching this pytest -k expression")
     run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
                      help="with the bundled server only: switch on this fault or variant (the self-check uses it)")
@@ -136,14 +139,17 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
 
     from conformance import baseline
     config = resolve(base_url=base_url, api_key=api_key, profile=args.profile, seed=args.seed,
-                     list_ids=args.list_ids, allow_writes=args.allow_writes)
+                     list_ids=args.list_ids, allow_writes=args.allow_writes, concurrency=args.concurrency,
+                     settle=args.settle)
     if args.baseline and not args.update_baseline:
         baseline.load(args.baseline)
     print(f"target {config.base_url} · profile {config.profile.name} · seed {config.seed} · run tag {config.run_tag}"
-          f" · writes {'allowed' if config.allow_writes else 'off (read-only subset)'}", flush=True)
+          f" · writes {'allowed' if config.allow_writes else 'off (read-only subset)'}"
+          f" · {config.concurrency} in flight", flush=True)
     os.environ["ZEXA_API_KEY"] = config.api_key  # passed by environment, never on a command line
     pytest_args = [str(CASES), "--base-url", config.base_url, "--profile", config.profile.name,
                    "--seed", str(config.seed), "--run-tag", config.run_tag, "--report-dir", args.report_dir,
+                   "--concurrency", str(config.concurrency), "--settle", str(config.settle),
                    "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", str(CASES), "--no-header",
                    "--assert=plain",  # cases report through expect(); rewriting schemathesis costs seconds
                    "--tb=no", "-W", "ignore::DeprecationWarning"]

@@ -1,5 +1,5 @@
-"""The one HTTP session: auth, timeouts, capped reads, 429 back-off, redaction, request budget, and the record of
-what this run created (the only ids it may ever DELETE)."""
+"""The one HTTP session: auth, timeouts, capped reads, a bound on requests in flight, 429 back-off, redaction,
+request budget, and the record of what this run created (the only ids it may ever DELETE)."""
 from __future__ import annotations
 
 import json as jsonlib
@@ -10,9 +10,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -22,9 +22,10 @@ from conformance.config import Config
 from conformance.paging import tagged_ids, walk
 
 MAX_BODY_BYTES = 1_000_000
-CLEANUP_WORKERS = 4
 REDACTED = "[redacted]"
+KEY_VARIABLE = "$ZEXA_API_KEY"  # how evidence and repro commands show the run's key: the reader's own shell fills it in
 _MISSING = object()
+T = TypeVar("T")
 _CONTACT_PATH = re.compile(r"/contacts/([^/?#]+)$")
 
 
@@ -45,9 +46,10 @@ class Exchange:
     """One request and its response as plain data. Cases judge the raw data; only the Authorization header is
     masked here, and everything else is redacted when written out (`to_dict`)."""
     method: str
-    url: str
-    request_headers: dict[str, str]
+    url: str  # as sent: with the query string
+    request_headers: dict[str, str]  # as sent, the run's key shown as $ZEXA_API_KEY
     request_body: str | None
+    request_bytes: bytes | None = None
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     text: str = ""
@@ -66,9 +68,12 @@ class Exchange:
             return None
 
     def curl(self) -> str:
+        """A command that sends this request again, runnable as pasted (the key comes from $ZEXA_API_KEY)."""
         parts = ["curl", "-i", "-X", self.method, shlex.quote(self.url)]
         for name, value in self.request_headers.items():
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
+            if name.lower() in ("content-length", "user-agent", "accept-encoding", "accept", "connection"):
+                continue  # curl sets these itself
+            parts += ["-H", _shell_word(f"{name}: {value}")]
         if self.request_body is not None:
             parts += ["--data-binary", shlex.quote(self.request_body)]
         return " ".join(parts)
@@ -84,6 +89,49 @@ class Exchange:
                 "error": redact(self.error) if self.error else None, "curl": redact(self.curl())}
 
 
+def _shell_word(text: str) -> str:
+    """Quote text for a POSIX shell, leaving $ZEXA_API_KEY to be expanded."""
+    pieces = text.split(KEY_VARIABLE)
+    return ('"' + KEY_VARIABLE + '"').join(shlex.quote(p) if p else "" for p in pieces) or "''"
+
+
+class InFlightLimit:
+    """At most `limit` requests in flight. A 429 halves the limit; every `limit` answers without one grow it by one,
+    back up to the configured bound (additive increase, multiplicative decrease, as TCP does)."""
+
+    def __init__(self, bound: int) -> None:
+        self.bound = self.limit = max(1, bound)
+        self.in_flight = self.peak = 0
+        self._calm = 0
+        self._cv = threading.Condition()
+
+    def __enter__(self) -> None:
+        with self._cv:
+            self._cv.wait_for(lambda: self.in_flight < self.limit)
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cv:
+            self.in_flight -= 1
+            self._cv.notify_all()
+
+    def rate_limited(self) -> None:
+        with self._cv:
+            self.limit, self._calm = max(1, self.limit // 2), 0
+
+    def answered(self) -> None:
+        with self._cv:
+            self._calm += 1
+            if self._calm >= self.limit and self.limit < self.bound:
+                self.limit, self._calm = self.limit + 1, 0
+                self._cv.notify_all()
+
+    def drained(self, timeout: float) -> bool:
+        with self._cv:
+            return self._cv.wait_for(lambda: self.in_flight == 0, timeout)
+
+
 @dataclass
 class Ledger:
     """What the run created and deleted, and what it asked of the target."""
@@ -93,6 +141,8 @@ class Ledger:
     requests: int = 0
     rate_limited: int = 0
     rate_limit_wait_s: float = 0.0
+    lowest_limit: int = 0  # the lowest in-flight bound 429s pushed the run to (0: never lowered)
+    settle_waits: list[float] = field(default_factory=list)  # seconds waited for a list to show a write
     uncertain_creates: int = 0  # POSTs whose outcome is unknown (no answer, or no id in a 2xx): may have created
 
     @property
@@ -110,6 +160,11 @@ class GuardedSession(requests.Session):
         self._history = history
         self._lock = threading.Lock()
         self._rng = random.Random(config.seed)
+        self._sending = threading.local()
+        self.limit = InFlightLimit(config.concurrency)
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, config.concurrency))
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
         self.unmetered = False  # cleanup is never stopped by the request budget
 
     def redact(self, text: str) -> str:
@@ -119,10 +174,7 @@ class GuardedSession(requests.Session):
         out = {}
         for name, value in dict(headers or {}).items():
             value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-            if name.lower() == "authorization":
-                scheme, _, credential = value.partition(" ")
-                value = f"{scheme} {REDACTED}" if credential else REDACTED
-            out[str(name)] = value
+            out[str(name)] = value.replace(self._config.api_key, KEY_VARIABLE)
         return out
 
     def _guard_writes(self, method: str, url: str) -> None:
@@ -162,12 +214,16 @@ class GuardedSession(requests.Session):
         waited = 0.0
         while True:
             self._count()
-            response = self._send(method, url, *args, **kwargs)
+            with self.limit:
+                response = self._send(method, url, *args, **kwargs)
             if response.status_code != 429:
+                self.limit.answered()
                 return response
+            self.limit.rate_limited()
             delay = self._retry_after(response)
             with self._lock:
                 self._ledger.rate_limited += 1
+                self._ledger.lowest_limit = min(self._ledger.lowest_limit or self.limit.bound, self.limit.limit)
             if delay > self._config.max_rate_limit_wait or waited + delay > self._config.max_rate_limit_wait:
                 raise TargetUnusable(
                     f"the target keeps answering 429 (asked to wait {delay:.0f}s; {waited:.0f}s waited already, "
@@ -178,21 +234,40 @@ class GuardedSession(requests.Session):
             with self._lock:
                 self._ledger.rate_limit_wait_s += pause
 
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self._sending.prepared = request  # what goes on the wire: full URL with query, final headers and body
+        return super().send(request, **kwargs)
+
+    def _record_prepared(self, record: Exchange) -> None:
+        prepared = getattr(self._sending, "prepared", None)
+        if prepared is None:
+            return
+        body = prepared.body
+        record.url = prepared.url or record.url
+        record.request_headers = self._masked_headers(prepared.headers)
+        record.request_bytes = body.encode("utf-8") if isinstance(body, str) else body
+        record.request_body = None if body is None else (
+            body if isinstance(body, str) else body.decode("utf-8", "replace"))
+
     def _send(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         started = time.monotonic()
         body = kwargs.get("data", kwargs.get("json"))
         request_body = body if isinstance(body, str) or body is None else (
             body.decode("utf-8", "replace") if isinstance(body, bytes) else jsonlib.dumps(body, ensure_ascii=False))
         record = Exchange(method.upper(), url, self._masked_headers(kwargs.get("headers")), request_body)
+        self._sending.record = record
         creating = record.method == "POST" and urlsplit(url).path.endswith("/contacts")
         if creating:
             with self._lock:
                 self._ledger.uncertain_creates += 1
+        self._sending.prepared = None
         try:
             response = super().request(method, url, *args, **kwargs)
+            self._record_prepared(record)
             content = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True) or b""
             response.close()
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            self._record_prepared(record)
             record.error = f"{type(exc).__name__}: {exc}"
             record.elapsed = time.monotonic() - started
             self._history.append(record)
@@ -232,6 +307,32 @@ class Client:
         self.history: list[Exchange] = []
         self.session = GuardedSession(config, self.ledger, self.history)
         self._ids = random.Random(config.seed)
+        self._ids_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._in_pool = threading.local()
+
+    def gather(self, calls: Iterable[Callable[[], T]]) -> list[T]:
+        """Run independent calls side by side (the session bounds what is in flight) and return their results in
+        the order given, so a verdict never depends on which answer came first. The first exception, in that
+        order, is raised once every call has ended: nothing is left in flight behind a failure."""
+        calls = list(calls)
+        if len(calls) < 2 or self.config.concurrency == 1 or getattr(self._in_pool, "active", False):
+            return [call() for call in calls]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="conformance")
+        futures = [self._pool.submit(self._pooled, call) for call in calls]
+        wait(futures)
+        return [future.result() for future in futures]
+
+    def _pooled(self, call: Callable[[], T]) -> T:
+        self._in_pool.active = True
+        return call()
+
+    def drain(self) -> None:
+        """Let requests already in flight end (their creates must be recorded to be cleaned up); send no more."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self.session.limit.drained(self.config.connect_timeout + self.config.read_timeout)
 
     @property
     def auth_header(self) -> dict[str, str]:
@@ -254,11 +355,12 @@ class Client:
         elif data is not None:
             kwargs["data"] = data
             sent.setdefault("Content-Type", "application/json")
+        self.session._sending.record = None
         try:
             self.session.request(method, self.url(path), **kwargs)
         except requests.RequestException:
-            pass  # the failed exchange is in history with its error
-        return self.history[-1]
+            pass  # the failed exchange is recorded with its error
+        return self.session._sending.record
 
     def create(self, body: Any, **kwargs: Any) -> Exchange:
         return self.call("POST", "/contacts", json=body, **kwargs)
@@ -274,8 +376,9 @@ class Client:
 
     def unknown_id(self) -> str:
         """An id no account holds (it carries this run's tag and randomness), so it is safe to DELETE."""
-        contact_id = f"cnt_zxconf{self.config.run_tag}missing{self._ids.getrandbits(48):012x}"
-        self.ledger.unknown_ids.add(contact_id)
+        with self._ids_lock:
+            contact_id = f"cnt_zxconf{self.config.run_tag}missing{self._ids.getrandbits(48):012x}"
+            self.ledger.unknown_ids.add(contact_id)
         return contact_id
 
     def cleanup(self) -> list[str]:
@@ -284,6 +387,7 @@ class Client:
         A create whose answer never arrived (interrupted, timed out) may still have created a contact, and a
         target may answer a DELETE without deleting: so the account is searched for contacts carrying this run's
         tag before (when a create is uncertain) and after the deletes."""
+        self.drain()
         self.session.unmetered = True
         if self.ledger.uncertain_creates:
             self.ledger.created.update(self._tagged_on_account())
@@ -294,7 +398,7 @@ class Client:
             except (UnsafeRequest, BudgetExhausted, TargetUnusable):
                 return False
         live = self.ledger.live
-        with ThreadPoolExecutor(CLEANUP_WORKERS) as pool:  # deletes are independent; a remote target's latency adds up
+        with ThreadPoolExecutor(self.config.concurrency) as pool:  # the session still bounds what is in flight
             failed = [contact_id for contact_id, ok in zip(live, pool.map(removed, live)) if not ok]
         still_there = self._tagged_on_account(also=self.ledger.created) if self.ledger.created else []
         return list(dict.fromkeys(failed + still_there))

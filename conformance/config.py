@@ -50,6 +50,8 @@ class Config:
     read_timeout: float = 15.0
     max_rate_limit_wait: float = 60.0
     request_budget: int = 0  # 0: the profile's budget
+    concurrency: int = 8  # requests in flight at most
+    settle: float = 3.0  # seconds a list may take to show a create or delete (the docs promise no read-after-write)
 
     @property
     def budget(self) -> int:
@@ -92,7 +94,7 @@ def _flag_or_env(value: object, env: dict, name: str) -> object:
 
 def resolve(*, base_url: str | None, api_key: str | None, profile: str | None = None, seed: int | str | None = None,
             list_ids: str | None = None, allow_writes: bool | None = None, run_tag: str | None = None,
-            env: dict | None = None) -> Config:
+            concurrency: int | str | None = None, settle: float | str | None = None, env: dict | None = None) -> Config:
     env = dict(os.environ if env is None else env)
     url = _flag_or_env(base_url, env, "ZEXA_BASE_URL")
     if not url:
@@ -123,18 +125,24 @@ def resolve(*, base_url: str | None, api_key: str | None, profile: str | None = 
         writes = bool(allow_writes)
     else:
         writes = bool(allow_writes) or writes_env in ("1", "true", "yes") or is_loopback(url)
+    raw_concurrency = str(_flag_or_env(concurrency, env, "ZEXA_CONCURRENCY") or "8").strip()
+    if not raw_concurrency.isdigit() or not 1 <= int(raw_concurrency) <= 64:
+        raise ConfigError(f"--concurrency must be a whole number from 1 to 64, not {raw_concurrency!r}")
+    raw_settle = _flag_or_env(settle, env, "ZEXA_SETTLE")
+    settle_s = 3.0 if raw_settle in (None, "") else _seconds(raw_settle, "--settle", 3.0, allow_zero=True)
     return Config(base_url=url, api_key=key, profile=PROFILES[name], seed=resolved_seed,
                   run_tag=run_tag or new_run_tag(), list_ids=ids, allow_writes=writes,
-                  read_timeout=timeout, max_rate_limit_wait=max_wait, request_budget=int(budget or 0))
+                  read_timeout=timeout, max_rate_limit_wait=max_wait, request_budget=int(budget or 0),
+                  concurrency=int(raw_concurrency), settle=settle_s)
 
 
-def _seconds(value: object, name: str, default: float) -> float:
+def _seconds(value: object, name: str, default: float, allow_zero: bool = False) -> float:
     try:
         seconds = float(value) if value not in (None, "") else default
     except (TypeError, ValueError):
         seconds = -1.0
-    if seconds <= 0:
-        raise ConfigError(f"{name} must be a positive number of seconds, not {value!r}")
+    if seconds < 0 or (seconds == 0 and not allow_zero) or seconds != seconds or seconds > 3600:
+        raise ConfigError(f"{name} must be a {'' if allow_zero else 'positive '}number of seconds, not {value!r}")
     return seconds
 
 

@@ -55,7 +55,7 @@ def test_fault_run_exits_1_naming_the_broken_requirement(faulty):
     failing = next(r for r in result["requirements"] if r["id"] == "CREATE-409-DUPLICATE-PHONE")
     evidence = failing["failures"][0]["evidence"][0]
     assert evidence["response"]["status"] == 201 and evidence["curl"].startswith("curl")
-    assert "Bearer [redacted]" in evidence["curl"]
+    assert '"$ZEXA_API_KEY"' in evidence["curl"]
     junit = ElementTree.parse(out / "junit.xml").getroot()
     assert junit.find(".//testcase[@name='CREATE-409-DUPLICATE-PHONE [MUST]']/failure") is not None
 

@@ -36,7 +36,31 @@ def test_evidence_is_redacted_but_judged_data_is_raw(client):
     exchange = client.create({"name": "zx_secret_key_123 lookalike", "phone": "+244912345678"})
     assert "zx_secret_key_123" in exchange.request_body
     written = str(exchange.to_dict(client.session.redact))
-    assert "zx_secret_key_123" not in written and "Bearer [redacted]" in written
+    assert "zx_secret_key_123" not in written and "Bearer $ZEXA_API_KEY" in written
+
+
+def test_evidence_is_the_request_as_sent_and_its_curl_runs_as_pasted(client):
+    exchange = client.list(list_id="lst_a b", page=2, per_page=25)
+    assert exchange.url == "http://127.0.0.1:9/v1/contacts?list_id=lst_a+b&page=2&per_page=25"
+    command = exchange.curl()
+    assert "'http://127.0.0.1:9/v1/contacts?list_id=lst_a+b&page=2&per_page=25'" in command
+    assert "'Authorization: Bearer '\"$ZEXA_API_KEY\"" in command and "zx_secret_key_123" not in command
+    posted = client.create({"name": "O'Brien \"$HOME\" `id`", "phone": "+244912345678"})
+    assert posted.request_bytes == '{"name": "O\'Brien \\"$HOME\\" `id`", "phone": "+244912345678"}'.encode()
+    import shlex
+    words = shlex.split(posted.curl().replace('"$ZEXA_API_KEY"', "KEY"))
+    assert words[words.index("--data-binary") + 1] == posted.request_body
+
+
+def test_in_flight_limit_halves_on_429_and_grows_back():
+    from conformance.client import InFlightLimit
+    limit = InFlightLimit(8)
+    limit.rate_limited()
+    limit.rate_limited()
+    assert limit.limit == 2
+    for _ in range(2 + 3 + 4 + 5 + 6 + 7):
+        limit.answered()
+    assert limit.limit == 8
 
 
 @pytest.mark.parametrize("header,expected", [("7", 7.0), ("0", 0.0), ("soon", 1.0), ("", 1.0)])

@@ -50,6 +50,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--report-dir", help="write junit.xml, report.json, report.html and summary.md here")
     group.addoption("--baseline", help="JSON file of known deviations that do not fail the gate")
     group.addoption("--update-baseline", action="store_true", help="write the current MUST failures to --baseline")
+    group.addoption("--concurrency", help="requests in flight at most (default 8, or ZEXA_CONCURRENCY)")
+    group.addoption("--settle", help="seconds a list may take to show a write (default 3, or ZEXA_SETTLE)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,7 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         run = resolve(base_url=option("base_url"), api_key=option("api_key"), profile=option("profile"),
                       seed=option("seed"), list_ids=option("list_ids"), allow_writes=option("allow_writes"),
-                      run_tag=option("run_tag"))
+                      run_tag=option("run_tag"), concurrency=option("concurrency"), settle=option("settle"))
         known = baseline.load(None if option("update_baseline") else option("baseline"))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
