@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-k", dest="keyword", help="only run cases matching this pytest -k expression")
     run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
                      help="with the bundled server only: switch on this fault or variant (the self-check uses it)")
+    run.add_argument("--reference-request-log", help=argparse.SUPPRESS)  # the self-check compares evidence with it
 
     mock = sub.add_parser("mock", help="serve the bundled reference server")
     mock.add_argument("--port", type=int, default=8080)
@@ -60,7 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old")
     diff.add_argument("new")
 
-    sub.add_parser("selfcheck", help="prove the checker: every reference fault caught, every legal variant clean")
+    check = sub.add_parser("selfcheck", help="prove the checker: every reference fault caught, every legal variant clean")
+    check.add_argument("--seeds", type=int, default=1, help="run every server under this many seeds (default 1)")
+    check.add_argument("--concurrency", default="8",
+                       help="comma-separated in-flight bounds to run each seed at; verdicts must agree (default 8)")
+    check.add_argument("--only", action="append", default=[], metavar="NAME", help="only this fault or variant")
+    check.add_argument("--jobs", type=int, default=2, help="runs side by side (default 2)")
+    check.add_argument("--out", default="reports/selfcheck.json")
     return parser
 
 
@@ -78,13 +85,24 @@ def main(argv: list[str] | None = None) -> int:
             from conformance.diff import diff
             return diff(args.old, args.new)
         from conformance.selfcheck import selfcheck
-        return selfcheck()
+        return selfcheck(args.out, seeds=args.seeds, concurrency=_levels(args.concurrency), only=tuple(args.only),
+                         jobs=args.jobs)
     except ConfigError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("conformance: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _levels(raw: str) -> tuple[int, ...]:
+    try:
+        levels = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        levels = ()
+    if not levels or any(not 1 <= n <= 64 for n in levels):
+        raise ConfigError(f"--concurrency takes in-flight bounds from 1 to 64 separated by commas, not {raw!r}")
+    return levels
 
 
 def _mock(args: argparse.Namespace) -> int:
@@ -118,7 +136,8 @@ def _run(args: argparse.Namespace) -> int:
     from conformance.mock.server import BackgroundServer
     key = secrets.token_urlsafe(24)
     try:
-        server = BackgroundServer(api_key=key, deviations=args.reference_fault)
+        server = BackgroundServer(api_key=key, deviations=args.reference_fault,
+                                  request_log=args.reference_request_log)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     with server:

@@ -1,17 +1,22 @@
 """Mutation self-check: the default profile against the faithful reference server (must pass), each fault (must fail
-with the requirement the fault breaks) and each legal variant (must pass)."""
+with the requirement the fault breaks, under every seed) and each legal variant (must pass under every seed).
+
+Each run's evidence is also held against what the server received (byte for byte), and each failure's repro command
+is sent again to a fresh server with the same fault: a repro must ask the same question and get the same answer."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from conformance.mock.faults import Deviation, faults, variants
+from conformance.evidence_check import unmatched_evidence, replay_statuses
+from conformance.mock.faults import REGISTRY, faults, variants
 
 SEED = 20261123
 
@@ -20,65 +25,129 @@ SEED = 20261123
 class Trial:
     name: str
     kind: str  # faithful, fault, variant
-    breaks: str
+    declared: tuple[str, ...]  # what a fault declares it breaks (the first is the rule it exists for)
+    seed: int
+    concurrency: int
     exit_code: int
     failed_must: list[str]
     seconds: float
+    unmatched_evidence: list[str] = field(default_factory=list)
+    replays: dict = field(default_factory=dict)  # {"same": n, "differ": [..]}
 
     @property
     def ok(self) -> bool:
         if self.kind == "fault":
-            return self.exit_code == 1 and self.breaks in self.failed_must
+            return self.exit_code == 1 and self.declared[0] in self.failed_must
         return self.exit_code == 0 and not self.failed_must
 
+    @property
+    def attributed(self) -> bool:
+        """The failed MUST requirements are exactly ones the fault declares."""
+        return self.kind != "fault" or (self.ok and set(self.failed_must) <= set(self.declared))
 
-def trial(name: str, kind: str, breaks: str, workdir: Path) -> Trial:
-    report_dir = workdir / (name or "faithful")
-    command = [sys.executable, "-m", "conformance", "run", "--seed", str(SEED), "--profile", "default",
-               "--report-dir", str(report_dir), *(["--reference-fault", name] if name else [])]
+
+def declared(name: str) -> tuple[str, ...]:
+    deviation = REGISTRY[name] if name else None
+    if deviation is None or not deviation.breaks:
+        return ()
+    return (deviation.breaks, *getattr(deviation, "also_breaks", ()))
+
+
+def trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, replay: bool) -> Trial:
+    label = f"{name or 'faithful'}-s{seed}-c{concurrency}"
+    report_dir, log = workdir / label, workdir / f"{label}.requests.jsonl"
+    command = [sys.executable, "-m", "conformance", "run", "--seed", str(seed), "--profile", "default",
+               "--concurrency", str(concurrency), "--report-dir", str(report_dir),
+               "--reference-request-log", str(log), *(["--reference-fault", name] if name else [])]
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     seconds = time.monotonic() - started
+    result = Trial(name or "faithful", kind, declared(name), seed, concurrency, done.returncode, [], seconds)
     try:
         report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
-        failed = [r["id"] for r in report["requirements"] if r["status"] == "failed" and r["level"] == "MUST"]
     except (OSError, ValueError):
-        failed = [f"no report (exit {done.returncode}): {done.stderr.strip()[-300:]}"]
-    return Trial(name or "faithful", kind, breaks, done.returncode, failed, seconds)
+        result.failed_must = [f"no report (exit {done.returncode}): {done.stderr.strip()[-300:]}"]
+        return result
+    result.failed_must = [r["id"] for r in report["requirements"] if r["status"] == "failed" and r["level"] == "MUST"]
+    result.unmatched_evidence = unmatched_evidence(report, log)
+    if replay and kind == "fault":
+        result.replays = replay_statuses(report, name)
+    shutil.rmtree(report_dir, ignore_errors=True)
+    log.unlink(missing_ok=True)
+    return result
 
 
-def run_trials(deviations: list[Deviation], workdir: Path, jobs: int = 2) -> list[Trial]:
-    plan = [("", "faithful", "")] + [(d.name, d.kind, d.breaks) for d in deviations]
+def run_trials(plan: list[tuple[str, str, int, int]], workdir: Path, jobs: int, replay: bool) -> list[Trial]:
     with ThreadPoolExecutor(jobs) as pool:
-        return list(pool.map(lambda p: trial(*p, workdir), plan))
+        return list(pool.map(lambda p: trial(*p, workdir, replay), plan))
 
 
-def table(trials: list[Trial]) -> list[str]:
-    lines = [f"{'server':34} {'kind':9} {'expected':34} {'verdict':8} {'failing MUST requirements':40} {'s':>5}"]
+def verdicts(trials: list[Trial]) -> list[dict]:
+    """One row per server: caught/clean only when every seed and concurrency agrees; flips named."""
+    rows: dict[str, dict] = {}
     for t in trials:
-        expected = t.breaks if t.kind == "fault" else "pass"
-        verdict = ("caught" if t.ok else "MISSED") if t.kind == "fault" else ("clean" if t.ok else "FALSE ALARM")
-        lines.append(f"{t.name:34} {t.kind:9} {expected:34} {verdict:8} {', '.join(t.failed_must)[:40] or '-':40} "
-                     f"{t.seconds:5.1f}")
+        row = rows.setdefault(t.name, {"name": t.name, "kind": t.kind, "declared": list(t.declared), "runs": []})
+        row["runs"].append({"seed": t.seed, "concurrency": t.concurrency, "ok": t.ok, "attributed": t.attributed,
+                            "exit": t.exit_code, "failed_must": t.failed_must, "seconds": round(t.seconds, 1),
+                            "unmatched_evidence": t.unmatched_evidence, "replays": t.replays})
+    for row in rows.values():
+        oks = [r["ok"] for r in row["runs"]]
+        row["ok"] = all(oks) and not any(r["unmatched_evidence"] for r in row["runs"])
+        row["flips"] = 0 < sum(oks) < len(oks)
+        row["attributed"] = all(r["attributed"] for r in row["runs"])
+        row["same_failures_everywhere"] = len({tuple(sorted(r["failed_must"])) for r in row["runs"]}) == 1
+    return list(rows.values())
+
+
+def table(rows: list[dict]) -> list[str]:
+    lines = [f"{'server':36} {'kind':8} {'expected':32} {'verdict':11} {'failing MUST requirements (first run)':44}"]
+    for row in rows:
+        expected = row["declared"][0] if row["kind"] == "fault" else "pass"
+        good, bad = ("caught", "MISSED") if row["kind"] == "fault" else ("clean", "FALSE ALARM")
+        verdict = "FLIPS" if row["flips"] else good if row["ok"] else bad
+        if row["ok"] and row["kind"] == "fault" and not row["attributed"]:
+            verdict = "caught+"
+        failing = ", ".join(row["runs"][0]["failed_must"]) or "-"
+        lines.append(f"{row['name']:36} {row['kind']:8} {expected:32} {verdict:11} {failing[:44]:44}")
+        if any(r["unmatched_evidence"] for r in row["runs"]):
+            lines.append(f"    evidence not received as recorded: {row['runs'][0]['unmatched_evidence'][:2]}")
     return lines
 
 
-def selfcheck(out: str = "reports/selfcheck.json") -> int:
-    deviations = faults() + variants()
-    print(f"self-check: the default profile against the faithful reference server, {len(faults())} faults and "
-          f"{len(variants())} legal variants (seed {SEED})", flush=True)
+def selfcheck(out: str = "reports/selfcheck.json", seeds: int = 1, concurrency: tuple[int, ...] = (8,),
+              only: tuple[str, ...] = (), jobs: int = 2, replay: bool = True) -> int:
+    deviations = [d for d in faults() + variants() if not only or d.name in only]
+    plan = [(name, kind, SEED + i, n) for name, kind in [("", "faithful")] + [(d.name, d.kind) for d in deviations]
+            for i in range(seeds) for n in concurrency]
+    print(f"self-check: the default profile against the faithful reference server, {sum(d.kind == 'fault' for d in deviations)} "
+          f"faults and {sum(d.kind == 'variant' for d in deviations)} legal variants; seeds "
+          f"{', '.join(str(SEED + i) for i in range(seeds))}; concurrency {', '.join(map(str, concurrency))} "
+          f"({len(plan)} runs, {jobs} at a time)", flush=True)
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="selfcheck-") as tmp:
-        trials = run_trials(deviations, Path(tmp))
-    for line in table(trials):
+        rows = verdicts(run_trials(plan, Path(tmp), jobs, replay))
+    for line in table(rows):
         print(line)
-    fault_trials = [t for t in trials if t.kind == "fault"]
-    clean_trials = [t for t in trials if t.kind != "fault"]
-    caught = sum(t.ok for t in fault_trials)
-    false_alarms = sum(not t.ok for t in clean_trials)
-    summary = {"seed": SEED, "faults": len(fault_trials), "caught": caught,
-               "score": round(caught / len(fault_trials), 3) if fault_trials else 1.0,
-               "false_alarms": false_alarms, "trials": [asdict(t) | {"ok": t.ok} for t in trials]}
+    fault_rows = [r for r in rows if r["kind"] == "fault"]
+    clean_rows = [r for r in rows if r["kind"] != "fault"]
+    caught = sum(r["ok"] for r in fault_rows)
+    attributed = sum(r["ok"] and r["attributed"] for r in fault_rows)
+    false_alarms = sum(not r["ok"] for r in clean_rows)
+    flips = [r["name"] for r in rows if r["flips"]]
+    unstable = [r["name"] for r in rows if not r["same_failures_everywhere"]]
+    replayed = [run["replays"] for r in fault_rows for run in r["runs"] if run["replays"]]
+    same = sum(p.get("same", 0) for p in replayed)
+    differ = [d for p in replayed for d in p.get("differ", [])]
+    summary = {"seeds": [SEED + i for i in range(seeds)], "concurrency": list(concurrency),
+               "faults": len(fault_rows), "caught": caught, "variants": len(clean_rows) - 1,
+               "score": round(caught / len(fault_rows), 3) if fault_rows else 1.0, "false_alarms": false_alarms,
+               "attribution": {"exact": attributed, "of": caught}, "flips": flips,
+               "different_failures_across_runs": unstable, "replays": {"same_status": same, "differ": differ},
+               "seconds": round(time.monotonic() - started, 1), "servers": rows}
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    print(f"score {caught}/{len(fault_trials)} faults caught · {false_alarms} false alarms · written to {out}")
-    return 0 if caught == len(fault_trials) and false_alarms == 0 else 1
+    print(f"score {caught}/{len(fault_rows)} faults caught under every run · {false_alarms} false alarms on "
+          f"{len(clean_rows)} clean servers · attribution exact for {attributed}/{caught} caught faults · "
+          f"flips: {', '.join(flips) or 'none'} · repros replayed: {same} same status, {len(differ)} differ · "
+          f"{summary['seconds']} s · written to {out}")
+    return 0 if caught == len(fault_rows) and false_alarms == 0 and not flips else 1

@@ -1,4 +1,5 @@
-"""The checker proves itself: every reference fault caught by the requirement it breaks, no false alarms."""
+"""The checker proves itself: every reference fault caught by the requirement it breaks, no false alarms, and every
+failure's evidence is what the server received."""
 from __future__ import annotations
 
 import json
@@ -11,9 +12,12 @@ from tests.conftest import ROOT, run_cli
 
 @pytest.mark.slow
 def test_selfcheck_catches_every_fault_and_passes_every_variant():
-    done = run_cli("selfcheck", timeout=900)
+    done = run_cli("selfcheck", "--seeds", "1", timeout=1200)
     summary = json.loads((ROOT / "reports" / "selfcheck.json").read_text(encoding="utf-8"))
-    missed = [t["name"] for t in summary["trials"] if not t["ok"]]
+    missed = [s["name"] for s in summary["servers"] if not s["ok"]]
     assert done.returncode == 0 and not missed, f"missed or false alarms: {missed}\n{done.stdout[-3000:]}"
     assert summary["faults"] == len(faults()) and summary["score"] == 1.0 and summary["false_alarms"] == 0
-    assert len(summary["trials"]) == 1 + len(faults()) + len(variants())
+    assert len(summary["servers"]) == 1 + len(faults()) + len(variants())
+    unmatched = [run["unmatched_evidence"] for s in summary["servers"] for run in s["runs"] if run["unmatched_evidence"]]
+    assert not unmatched, f"evidence that is not what the server received: {unmatched[:3]}"
+    assert summary["replays"]["same_status"] > len(faults()) // 2

@@ -9,19 +9,21 @@ import uvicorn
 
 from conformance.mock.app import create_app
 from conformance.mock.faults import Active
+from conformance.mock.request_log import RequestLog
 from conformance.mock.store import Store
 
 
-def _config(host: str, port: int, api_key: str, db: str, deviations: Iterable[str]) -> tuple[uvicorn.Config, Store]:
+def _config(host: str, port: int, api_key: str, db: str, deviations: Iterable[str],
+            request_log: str | None = None) -> tuple[uvicorn.Config, Store, RequestLog]:
     active = Active(tuple(deviations))  # raises ValueError on an unknown name, before anything starts
     store = Store(db)
-    app = create_app(api_key=api_key, store=store, active=active)
+    app = RequestLog(create_app(api_key=api_key, store=store, active=active), request_log)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
-    return config, store
+    return config, store, app
 
 
 def serve_forever(*, host: str, port: int, api_key: str, db: str, deviations: Iterable[str]) -> None:
-    config, store = _config(host, port, api_key, db, deviations)
+    config, store, _ = _config(host, port, api_key, db, deviations)
     try:
         uvicorn.Server(config).run()
     finally:
@@ -32,8 +34,8 @@ class BackgroundServer:
     """A reference server on 127.0.0.1 and a free port, for the length of a `with` block."""
 
     def __init__(self, *, api_key: str, deviations: Iterable[str] = (), db: str = ":memory:",
-                 host: str = "127.0.0.1", port: int = 0) -> None:
-        config, self.store = _config(host, port, api_key, db, deviations)
+                 host: str = "127.0.0.1", port: int = 0, request_log: str | None = None) -> None:
+        config, self.store, self.log = _config(host, port, api_key, db, deviations, request_log)
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None
         self._thread = threading.Thread(target=self._server.run, name="reference-server", daemon=True)

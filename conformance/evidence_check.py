@@ -1,0 +1,87 @@
+"""Is a report's evidence what went over the wire? Each recorded request is looked up in the reference server's
+own log of what it received, and each failure's repro command is sent again to a fresh server with the same fault."""
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import shutil
+import subprocess
+from urllib.parse import urlsplit
+
+from conformance.client import KEY_VARIABLE
+from conformance.mock.request_log import read
+
+_NOT_COMPARED = {"host"}  # the one header http.client adds after the request is prepared
+
+
+def _received(entry: dict) -> tuple[str, str, bytes, dict[str, str]]:
+    headers = {name.lower(): value for name, value in entry["headers"]}
+    return entry["method"], entry["target"], base64.b64decode(entry["body"]), headers
+
+
+def _same_header(recorded: str, received: str | None) -> bool:
+    if received is None:
+        return False
+    if KEY_VARIABLE not in recorded:
+        return recorded == received
+    pattern = ".+".join(re.escape(piece) for piece in recorded.split(KEY_VARIABLE))
+    return re.fullmatch(pattern, received) is not None
+
+
+def _matches(request: dict, entry: tuple[str, str, bytes, dict[str, str]]) -> bool:
+    method, target, body, headers = entry
+    url = urlsplit(request["url"])
+    sent_target = url.path + (f"?{url.query}" if url.query else "")
+    sent_body = (request["body"] or "").encode("utf-8")
+    return (request["method"] == method and sent_target == target and sent_body == body
+            and all(_same_header(v, headers.get(k.lower())) for k, v in request["headers"].items()
+                    if k.lower() not in _NOT_COMPARED))
+
+
+def unmatched_evidence(report: dict, log_path) -> list[str]:
+    """Evidence requests of failures that the server never received as recorded."""
+    try:
+        received = [_received(entry) for entry in read(str(log_path))]
+    except OSError:
+        return ["the server's request log is missing"]
+    missing = []
+    for requirement in report["requirements"]:
+        for failure in requirement["failures"]:
+            for evidence in failure["evidence"]:
+                request = evidence["request"]
+                if evidence.get("error") and evidence["response"]["status"] is None:
+                    continue  # never answered: it may not have arrived whole
+                if not any(_matches(request, entry) for entry in received):
+                    missing.append(f"{requirement['id']}: {request['method']} {request['url']}")
+    return missing
+
+
+def replay_statuses(report: dict, fault: str) -> dict:
+    """Send each failure's first repro command to a fresh server with the same fault; compare statuses. Deletes of
+    contacts the run created are left out: a fresh server never held them."""
+    from conformance.mock.server import BackgroundServer
+    curl = shutil.which("curl")
+    if curl is None:
+        raise RuntimeError("curl is required to replay repro commands (make tools installs it)")
+    key = secrets.token_urlsafe(16)
+    same, differ = 0, []
+    with BackgroundServer(api_key=key, deviations=[fault]) as server:
+        for requirement in report["requirements"]:
+            for failure in requirement["failures"][:1]:
+                if not failure["evidence"]:
+                    continue
+                evidence = failure["evidence"][0]
+                request, status = evidence["request"], evidence["response"]["status"]
+                if status is None or (request["method"] == "DELETE" and "missing" not in request["url"]):
+                    continue
+                origin = "{0.scheme}://{0.netloc}".format(urlsplit(request["url"]))
+                command = evidence["curl"].replace(origin, f"http://127.0.0.1:{server.port}", 1)
+                done = subprocess.run(["bash", "-c", command + " -s -o /dev/null -w '%{http_code}'"],
+                                      capture_output=True, text=True, timeout=30, env={"ZEXA_API_KEY": key,
+                                                                                        "PATH": "/usr/bin:/bin"})
+                if done.stdout.strip() == str(status):
+                    same += 1
+                else:
+                    differ.append(f"{requirement['id']}: recorded {status}, replay {done.stdout.strip() or done.stderr[-100:]}")
+    return {"same": same, "differ": differ}
