@@ -30,7 +30,7 @@ class Profile:
 PROFILES = {
     "quick": Profile("quick", phone_regions=6, examples=8, stateful_steps=0, parallel_creates=8,
                      request_budget=800, walk_contacts=5),
-    "default": Profile("default", phone_regions=20, examples=20, stateful_steps=10, parallel_creates=16,
+    "default": Profile("default", phone_regions=20, examples=20, stateful_steps=0, parallel_creates=16,
                        request_budget=2500, walk_contacts=7),
     "thorough": Profile("thorough", phone_regions=0, examples=100, stateful_steps=50, parallel_creates=32,
                         request_budget=25000, walk_contacts=23),
