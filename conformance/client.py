@@ -37,6 +37,10 @@ class BudgetExhausted(Exception):
     pass
 
 
+class RunStopping(Exception):
+    """The run is ending (interrupted or finished): calls still queued side by side send nothing more."""
+
+
 class UnsafeRequest(Exception):
     """A DELETE of an id this run did not create; it is never sent."""
 
@@ -166,6 +170,7 @@ class GuardedSession(requests.Session):
         self.mount("http://", adapter)
         self.mount("https://", adapter)
         self.unmetered = False  # cleanup is never stopped by the request budget
+        self.stopping = False  # set once the run ends: side-by-side calls may send nothing more, cleanup may
 
     def redact(self, text: str) -> str:
         return text.replace(self._config.api_key, REDACTED) if text else text
@@ -207,6 +212,8 @@ class GuardedSession(requests.Session):
             return 1.0
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if self.stopping and getattr(self._sending, "pooled", False):
+            raise RunStopping(f"not sent: the run is ending ({method} {urlsplit(url).path})")
         self._guard_writes(method, url)
         kwargs.setdefault("timeout", (self._config.connect_timeout, self._config.read_timeout))
         kwargs["stream"] = True
@@ -325,11 +332,12 @@ class Client:
         return [future.result() for future in futures]
 
     def _pooled(self, call: Callable[[], T]) -> T:
-        self._in_pool.active = True
+        self._in_pool.active = self.session._sending.pooled = True
         return call()
 
     def drain(self) -> None:
         """Let requests already in flight end (their creates must be recorded to be cleaned up); send no more."""
+        self.session.stopping = True
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self.session.limit.drained(self.config.connect_timeout + self.config.read_timeout)

@@ -321,7 +321,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "seconds": round(time.monotonic() - config.stash.get(STARTED, time.monotonic()), 2),
         "requests": client.ledger.requests,
         "rate_limited": {"responses": client.ledger.rate_limited,
-                         "waited_s": round(client.ledger.rate_limit_wait_s, 1)},
+                         "waited_s": round(client.ledger.rate_limit_wait_s, 1),
+                         "lowest_in_flight_bound": client.ledger.lowest_limit or run.concurrency},
+        "concurrency": {"bound": run.concurrency, "peak_in_flight": client.session.limit.peak},
         "data": {"created": len(client.ledger.created), "deleted": len(client.ledger.created - set(leaked)),
                  "leaked": leaked},
     }

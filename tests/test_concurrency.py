@@ -1,0 +1,69 @@
+"""Requests in flight together: the bound holds (counted by the server), 429s lower it, the verdict does not depend
+on it, and an interrupt with requests in flight still leaves nothing behind."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from conformance.mock.server import BackgroundServer
+from tests.conftest import API_KEY, ROOT, run_cli
+
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+def run_against(server: BackgroundServer, tmp_path, *args: str) -> dict:
+    done = run_cli("run", "--base-url", server.base_url, "--profile", "quick", "--seed", "5",
+                   "--report-dir", str(tmp_path), *args, env={"ZEXA_API_KEY": API_KEY})
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    return json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) | {"exit": done.returncode}
+
+
+@pytest.mark.parametrize("bound", [1, 3, 8])
+def test_requests_in_flight_never_exceed_the_bound(tmp_path, bound):
+    with BackgroundServer(api_key=API_KEY, latency=0.02) as server:
+        result = run_against(server, tmp_path, "--concurrency", str(bound))
+        peak = server.log.peak
+    assert result["exit"] == 0 and result["verdict"] == "pass"
+    assert peak <= bound, f"the server held {peak} requests at once; the bound is {bound}"
+    assert peak >= min(bound, 3), f"only {peak} requests were ever in flight together (bound {bound})"
+
+
+def test_rate_limiting_lowers_the_bound_and_the_run_still_passes(tmp_path):
+    with BackgroundServer(api_key=API_KEY, deviations=["occasional_429"], latency=0.01) as server:
+        result = run_against(server, tmp_path, "--concurrency", "8")
+    assert result["exit"] == 0, result.get("new_must_failures")
+    limited = result["rate_limited"]
+    assert limited["responses"] > 0 and limited["lowest_in_flight_bound"] < 8
+
+
+def test_same_seed_gives_the_same_verdict_at_every_bound(tmp_path):
+    verdicts = {}
+    for bound in (1, 8):
+        with BackgroundServer(api_key=API_KEY, deviations=["no_conflict"]) as server:
+            result = run_against(server, tmp_path / str(bound), "--concurrency", str(bound))
+        verdicts[bound] = (result["exit"], sorted(result["new_must_failures"]))
+    assert verdicts[1] == verdicts[8] and verdicts[1][0] == 1
+
+
+def test_interrupt_with_requests_in_flight_leaves_nothing_behind(tmp_path):
+    with BackgroundServer(api_key=API_KEY, latency=0.2) as server:
+        process = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--base-url", server.base_url,
+                                    "--profile", "default", "--report-dir", str(tmp_path), "--concurrency", "8"],
+                                   cwd=ROOT, env={"PATH": "/usr/bin:/bin", "ZEXA_API_KEY": API_KEY},
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not (server.log.in_flight >= 4 and any(e["method"] == "POST" for e in server.log.entries[-8:])):
+            assert time.monotonic() < deadline and process.poll() is None, "never saw several requests in flight"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=120)
+        remaining = requests.get(server.base_url + "/contacts", params={"per_page": 100}, headers=AUTH).json()
+    assert process.returncode == 130, stdout[-2000:] + stderr[-2000:]
+    assert remaining["meta"]["total"] == 0, [c["name"] for c in remaining["data"]]
+    assert "Traceback" not in stderr
