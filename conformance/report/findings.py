@@ -17,7 +17,8 @@ class Finding:
 
 def findings(result: dict) -> list[Finding]:
     """Every failure of every failed requirement, first seen first."""
-    flat = [(req, failure) for req in result["requirements"] if req["status"] == "failed" for failure in req["failures"]]
+    flat = [(req, failure) for req in result["requirements"] if req["status"] == "failed"
+            for failure in req["failures"]]
     ranked = [Finding(req, failure, failure.get("order", i)) for i, (req, failure) in enumerate(flat)]
     return sorted(ranked, key=lambda f: f.rank)
 

@@ -6,7 +6,7 @@ from html import escape
 
 from conformance.report.areas import AREAS
 from conformance.report.findings import Finding, groups, headline
-from conformance.report.wording import case_title, plain_curl, plain_message, plain_notes, request_headers
+from conformance.report.wording import case_title, doc_source, plain_curl, plain_message, plain_notes, request_headers
 
 STYLE = """
 *{box-sizing:border-box}
@@ -69,7 +69,8 @@ if (location.hash === '#selftest') {
 """
 
 HEADLINES = {"pass": "PASS — no MUST requirement failed", "fail": "FAIL — MUST requirements failed",
-             "unusable": "TARGET UNUSABLE — nothing was judged", "interrupted": "INTERRUPTED — the run did not finish",
+             "unusable": "TARGET UNUSABLE — nothing was judged",
+             "interrupted": "INTERRUPTED — the run did not finish",
              "error": "ERROR — the checker itself failed"}
 
 
@@ -108,7 +109,7 @@ def _headline(result: dict) -> str:
     req = first.requirement
     return (f'<section class="headline" id="headline"><h2>First violation: <a href="#fail-{escape(req["id"])}">'
             f'{escape(req["id"])}</a></h2><p class="got">{escape(plain_message(first.failure["message"]))}</p>'
-            f'<p class="doc">The docs: {escape(req["doc"])}</p></section>')
+            f'<p class="doc">Rule: {escape(doc_source(req["doc"]))}</p></section>')
 
 
 def _failures(result: dict) -> str:
@@ -154,7 +155,7 @@ def _finding(finding: Finding, key: str, anchor: bool) -> str:
         blocked = f'<p>Caused by <a href="#fail-{escape(finding.root_cause)}">{escape(finding.root_cause)}</a>.</p>'
     return (f'<article class="failure"{anchor_id}><h3>{escape(req["id"])} <span class="{css}">{escape(label)}</span>'
             f'</h3><p>Found while checking: {escape(case_title(failure["case"]))}</p>'
-            f'<p class="doc">The docs: {escape(req["doc"])}</p>'
+            f'<p class="doc">Rule: {escape(doc_source(req["doc"]))}</p>'
             f'<p class="got">{escape(plain_message(failure["message"]))}</p>{blocked}'
             f"{_exchanges(failure['evidence'])}{_repro(failure, key)}{_technical(failure)}</article>")
 
@@ -228,10 +229,10 @@ def _all_requirements(result: dict) -> str:
         passed = sum(r["status"] == "passed" for r in reqs)
         rows = "".join(f'<tr class="{"baselined" if r["baselined"] else r["status"]}" id="row-{escape(r["id"])}">'
                        f'<td>{escape(r["id"])}</td><td>{r["level"]}</td><td>{escape(_status(r))}</td>'
-                       f'<td>{escape(r["doc"])}</td></tr>' for r in reqs)
+                       f'<td>{escape(doc_source(r["doc"]))}</td></tr>' for r in reqs)
         sections.append(f'<details class="area" id="area-{area}"><summary>{area}: {passed} of {len(reqs)} passed'
                         f'</summary><div class="scroll"><table><thead><tr><th>requirement</th><th>level</th>'
-                        f"<th>status</th><th>the docs</th></tr></thead><tbody>{rows}</tbody></table></div></details>")
+                        f"<th>status</th><th>rule</th></tr></thead><tbody>{rows}</tbody></table></div></details>")
     return "<h2>All requirements by area</h2>" + "".join(sections)
 
 

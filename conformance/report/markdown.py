@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from conformance.report.areas import area_rows
 from conformance.report.findings import findings
-from conformance.report.wording import plain_message
+from conformance.report.wording import doc_source, plain_message
 
 MAX_LISTED = 12  # keeps the summary under 60 lines however many requirements fail
 
@@ -22,7 +22,8 @@ def render(result: dict) -> str:
         lines += ["", "### Failures (first seen first)", ""]
         for req, failure in failed[:MAX_LISTED]:
             state = "fails the gate" if req["gating"] else ("baselined" if req["baselined"] else req["level"])
-            lines.append(f"- **{req['id']}** ({state}): {plain_message(failure['message'])}  \n  _{req['doc']}_")
+            lines.append(f"- **{req['id']}** ({state}): {plain_message(failure['message'])}  \n"
+                         f"  _{doc_source(req['doc'])}_")
         if len(failed) > MAX_LISTED:
             lines.append(f"- … and {len(failed) - MAX_LISTED} more, see report.html")
     data = result.get("data", {})

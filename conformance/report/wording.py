@@ -18,6 +18,7 @@ _NOISE = re.compile(r"^(Traceback|File \"|Falsifying|You can reproduce|@reproduc
 _SUB_EXCEPTIONS = re.compile(r"\s*\(\d+ sub-exceptions?\)\s*$")
 _CHECK_CODE = re.compile(r"^- [A-Z]{2}\d{3} ")
 _STATUS_LINE = re.compile(r"^\[(\d{3})\] ?([^:]*):?$")
+_SOURCES = {"C": "Contacts API docs", "P": "Platform docs", "C and P": "Contacts API and Platform docs"}
 _SCHEMA_HEADER = re.compile(r"^x-schemathesis-", re.IGNORECASE)
 _SCHEMA_CURL_HEADER = re.compile(r" -H 'X-Schemathesis-[^']*'", re.IGNORECASE)
 
@@ -43,6 +44,11 @@ def plain_message(text: str) -> str:
     if distinct:
         return f"{distinct.group(1)} different failures were found for this rule"
     return "the check failed without a message"
+
+
+def doc_source(doc: str) -> str:
+    """A catalogue `doc` with its source spelled out: "C, Add a Contact" -> "Contacts API docs, Add a Contact"."""
+    return re.sub(r"^(C and P|C|P)\b", lambda m: _SOURCES[m.group(1)], doc)
 
 
 def plain_notes(notes: list[str]) -> list[str]:
