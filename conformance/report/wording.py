@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from conformance.requirements import catalogue
 
 MAX_CHARS = 300
 # Words a reader of the report should never need: they name our tools, not the API's behaviour.
 JARGON = re.compile(r"hypothesis|schemathesis|pytest|falsifying|flaky|unreliable|traceback|\bassert|subtest|"
-                    r"exceptiongroup|sub-exception|\btest_\w+|::", re.IGNORECASE)
+                    r"exceptiongroup|sub-exception|\btest_\w+\(|\.py::", re.IGNORECASE)
 _CASE_CALL = re.compile(r"\btest_\w+\((?P<args>.*)\)")
 _ARGUMENT = re.compile(r"(\w+)=('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[-+\w.]+)")
 _EXCEPTION_NAME = re.compile(r"^(\w+\.)*\w*(Error|Exception|Violation|Failure|Group|Unsatisfiable|Flaky)$")
@@ -74,7 +77,16 @@ def _clean(line: str) -> str:
         line = f"the check could not finish: {line}"
     line = re.sub(r"^assert\b", "check failed:", line)
     line = _SUB_EXCEPTIONS.sub("", line)
-    return "" if JARGON.search(line) else line
+    if JARGON.search(line):
+        return ""
+    return _case_names().sub(lambda m: f'"{case_title(m.group())}"', line)
+
+
+@cache
+def _case_names() -> re.Pattern:
+    """Our case function names, which a message may mention; other `test_` words may be the API's own data."""
+    names = sorted({case for req in catalogue().values() for case in req.cases}, key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
 
 
 def _finish(sentence: str) -> str:
