@@ -43,6 +43,9 @@ class CaseOutcome:
     message: str = ""
     evidence: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    root_cause: str | None = None  # the requirement whose failure made this one fail too
+    repro: str | None = None  # a shell script reproducing a multi-step failure, preferred over the first curl
+    blocked_by: str | None = None  # why a not-checked case could not run, e.g. the create it needed was refused
 
 
 def failure_signature(outcomes: list[CaseOutcome]) -> str:
@@ -60,13 +63,14 @@ def requirement_status(outcomes: list[CaseOutcome]) -> str:
 def summarize(outcomes: list[CaseOutcome], observations: dict[str, list[str]], baseline: set[tuple[str, str]],
               meta: dict) -> dict:
     """The report as plain data: verdict, one entry per catalogue requirement, and the run's meta."""
-    by_requirement: dict[str, list[CaseOutcome]] = {}
-    for outcome in outcomes:
+    by_requirement: dict[str, list[tuple[int, CaseOutcome]]] = {}
+    for order, outcome in enumerate(outcomes):
         for requirement in outcome.requirements:
-            by_requirement.setdefault(requirement, []).append(outcome)
+            by_requirement.setdefault(requirement, []).append((order, outcome))
     entries, new_failures, known, still_known = [], [], [], set()
     for req in catalogue().values():
-        mine = by_requirement.get(req.id, [])
+        ordered = by_requirement.get(req.id, [])
+        mine = [o for _, o in ordered]
         status = requirement_status(mine)
         signature = failure_signature(mine)
         in_baseline = (req.id, signature) in baseline
@@ -74,7 +78,7 @@ def summarize(outcomes: list[CaseOutcome], observations: dict[str, list[str]], b
             (known if in_baseline else new_failures).append(req.id)
             if in_baseline:
                 still_known.add((req.id, signature))
-        entries.append(_entry(req, status, mine, observations.get(req.id, []), signature, in_baseline))
+        entries.append(_entry(req, status, ordered, observations.get(req.id, []), signature, in_baseline))
     leaked = meta.get("data", {}).get("leaked", [])
     verdict = "fail" if new_failures or leaked else "pass"
     return {
@@ -89,10 +93,11 @@ def summarize(outcomes: list[CaseOutcome], observations: dict[str, list[str]], b
     }
 
 
-def _entry(req: Requirement, status: str, outcomes: list[CaseOutcome], observations: list[str], signature: str,
-           in_baseline: bool) -> dict:
-    failures = [o for o in outcomes if o.status == "failed"]
+def _entry(req: Requirement, status: str, ordered: list[tuple[int, CaseOutcome]], observations: list[str],
+           signature: str, in_baseline: bool) -> dict:
+    outcomes = [o for _, o in ordered]
     skipped = [o.message for o in outcomes if o.status in ("not_checked", "inconclusive")]
+    blocked_by = next((o.blocked_by for o in outcomes if o.blocked_by and o.status == "not_checked"), None)
     return {
         "id": req.id, "level": req.level, "area": req.area, "doc": req.doc, "status": status,
         "gating": req.gates and status == "failed" and not in_baseline,
@@ -100,11 +105,19 @@ def _entry(req: Requirement, status: str, outcomes: list[CaseOutcome], observati
         "signature": signature,
         "cases": [{"case": o.case, "nodeid": o.nodeid, "status": o.status, "message": o.message,
                    "seconds": round(o.seconds, 3)} for o in outcomes],
-        "failures": [{"case": o.case, "message": o.message, "evidence": o.evidence} for o in failures],
+        "failures": [_failure(order, o) for order, o in ordered if o.status == "failed"],
         "why_not_checked": (sorted(set(skipped))[:3] or ["no case ran (deselected, or the run stopped early)"])
         if status in ("not_checked", "inconclusive") else [],
         "observations": observations,
+        **({"blocked_by": blocked_by} if blocked_by and status == "not_checked" else {}),
     }
+
+
+def _failure(order: int, outcome: CaseOutcome) -> dict:
+    """One failed case; `order` is its place in the run, so a report can lead with the first violation seen."""
+    optional = {"root_cause": outcome.root_cause, "repro": outcome.repro}
+    return {"case": outcome.case, "message": outcome.message, "evidence": outcome.evidence, "order": order,
+            **{key: value for key, value in optional.items() if value}}
 
 
 def _counts(entries: list[dict]) -> dict:

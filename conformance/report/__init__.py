@@ -6,6 +6,8 @@ from pathlib import Path
 
 from conformance.report import html, junit, markdown
 from conformance.report.areas import area_rows
+from conformance.report.findings import findings
+from conformance.report.wording import plain_message
 
 
 def write_all(result: dict, directory: str | Path) -> list[Path]:
@@ -25,11 +27,13 @@ def write_all(result: dict, directory: str | Path) -> list[Path]:
 def terminal_lines(result: dict) -> list[str]:
     lines = [f"{'area':<10} {'MUST ok':>8} {'MUST fail':>10} {'SHOULD fail':>12} {'unchecked':>10} {'observed':>9}"]
     lines += [f"{a:<10} {p:>8} {f:>10} {s:>12} {u:>10} {o:>9}" for a, p, f, s, u, o in area_rows(result)]
-    for req in result["requirements"]:
-        if req["status"] == "failed":
+    shown = set()
+    for finding in findings(result):
+        req = finding.requirement
+        if req["id"] not in shown:
+            shown.add(req["id"])
             tag = "FAIL" if req["gating"] else ("known" if req["baselined"] else req["level"])
-            first = req["failures"][0]["message"].splitlines()[0][:160] if req["failures"] else ""
-            lines.append(f"  [{tag}] {req['id']}: {first}")
+            lines.append(f"  [{tag}] {req['id']}: {plain_message(finding.failure['message'])[:160]}")
     data, limited = result.get("data", {}), result.get("rate_limited", {})
     lines.append(f"requests: {result.get('requests')}  created: {data.get('created')}  deleted: {data.get('deleted')}  "
                  f"leaked: {len(data.get('leaked', []))}  seed: {result.get('seed')}  run tag: {result.get('run_tag')}")
