@@ -15,6 +15,7 @@ from pathlib import Path
 
 import requests
 
+from conformance import resources
 from conformance.config import free_port
 from conformance.mock.faults import faults
 
@@ -88,7 +89,7 @@ def st_run(fault: str = "", examples: int = 20) -> dict:
     try:
         with tempfile.TemporaryDirectory() as out:
             started = time.monotonic()
-            done = subprocess.run([st, "run", str(ROOT / "openapi.yaml"), "--url", server.base, "-H",
+            done = subprocess.run([st, "run", str(resources.spec_path()), "--url", server.base, "-H",
                                    f"Authorization: Bearer {KEY}", "--checks", "all", "--max-examples", str(examples),
                                    "--seed", str(SEED), "--no-color", "--report", "har",
                                    "--report-har-path", str(Path(out) / "run.har")],
