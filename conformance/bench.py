@@ -15,11 +15,11 @@ from pathlib import Path
 
 import requests
 
+from conformance import resources
 from conformance.config import free_port
 from conformance.mock.faults import faults
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = ROOT / "openapi.yaml"
 KEY = "bench-key"
 SEED = 20261123
 LOOP_REQUESTS = 1000
@@ -99,7 +99,7 @@ def st_run(workers: int = 1, latency_ms: int = 0, fault: str = "", examples: int
     try:
         with tempfile.TemporaryDirectory() as out:
             started = time.monotonic()
-            done = subprocess.run([st, "run", str(SPEC), "--url", server.base, "-H",
+            done = subprocess.run([st, "run", str(resources.spec_path()), "--url", server.base, "-H",
                                    f"Authorization: Bearer {KEY}", "--checks", "all", "--max-examples", str(examples),
                                    "--seed", str(SEED), "--no-color", "--workers", str(workers), "--report", "har",
                                    "--report-har-path", str(Path(out) / "run.har")],

@@ -7,6 +7,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from conformance import resources
 from conformance.config import PROFILES, ConfigError, resolve
 from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PASS, EXIT_USAGE, REPORT
 
@@ -93,6 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("conformance: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # the checker's own fault: one line and exit 4, never a verdict on the target
+        print(f"conformance: internal error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, resources.MissingResource):
+        return str(exc)
+    return f"{type(exc).__name__}: {(str(exc) or 'no detail').splitlines()[0]}"
 
 
 def _levels(raw: str) -> tuple[int, ...]:
@@ -129,6 +139,7 @@ def _mock(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    resources.check()
     if args.reference_fault and args.base_url:
         raise ConfigError("--reference-fault only applies to the bundled reference server (leave out --base-url)")
     if args.base_url:
@@ -169,7 +180,9 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
     pytest_args = [str(CASES), "--base-url", config.base_url, "--profile", config.profile.name,
                    "--seed", str(config.seed), "--run-tag", config.run_tag, "--report-dir", args.report_dir,
                    "--concurrency", str(config.concurrency), "--settle", str(config.settle),
-                   "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", str(CASES), "--no-header",
+                   "-p", "no:cacheprovider", "--rootdir", str(CASES), "--no-header",
+                   # no pytest.ini or conftest.py of the directories around the installation or the cwd applies
+                   "-c", os.devnull, "--confcutdir", str(CASES),
                    "--assert=plain",  # cases report through expect(); rewriting schemathesis costs seconds
                    "--tb=no", "-W", "ignore::DeprecationWarning"]
     for flag, value in (("--baseline", args.baseline), ("--list-ids", args.list_ids), ("-k", args.keyword)):
@@ -179,7 +192,13 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
     capture = _ReportCapture()
     code = pytest.main(pytest_args, plugins=[capture])
     if capture.report is None:
-        print(f"conformance: the run ended before a verdict (pytest exit {int(code)})", file=sys.stderr)
-        return EXIT_USAGE if code == pytest.ExitCode.USAGE_ERROR else EXIT_INTERNAL
+        if code == pytest.ExitCode.USAGE_ERROR:
+            print(f"conformance: the run ended before a verdict (pytest exit {int(code)})", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"conformance: internal error: the run ended before a verdict (pytest exit {int(code)})",
+              file=sys.stderr)
+        return EXIT_INTERNAL
     print(f"reports: {args.report_dir}/report.html, report.json, junit.xml, summary.md")
+    if capture.report["verdict"] == "error":
+        print(f"conformance: {capture.report['error']}", file=sys.stderr)
     return capture.report["exit_code"]

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-import yaml
+from conformance import resources
 
-CATALOGUE = Path(__file__).with_name("requirements.yaml")
 LEVELS = ("MUST", "SHOULD", "MAY")
 
 
@@ -27,5 +25,5 @@ class Requirement:
 
 @cache
 def catalogue() -> dict[str, Requirement]:
-    entries = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["requirements"]
+    entries = resources.load(resources.CATALOGUE_NAME)["requirements"]
     return {e["id"]: Requirement(e["id"], e["level"], e["area"], e["doc"], tuple(e["cases"])) for e in entries}

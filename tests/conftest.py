@@ -15,7 +15,6 @@ import pytest
 from conformance.mock.server import BackgroundServer
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT.parent / "shared" / "docs"
 API_KEY = "zx_test_key_7f3a9c"
 
 

@@ -1,18 +1,18 @@
-"""openapi.yaml and the requirement catalogue: valid, complete against the docs, and in step with the cases."""
+"""openapi.yaml and the requirement catalogue: valid, complete against the docs' error tables, in step with the cases."""
 from __future__ import annotations
 
 import ast
-import re
 
 import yaml
 from openapi_spec_validator import validate
 
 from conformance.mock.faults import faults, variants
+from conformance import resources
 from conformance.requirements import LEVELS, catalogue
-from tests.conftest import DOCS, ROOT
+from tests.conftest import ROOT
 
-SPEC = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-OPERATION_OF_SECTION = {"Add a Contact": ("/contacts", "post"), "Delete a Contact": ("/contacts/{id}", "delete")}
+SPEC = resources.load(resources.SPEC_NAME)
+DOCUMENTED_ERRORS = yaml.safe_load((ROOT / "tests" / "documented_errors.yaml").read_text(encoding="utf-8"))["errors"]
 
 
 def test_spec_is_valid_openapi_3_1():
@@ -20,15 +20,8 @@ def test_spec_is_valid_openapi_3_1():
     validate(SPEC)
 
 
-def _doc_error_rows() -> list[tuple[str, int, str]]:
-    """(section, status, error code) for every row of the docs' error tables."""
-    text = (DOCS / "contacts-api.md").read_text(encoding="utf-8")
-    rows = []
-    for section in re.split(r"\n## ", text)[1:]:
-        title = section.splitlines()[0].strip()
-        for status, code in re.findall(r"^\|\s*`(\d{3})`\s*\|\s*`([a-z_]+)`", section, flags=re.M):
-            rows.append((title, int(status), code))
-    return rows
+def test_root_openapi_yaml_is_the_packaged_spec():
+    assert (ROOT / "openapi.yaml").resolve() == resources.spec_path().resolve()
 
 
 def _const_code(response: dict) -> str:
@@ -38,13 +31,20 @@ def _const_code(response: dict) -> str:
 
 
 def test_every_documented_error_row_is_in_the_spec_with_its_code():
-    rows = _doc_error_rows()
-    assert len(rows) == 6, f"expected the docs' 4 create rows and 2 delete rows, parsed {rows}"
-    for section, status, code in rows:
-        path, method = OPERATION_OF_SECTION[section]
-        response = SPEC["paths"][path][method]["responses"].get(str(status))
-        assert response, f"{method.upper()} {path} lacks the documented {status}"
-        assert _const_code(response) == code
+    assert len(DOCUMENTED_ERRORS) == 6, "the docs have 4 create rows and 2 delete rows"
+    for row in DOCUMENTED_ERRORS:
+        method, path = row["operation"].split()
+        response = SPEC["paths"][path][method.lower()]["responses"].get(str(row["status"]))
+        assert response, f"{row['operation']} lacks the documented {row['status']} ({row['doc']})"
+        assert _const_code(response) == row["error"], row["doc"]
+
+
+def test_the_spec_cases_pin_every_documented_error_code():
+    module = ast.parse((ROOT / "conformance" / "cases" / "test_spec.py").read_text(encoding="utf-8"))
+    pinned = next(ast.literal_eval(node.value) for node in module.body
+                  if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "DOCUMENTED_CODES")
+    for row in DOCUMENTED_ERRORS:
+        assert pinned[(row["operation"].split()[0], row["status"])] == row["error"], row["doc"]
 
 
 def test_every_operation_is_authenticated_and_documents_429_and_401():

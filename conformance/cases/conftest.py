@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from conformance import baseline, report
+from conformance import baseline, report, resources
 from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest
 from conformance.config import Config, ConfigError, resolve
 from conformance.paging import tag_name
@@ -29,6 +29,9 @@ UNUSABLE = pytest.StashKey[str]()
 WRITES_OFF = "writes are off for this target (pass --allow-writes, or set ZEXA_ALLOW_WRITES=1)"
 BLAMED = pytest.StashKey[set]()  # requirements a case's failure is narrowed to (set by the case)
 BASELINE = pytest.StashKey[set]()
+INTERNAL = pytest.StashKey[str]()  # the first error of the checker itself inside a case (the run ends with exit 4)
+# Exceptions no target answer can cause: a case raising one has a bug or a broken installation, not a finding.
+CHECKER_FAULTS = (ImportError, NameError, SyntaxError, FileNotFoundError, pytest.FixtureLookupError)
 
 MARKERS = (
     "requirement(*ids): the catalogue requirement IDs a conformance case checks",
@@ -58,6 +61,10 @@ def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     option = config.getoption
+    try:
+        resources.check()
+    except resources.MissingResource as exc:
+        raise pytest.UsageError(f"internal error: {exc}") from None
     try:
         run = resolve(base_url=option("base_url"), api_key=option("api_key"), profile=option("profile"),
                       seed=option("seed"), list_ids=option("list_ids"), allow_writes=option("allow_writes"),
@@ -282,6 +289,10 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
             status = "inconclusive"
             item.config.stash[UNUSABLE] = message
             item.session.shouldstop = f"target unusable: {message}"
+        elif isinstance(error, CHECKER_FAULTS):
+            status = "not_checked"
+            message = f"internal error: {message.splitlines()[0]}"
+            item.config.stash.setdefault(INTERNAL, message)
         elif isinstance(error, Violation):
             if error.exchange is not None:
                 evidence = [error.exchange, *[e for e in evidence if e is not error.exchange]]
@@ -315,6 +326,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     client, run = config.stash[CLIENT], config.stash[CONFIG]
     leaked = client.cleanup()
     unusable = config.stash.get(UNUSABLE, None)
+    internal = config.stash.get(INTERNAL, None)
     meta = {
         "target": run.base_url, "profile": run.profile.name, "seed": run.seed, "run_tag": run.run_tag,
         "allow_writes": run.allow_writes,
@@ -332,9 +344,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         result.update(verdict="unusable", exit_code=EXIT_UNUSABLE, unusable=unusable)
     elif _SESSION_FLAGS.pop("interrupted", False):
         result.update(verdict="interrupted", exit_code=EXIT_INTERRUPTED)
+    elif internal:
+        result.update(verdict="error", exit_code=EXIT_INTERNAL, error=internal)
     elif exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         result.update(verdict="error", exit_code=EXIT_INTERNAL,
-                      error="the checker itself failed (collection or internal error)")
+                      error="internal error: the checker itself failed (a case module did not load, or pytest failed)")
     config.stash[REPORT] = result
     if config.getoption("report_dir"):
         report.write_all(result, config.getoption("report_dir"))

@@ -3,7 +3,6 @@ create -> delete links (thorough profile). Only ids this run created are ever de
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import hypothesis
 import pytest
@@ -14,13 +13,14 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
                                                positive_data_acceptance, response_headers_conformance,
                                                response_schema_conformance, status_code_conformance, use_after_free)
 
+from conformance import resources
 from conformance.cases.conftest import BLAMED, WRITES_OFF
 from conformance.paging import tag_name
 from conformance.results import expect
 from conformance.sampling import draws
 
 pytestmark = pytest.mark.spec
-SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
+SPEC = resources.spec_path()
 REQUIREMENT_OF_CHECK = {
     "not_a_server_error": "SPEC-NO-SERVER-ERROR",
     "status_code_conformance": "SPEC-RESPONSES-CONFORM",
