@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     mock.add_argument("--db", default=":memory:", help="SQLite file to keep data across restarts (default: memory)")
     mock.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a fault or legal variant")
     mock.add_argument("--list-faults", action="store_true", help="list faults and variants, then exit")
+    mock.add_argument("--latency", type=float, default=0.0, metavar="MS", help="delay every answer by MS milliseconds")
+    mock.add_argument("--jitter", type=float, default=0.0, metavar="MS",
+                      help="add a seeded random delay of up to MS milliseconds to every answer")
 
     cleanup = sub.add_parser("cleanup", help="delete contacts left behind by earlier (crashed) runs")
     cleanup.add_argument("--base-url", required=True)
@@ -123,7 +126,7 @@ def _mock(args: argparse.Namespace) -> int:
             breaks = f" (breaks {deviation.breaks})" if deviation.breaks else " (legal variant)"
             print(f"{deviation.name:32} {deviation.description}{breaks}")
         return EXIT_PASS
-    unknown = [name for name in args.fault if name not in REGISTRY]
+    unknown = [name for name in args.fault if name.partition("=")[0] not in REGISTRY]
     if unknown:
         raise ConfigError(f"unknown fault {', '.join(unknown)}; see `conformance mock --list-faults`")
     key = args.api_key or os.environ.get("ZEXA_API_KEY") or secrets.token_urlsafe(24)
@@ -132,7 +135,10 @@ def _mock(args: argparse.Namespace) -> int:
     print(f"Zexa Contacts API reference server on http://{args.host}:{args.port}/v1"
           + (f" with {', '.join(args.fault)}" if args.fault else ""), flush=True)
     try:
-        serve_forever(host=args.host, port=args.port, api_key=key, db=args.db, deviations=args.fault)
+        serve_forever(host=args.host, port=args.port, api_key=key, db=args.db, deviations=args.fault,
+                      latency=args.latency, jitter=args.jitter)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     except OSError as exc:
         raise ConfigError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return EXIT_PASS

@@ -26,7 +26,7 @@ def run_against(server: BackgroundServer, tmp_path, *args: str) -> dict:
 
 @pytest.mark.parametrize("bound", [1, 3, 8])
 def test_requests_in_flight_never_exceed_the_bound(tmp_path, bound):
-    with BackgroundServer(api_key=API_KEY, latency=0.02) as server:
+    with BackgroundServer(api_key=API_KEY, latency=20) as server:
         result = run_against(server, tmp_path, "--concurrency", str(bound))
         peak = server.log.peak
     assert result["exit"] == 0 and result["verdict"] == "pass"
@@ -35,7 +35,7 @@ def test_requests_in_flight_never_exceed_the_bound(tmp_path, bound):
 
 
 def test_rate_limiting_lowers_the_bound_and_the_run_still_passes(tmp_path):
-    with BackgroundServer(api_key=API_KEY, deviations=["occasional_429"], latency=0.01) as server:
+    with BackgroundServer(api_key=API_KEY, deviations=["occasional_429"], latency=10) as server:
         result = run_against(server, tmp_path, "--concurrency", "8")
     assert result["exit"] == 0, result.get("new_must_failures")
     limited = result["rate_limited"]
@@ -52,7 +52,7 @@ def test_same_seed_gives_the_same_verdict_at_every_bound(tmp_path):
 
 
 def test_interrupt_with_requests_in_flight_leaves_nothing_behind(tmp_path):
-    with BackgroundServer(api_key=API_KEY, latency=0.2) as server:
+    with BackgroundServer(api_key=API_KEY, latency=200) as server:
         process = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--base-url", server.base_url,
                                     "--profile", "default", "--report-dir", str(tmp_path), "--concurrency", "8"],
                                    cwd=ROOT, env={"PATH": "/usr/bin:/bin", "ZEXA_API_KEY": API_KEY},

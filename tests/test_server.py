@@ -137,3 +137,107 @@ def test_unknown_fault_is_a_clear_usage_error():
     done = subprocess.run([sys.executable, "-m", "conformance", "mock", "--fault", "no_such_fault"], cwd=ROOT,
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and "unknown fault no_such_fault" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def deviating(request):
+    """requests helpers bound to a reference server running the deviations the test's parameter names."""
+    with BackgroundServer(api_key=API_KEY, deviations=request.param) as running:
+        auth = {"Authorization": f"Bearer {API_KEY}"}
+        base = running.base_url
+
+        class Api:
+            def post(self, body):
+                return requests.post(base + "/contacts", json=body, headers=auth)
+
+            def get(self, **params):
+                return requests.get(base + "/contacts", params=params, headers=auth)
+
+            def delete(self, contact_id):
+                return requests.delete(f"{base}/contacts/{contact_id}", headers=auth)
+
+            def listed_ids(self, **params):
+                return [c["id"] for c in self.get(per_page=100, **params).json()["data"]]
+        yield Api()
+
+
+@pytest.mark.parametrize("deviating", [["lagging_lists=0.3"]], indirect=True)
+def test_lagging_lists_show_creates_and_deletes_after_the_lag(deviating):
+    created = deviating.post(MARIA).json()["id"]
+    assert created not in deviating.listed_ids() and created not in deviating.listed_ids(list_id="lst_abc123")
+    time.sleep(0.4)
+    assert created in deviating.listed_ids() and created in deviating.listed_ids(list_id="lst_abc123")
+    assert deviating.delete(created).status_code == 204 and deviating.delete(created).status_code == 404
+    assert created in deviating.listed_ids()
+    time.sleep(0.4)
+    assert created not in deviating.listed_ids() and deviating.get().json()["meta"]["total"] == 0
+
+
+@pytest.mark.parametrize("deviating", [["other_clients_writing"]], indirect=True)
+def test_other_clients_never_touch_contacts_they_did_not_create(deviating):
+    ours = {deviating.post({"name": f"Ours {i}", "phone": f"+2449123500{i:02d}"}).json()["id"] for i in range(10)}
+    for _ in range(60):
+        listed = set(deviating.listed_ids())
+    assert ours <= listed and listed - ours, "the other client wrote nothing, or deleted one of ours"
+    assert all(deviating.delete(contact_id).status_code == 204 for contact_id in ours)
+
+
+@pytest.mark.parametrize("deviating", [["existing_contacts"]], indirect=True)
+def test_existing_contacts_hold_the_docs_examples(deviating):
+    assert deviating.post(MARIA).json()["error"] == "conflict"
+    members = deviating.get(list_id="lst_abc123", per_page=100).json()["data"]
+    assert {"id": "cnt_def456", "name": "Maria Santos", "phone": "+244912345678", "email": "maria@example.com",
+            "created_at": "2026-06-24T10:00:00Z"} in members
+    assert deviating.get().json()["meta"]["total"] == 62
+
+
+@pytest.mark.parametrize("deviating,expected", [([], 404), (["delete_matches_id_prefix"], 204)],
+                         indirect=["deviating"])
+def test_a_prefix_of_an_id_deletes_only_under_the_prefix_fault(deviating, expected):
+    created = deviating.post(MARIA).json()["id"]
+    assert deviating.delete(created[:-2]).status_code == expected
+    assert (created in deviating.listed_ids()) == (expected == 404)
+
+
+@pytest.mark.parametrize("deviating,lists_shown", [([], 2), (["membership_first_list_only"], 1)],
+                         indirect=["deviating"])
+def test_membership_of_every_given_list_unless_the_fault_drops_them(deviating, lists_shown):
+    created = deviating.post({**MARIA, "lists": ["lst_one", "lst_two"]}).json()
+    assert created["lists"] == ["lst_one", "lst_two"]
+    shown = [list_id for list_id in created["lists"] if created["id"] in deviating.listed_ids(list_id=list_id)]
+    assert len(shown) == lists_shown
+
+
+@pytest.mark.parametrize("deviating,name", [([], "  Maria   Santos "), (["name_trimmed"], "Maria   Santos")],
+                         indirect=["deviating"])
+def test_names_are_stored_as_sent_unless_the_fault_trims_them(deviating, name):
+    created = deviating.post({**MARIA, "name": "  Maria   Santos "}).json()
+    assert created["name"] == name and deviating.get().json()["data"][0]["name"] == name
+
+
+@pytest.mark.parametrize("deviating", [["location_header", "gzip_responses", "chunked_lists"]], indirect=True)
+def test_transport_variants_keep_the_json_the_same(deviating):
+    created = deviating.post(MARIA)
+    assert created.headers["content-encoding"] == "gzip"
+    assert created.headers["location"] == f"/v1/contacts/{created.json()['id']}"
+    listed = deviating.get()
+    assert listed.headers["transfer-encoding"] == "chunked" and "content-length" not in listed.headers
+    assert listed.json()["data"][0]["id"] == created.json()["id"]
+
+
+def test_latency_delays_every_answer():
+    with BackgroundServer(api_key=API_KEY, latency=200, jitter=50) as slow:
+        started = time.monotonic()
+        requests.get(slow.base_url + "/contacts", headers={"Authorization": f"Bearer {API_KEY}"})
+    assert 0.2 <= time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--latency", "-5"], "latency and jitter must not be negative"),
+    (["--fault", "lagging_lists=soon"], "lagging_lists: 'soon' is not a number"),
+    (["--fault", "name_trimmed=3"], "only some deviations take a value"),
+])
+def test_bad_mock_settings_are_clear_usage_errors(args, message):
+    done = subprocess.run([sys.executable, "-m", "conformance", "mock", "--port", str(free_port()), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr

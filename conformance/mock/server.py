@@ -13,17 +13,22 @@ from conformance.mock.request_log import RequestLog
 from conformance.mock.store import Store
 
 
-def _config(host: str, port: int, api_key: str, db: str, deviations: Iterable[str],
-            request_log: str | None = None) -> tuple[uvicorn.Config, Store, RequestLog]:
+def _config(host: str, port: int, api_key: str, db: str, deviations: Iterable[str], latency: float = 0.0,
+            jitter: float = 0.0, request_log: str | None = None) -> tuple[uvicorn.Config, Store, RequestLog]:
     active = Active(tuple(deviations))  # raises ValueError on an unknown name, before anything starts
+    if latency < 0 or jitter < 0:
+        raise ValueError("latency and jitter must not be negative")
     store = Store(db)
-    app = RequestLog(create_app(api_key=api_key, store=store, active=active), request_log)
+    app = RequestLog(create_app(api_key=api_key, store=store, active=active, latency=latency / 1000,
+                                jitter=jitter / 1000), request_log)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
     return config, store, app
 
 
-def serve_forever(*, host: str, port: int, api_key: str, db: str, deviations: Iterable[str]) -> None:
-    config, store, _ = _config(host, port, api_key, db, deviations)
+def serve_forever(*, host: str, port: int, api_key: str, db: str, deviations: Iterable[str], latency: float = 0.0,
+                  jitter: float = 0.0) -> None:
+    """latency and jitter in milliseconds: each answer waits latency plus a seeded draw from [0, jitter]."""
+    config, store, _ = _config(host, port, api_key, db, deviations, latency, jitter)
     try:
         uvicorn.Server(config).run()
     finally:
@@ -31,11 +36,13 @@ def serve_forever(*, host: str, port: int, api_key: str, db: str, deviations: It
 
 
 class BackgroundServer:
-    """A reference server on 127.0.0.1 and a free port, for the length of a `with` block."""
+    """A reference server on 127.0.0.1 and a free port, for the length of a `with` block.
+    latency and jitter in milliseconds, as `conformance mock --latency MS --jitter MS`."""
 
     def __init__(self, *, api_key: str, deviations: Iterable[str] = (), db: str = ":memory:",
-                 host: str = "127.0.0.1", port: int = 0, request_log: str | None = None) -> None:
-        config, self.store, self.log = _config(host, port, api_key, db, deviations, request_log)
+                 host: str = "127.0.0.1", port: int = 0, latency: float = 0.0, jitter: float = 0.0,
+                 request_log: str | None = None) -> None:
+        config, self.store, self.log = _config(host, port, api_key, db, deviations, latency, jitter, request_log)
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None
         self._thread = threading.Thread(target=self._server.run, name="reference-server", daemon=True)

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import dataclass
 
+# id carries an index, not a UNIQUE constraint: uniqueness is the id generator's job, and the faults that break it
+# need the store to keep what a careless server would keep.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS contacts (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     name TEXT NOT NULL,
     phone TEXT NOT NULL,
     phone_key TEXT UNIQUE,
@@ -15,19 +18,34 @@ CREATE TABLE IF NOT EXISTS contacts (
     created_at TEXT NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS contacts_id ON contacts (id);
 CREATE TABLE IF NOT EXISTS memberships (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
     contact_id TEXT NOT NULL,
     list_id TEXT NOT NULL,
-    PRIMARY KEY (contact_id, list_id)
+    UNIQUE (contact_id, list_id)
 );
 """
 
-
 SQLITE_MAX_INT = 2**63 - 1  # a page number far past the end must not overflow OFFSET
+ORDERS = {"newest": "c.seq DESC", "oldest": "c.seq ASC", "id": "c.id ASC", "random": "random()"}
+ID_MATCHES = {"exact": "id = ?", "prefix": "id LIKE ? || '%'", "extension": "? LIKE id || '%'",
+              "any_case": "lower(id) = lower(?)"}
 
 
 class DuplicatePhone(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Query:
+    """Which contacts a list request matches. The defaults are the documented reading; faults change the others."""
+    list_id: str | None = None
+    list_prefix: bool = False  # list_id compared with LIKE 'id%' instead of =
+    deleted_members: bool = False  # soft-deleted contacts still count as their lists' members
+    deleted: bool = False  # soft-deleted contacts still count in the unfiltered list
+    in_any_list: bool = False  # the unfiltered list joins memberships, so contacts without lists are missing
+    or_unlisted: bool = False  # a list filter that also matches contacts in no list (a LEFT JOIN slip)
 
 
 class Store:
@@ -41,13 +59,22 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def insert(self, contact: dict, *, phone_key: str | None) -> None:
-        """Insert a contact and its memberships in one transaction; a taken phone_key raises DuplicatePhone."""
+    def snapshot(self) -> "Store":
+        """An in-memory copy of the current data, for readers that see the past (a lagging replica)."""
+        copy = Store()
+        with self._lock:
+            self._db.backup(copy._db)
+        return copy
+
+    def insert(self, contact: dict, *, phone_key: str | None, replace: bool = False) -> None:
+        """Insert a contact and its memberships in one transaction; a taken phone_key raises DuplicatePhone
+        (or, with replace, evicts the contact holding it)."""
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.execute(
-                    "INSERT INTO contacts (id, name, phone, phone_key, email, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    f"{verb} INTO contacts (id, name, phone, phone_key, email, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (contact["id"], contact["name"], contact["phone"], phone_key, contact.get("email"),
                      contact["created_at"]),
                 )
@@ -62,45 +89,65 @@ class Store:
                     raise DuplicatePhone(contact["phone"]) from exc
                 raise
 
-    def phone_in_use(self, phone: str) -> bool:
+    def phone_in_use(self, phone: str, *, include_deleted: bool = False) -> bool:
+        live = "" if include_deleted else " AND deleted = 0"
         with self._lock:
-            row = self._db.execute("SELECT 1 FROM contacts WHERE phone = ? AND deleted = 0", (phone,)).fetchone()
+            row = self._db.execute(f"SELECT 1 FROM contacts WHERE phone = ?{live}", (phone,)).fetchone()
         return row is not None
 
     def exists(self, contact_id: str) -> bool:
+        return bool(self.live_ids(contact_id))
+
+    def live_ids(self, contact_id: str, match: str = "exact") -> list[str]:
+        """Ids of live contacts a DELETE of contact_id reaches, compared the way `match` names (ID_MATCHES)."""
         with self._lock:
-            row = self._db.execute("SELECT 1 FROM contacts WHERE id = ? AND deleted = 0", (contact_id,)).fetchone()
+            rows = self._db.execute(f"SELECT DISTINCT id FROM contacts WHERE {ID_MATCHES[match]} AND deleted = 0",
+                                    (contact_id,)).fetchall()
+        return [row[0] for row in rows]
+
+    def was_deleted(self, contact_id: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM contacts WHERE id = ? AND deleted = 1", (contact_id,)).fetchone()
         return row is not None
 
-    def delete(self, contact_id: str, *, keep_phone: bool = False, keep_memberships: bool = False) -> None:
+    def delete(self, contact_id: str, *, row: str = "remove", memberships: str = "remove") -> None:
+        """row: remove | soft (flagged, phone freed) | soft_keep_phone | keep.
+        memberships: remove | keep | remove_first (only the earliest membership goes)."""
         with self._lock:
-            if keep_phone or keep_memberships:
-                key = "phone_key" if keep_phone else "NULL"
-                self._db.execute(f"UPDATE contacts SET deleted = 1, phone_key = {key} WHERE id = ?", (contact_id,))
-            else:
+            if row == "remove":
                 self._db.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
-            if not keep_memberships:
+            elif row in ("soft", "soft_keep_phone"):
+                key = "phone_key" if row == "soft_keep_phone" else "NULL"
+                self._db.execute(f"UPDATE contacts SET deleted = 1, phone_key = {key} WHERE id = ?", (contact_id,))
+            if memberships == "remove":
                 self._db.execute("DELETE FROM memberships WHERE contact_id = ?", (contact_id,))
+            elif memberships == "remove_first":
+                self._db.execute("DELETE FROM memberships WHERE seq = (SELECT min(seq) FROM memberships "
+                                 "WHERE contact_id = ?)", (contact_id,))
 
     @staticmethod
-    def _matching(list_id: str | None, include_deleted_members: bool) -> tuple[str, list]:
+    def _matching(query: Query) -> tuple[str, list]:
         """FROM and WHERE of the contacts a list query matches: all live ones, or one list's members."""
-        if list_id is None:
-            return "contacts c WHERE c.deleted = 0", []
-        live = "" if include_deleted_members else " AND c.deleted = 0"
-        return f"memberships m JOIN contacts c ON c.id = m.contact_id WHERE m.list_id = ?{live}", [list_id]
+        if query.list_id is None:
+            live = "1" if query.deleted else "c.deleted = 0"
+            if query.in_any_list:
+                return f"contacts c WHERE {live} AND c.id IN (SELECT contact_id FROM memberships)", []
+            return f"contacts c WHERE {live}", []
+        live = "" if query.deleted_members else " AND c.deleted = 0"
+        compare = "LIKE ? || '%'" if query.list_prefix else "= ?"
+        unlisted = " OR c.id NOT IN (SELECT contact_id FROM memberships)" if query.or_unlisted else ""
+        return (f"contacts c WHERE (c.id IN (SELECT contact_id FROM memberships WHERE list_id {compare}){unlisted})"
+                f"{live}", [query.list_id])
 
-    def count(self, *, list_id: str | None, include_deleted_members: bool = False) -> int:
-        matching, args = self._matching(list_id, include_deleted_members)
+    def count(self, query: Query) -> int:
+        matching, args = self._matching(query)
         with self._lock:
             return self._db.execute(f"SELECT COUNT(*) FROM {matching}", args).fetchone()[0]
 
-    def rows(self, *, list_id: str | None, offset: int, limit: int, newest_first: bool = True,
-             include_deleted_members: bool = False) -> list[dict]:
-        matching, args = self._matching(list_id, include_deleted_members)
-        order = "DESC" if newest_first else "ASC"
+    def rows(self, query: Query, *, offset: int, limit: int, order: str = "newest") -> list[dict]:
+        matching, args = self._matching(query)
         with self._lock:
             rows = self._db.execute(
-                f"SELECT c.id, c.name, c.phone, c.email, c.created_at FROM {matching} ORDER BY c.seq {order} "
+                f"SELECT c.id, c.name, c.phone, c.email, c.created_at FROM {matching} ORDER BY {ORDERS[order]} "
                 "LIMIT ? OFFSET ?", [*args, limit, min(max(offset, 0), SQLITE_MAX_INT)]).fetchall()
         return [dict(row) for row in rows]

@@ -1,0 +1,201 @@
+"""Legal variants of the reference server: behaviours the docs allow (each description names the sentence or the
+silence that allows it). The checker must pass every one of them clean."""
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from typing import Any
+
+from starlette.responses import Response, StreamingResponse
+
+from conformance.mock.faults import Hooks, only, register
+from conformance.mock.store import DuplicatePhone, Store
+
+LAG_SECONDS = 0.5
+DOCS_EXAMPLES = [  # the contacts the docs show, as an account that already holds them would
+    {"id": "cnt_def456", "name": "Maria Santos", "phone": "+244912345678", "email": "maria@example.com",
+     "lists": ["lst_abc123"], "created_at": "2026-06-24T10:00:00Z"},
+    {"id": "cnt_ghi789", "name": "João Ferreira", "phone": "+244923456789", "email": "joao@example.com",
+     "lists": [], "created_at": "2026-06-23T14:30:00Z"},
+]
+
+
+def _every_nth_rate_limited(n: int) -> Hooks:
+    counter = itertools.count(1)
+    return {"rate_limited": lambda limited, **_: limited or next(counter) % n == 0}
+
+
+def _latency_spikes(n: int) -> Hooks:
+    rng = random.Random(n)
+    return {"latency": lambda delay, **_: delay + (rng.uniform(0.1, 0.5) if rng.randrange(n) == 0 else 0.0)}
+
+
+def _map_items(fn: Callable[[dict], dict]) -> Callable[..., dict]:
+    return lambda body, **_: {**body, "data": [fn(item) for item in body["data"]]}
+
+
+def _lagging_lists(seconds: float = LAG_SECONDS) -> Hooks:
+    """List reads come from a replica that shows the data as it was `seconds` ago; writes are immediate."""
+    history: list[tuple[float, Store]] = []  # (when written, the data after that write), oldest first
+
+    def opened(store: Store, **_: Any) -> Store:
+        history.append((float("-inf"), store.snapshot()))
+        return store
+
+    def written(store: Store, **_: Any) -> Store:
+        history.append((time.monotonic(), store.snapshot()))
+        return store
+
+    def replica(store: Store, **_: Any) -> Store:
+        cutoff = time.monotonic() - seconds
+        while len(history) > 1 and history[1][0] <= cutoff:
+            history.pop(0)[1].close()
+        return history[0][1]
+    return {"opened": opened, "written": written, "list_store": replica}
+
+
+def _other_clients_writing(every: int = 4) -> Hooks:
+    """Every `every`-th request, another client of the account creates a contact or deletes one it created."""
+    rng = random.Random(every)
+    requests = itertools.count(1)
+    mine: list[str] = []
+
+    def act(_: None, store: Store, **__: Any) -> None:
+        if next(requests) % every:
+            return
+        if len(mine) >= 3 and rng.random() < 0.5:
+            store.delete(mine.pop(0))
+            return
+        contact = {"id": f"cnt_other{rng.randrange(16**8):08x}", "name": f"Other Client {rng.randrange(1000)}",
+                   "phone": f"+24499{rng.randrange(10**7):07d}", "email": None,
+                   "lists": rng.choice([[], ["lst_abc123"]]),
+                   "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        try:
+            store.insert(contact, phone_key=contact["phone"])
+        except DuplicatePhone:
+            return
+        mine.append(contact["id"])
+    return {"request": act}
+
+
+def _existing_contacts() -> Hooks:
+    def opened(store: Store, **_: Any) -> Store:
+        contacts = DOCS_EXAMPLES + [
+            {"id": f"cnt_old{n:04d}", "name": f"Cliente Antigo {n}", "phone": f"+24493{n:07d}",
+             "email": f"cliente{n}@example.ao" if n % 2 else None,
+             "lists": [["lst_abc123"], ["lst_def456"], ["lst_abc123", "lst_def456"], []][n % 4],
+             "created_at": (datetime(2026, 6, 1, tzinfo=timezone.utc) + timedelta(hours=n)).strftime(
+                 "%Y-%m-%dT%H:%M:%SZ")} for n in range(1, 61)]
+        for contact in contacts:
+            if not store.exists(contact["id"]):
+                try:
+                    store.insert(contact, phone_key=contact["phone"])
+                except DuplicatePhone:
+                    pass
+        return store
+    return {"opened": opened}
+
+
+def _gzip(response: Response, request: Any, **_: Any) -> Response:
+    if "gzip" not in request.headers.get("accept-encoding", "") or not getattr(response, "body", b""):
+        return response
+    headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+    return Response(gzip.compress(response.body), status_code=response.status_code,
+                    headers={**headers, "content-encoding": "gzip", "vary": "Accept-Encoding"})
+
+
+def _connection_close(response: Response, **_: Any) -> Response:
+    response.headers["connection"] = "close"
+    return response
+
+
+def _chunked_lists(response: Response, operation: str, **_: Any) -> Response:
+    if operation != "list" or response.status_code != 200:
+        return response
+    body, size = response.body, 64
+    headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+    return StreamingResponse(iter([body[i:i + size] for i in range(0, len(body), size)]),
+                             status_code=200, headers=headers)
+
+
+def _location_header(response: Response, **_: Any) -> Response:
+    if response.status_code == 201:
+        response.headers["location"] = f"/v1/contacts/{json.loads(response.body)['id']}"
+    return response
+
+
+def _retry_after_http_date() -> Hooks:
+    return {**_every_nth_rate_limited(25),
+            "retry_after": lambda value, **_: format_datetime(datetime.now(timezone.utc) + timedelta(seconds=2),
+                                                              usegmt=True)}
+
+
+def _lower_domain(contact: dict, **_: Any) -> dict:
+    if not contact.get("email"):
+        return contact
+    local, _, domain = contact["email"].rpartition("@")
+    return {**contact, "email": f"{local}@{domain.lower()}"}
+
+
+register("clamp_per_page", "per_page above 100 is clamped to 100 instead of rejected (C: 'max: 100' says no more "
+         "than 100 come back, not how a larger request is answered).",
+         only("per_page_over_max", lambda action, **_: "clamp"))
+register("oldest_first", "Lists are ordered oldest first (C names no order).",
+         only("order", lambda order, **_: "oldest"))
+register("random_stable_order", "Lists are ordered by id: random-looking but the same on every read (C names no "
+         "order).", only("order", lambda order, **_: "id"))
+register("extra_fields", "Responses carry extra fields the docs do not name.",
+         lambda: {"created_body": lambda body, **_: {**body, "status": "active", "tags": []},
+                  "list_body": lambda body, **_: {**body, "links": {"self": None},
+                                                  "data": [{**i, "lists": []} for i in body["data"]]}})
+register("email_null", "A contact without email shows email: null instead of leaving it out ('if provided').",
+         lambda: {"created_body": lambda body, **_: {"email": None, **body},
+                  "list_body": _map_items(lambda item: {"email": None, **item})})
+register("occasional_429", "Every 40th request is rate limited with Retry-After: 1 (P: 429 with Retry-After).",
+         lambda: _every_nth_rate_limited(40))
+register("retry_after_http_date", "Every 25th request is rate limited with Retry-After as an HTTP date 2 s ahead "
+         "(P says 'number of seconds'; RFC 9110 allows either form and clients must take both).",
+         _retry_after_http_date)
+register("latency_spikes", "One request in twenty takes 0.1-0.5 s longer.", lambda: _latency_spikes(20))
+register("lists_must_exist", "Only the docs' lists (lst_abc123, lst_def456) exist; other list ids get 422.",
+         only("list_exists", lambda exists, list_id, **_: exists and list_id in ("lst_abc123", "lst_def456")))
+register("lenient_paging", "Out-of-range page and per_page values are clamped, never rejected.",
+         lambda: {"per_page_over_max": lambda action, **_: "clamp", "page_below_1": lambda action, **_: "clamp"})
+register("per_page_over_max_400", "Out-of-range paging gets 400 invalid_request instead of 422 (P: 400 is 'malformed "
+         "syntax', 422 'failed validation'; C names neither for paging).",
+         only("paging_error", lambda answer, **_: (400, "invalid_request")))
+register("lagging_lists", f"The list endpoint is eventually consistent: it shows creates and deletes {LAG_SECONDS} s "
+         "late (=SECONDS to change; C and P say nothing of when a write becomes visible).", _lagging_lists)
+register("other_clients_writing", "Another client of the account creates and deletes its own contacts every few "
+         "requests while the run goes on (an account is shared; C: 'contacts on your account').",
+         _other_clients_writing)
+register("existing_contacts", "The account already holds 62 contacts, among them the docs' Maria Santos "
+         "(+244912345678, lst_abc123) and João Ferreira (+244923456789), some in lst_abc123 and lst_def456.",
+         _existing_contacts)
+register("long_names_rejected", "Names longer than 200 characters get 422 validation_error (C gives no length "
+         "limit; refusing is the target's right, cutting silently would not be).",
+         only("problems", lambda problems, body, **_: {**problems, "name": "must be at most 200 characters"}
+              if len(body.get("name", "")) > 200 else problems))
+register("created_at_milliseconds", "created_at carries milliseconds (2026-06-24T10:00:00.123Z: still ISO 8601 "
+         "UTC).", only("timestamp", lambda stamp, now, **_: now.isoformat(timespec="milliseconds")[:23] + "Z"))
+register("created_at_zero_offset", "created_at ends in +00:00 instead of Z (ISO 8601 UTC either way).",
+         only("timestamp", lambda stamp, **_: stamp.removesuffix("Z") + "+00:00"))
+register("bare_error_bodies", "Error bodies carry only error and message (P: details optional, request_id "
+         "expected but not promised).",
+         only("error_body", lambda body, **_: {"error": body["error"], "message": body["message"]}))
+register("gzip_responses", "Answers are gzip-encoded when the client accepts gzip (HTTP content coding; the body "
+         "is still JSON).", only("response", _gzip))
+register("connection_close", "Every answer carries Connection: close (no keep-alive; the docs say nothing of "
+         "connections).", only("response", _connection_close))
+register("chunked_lists", "List answers are sent with Transfer-Encoding: chunked, no Content-Length.",
+         only("response", _chunked_lists))
+register("location_header", "201 answers carry a Location header naming the new contact (extra headers are "
+         "allowed).", only("response", _location_header))
+register("email_domain_lowercased", "The email's domain is lower-cased on storage and echo (the domain of an "
+         "address is case-insensitive, so it is the same address).", only("stored", _lower_domain))
