@@ -116,7 +116,8 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
         contact = {"id": f"cnt_{secrets.token_hex(6)}", **fields,
                    "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
         try:
-            store.insert(contact, phone_key=active.apply("phone_key", fields["phone"]))
+            if active.apply("keeps_contact", True):
+                store.insert(contact, phone_key=active.apply("phone_key", fields["phone"]))
         except DuplicatePhone:
             return conflict()
         body = {k: v for k, v in contact.items() if v is not None}
@@ -165,10 +166,10 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
             return denied
         contact_id = request.path_params["id"]
         if not store.exists(contact_id):
-            if active.apply("unknown_delete_status", 404) == 404:
+            if active.apply("unknown_delete_status", 404, contact_id=contact_id) == 404:
                 return error(404, f"No contact with id {contact_id!r} exists on this account.", {"id": contact_id})
             return Response(status_code=204)
-        mode = active.apply("delete_mode", "hard")
+        mode = active.apply("delete_mode", "hard", contact_id=contact_id)
         if mode != "noop":
             store.delete(contact_id, keep_phone=mode == "keep_phone", keep_memberships=mode == "keep_memberships")
         status, body = active.apply("delete_answer", (204, None))

@@ -70,6 +70,16 @@ def _repeated_ids() -> Hooks:
     return {"created_body": hook}
 
 
+def _deleted_ids_answer_204() -> Hooks:
+    deleted: set[str] = set()
+
+    def remember(mode: str, contact_id: str, **_: Any) -> str:
+        deleted.add(contact_id)
+        return mode
+    return {"delete_mode": remember,
+            "unknown_delete_status": lambda status, contact_id, **_: 204 if contact_id in deleted else status}
+
+
 def _every_nth_rate_limited(n: int) -> Hooks:
     counter = itertools.count(1)
     return {"rate_limited": lambda limited, **_: limited or next(counter) % n == 0}
@@ -134,6 +144,8 @@ _register("racy_conflict_check", "Duplicates are found by a read before the inse
           "CREATE-409-CONCURRENT-DUPLICATES")
 
 # --- create: response body ----------------------------------------------------------------------------------
+_register("forgets_contacts", "Creates are answered 201 but nothing is stored (a stateless mock).",
+          _only("keeps_contact", lambda keep, **_: False), "LIST-SHOWS-CREATED")
 _register("id_without_prefix", "Ids lack the cnt_ prefix.",
           _only("created_body", lambda body, **_: {**body, "id": body["id"].removeprefix("cnt_")}), "CREATE-ID-CNT-PREFIX")
 _register("repeated_ids", "Each create answers with the id of the previous one.", _repeated_ids, "CREATE-ID-UNIQUE")
@@ -187,6 +199,8 @@ _register("delete_keeps_list_membership", "A deleted contact still shows under i
                    "list_includes_deleted_members": lambda include, **_: True}, "DELETE-REMOVED-FROM-LISTS")
 _register("delete_unknown_is_204", "Deleting an unknown id answers 204.",
           _only("unknown_delete_status", lambda status, **_: 204), "DELETE-404-UNKNOWN-ID")
+_register("delete_again_is_204", "Deleting a contact that was already deleted answers 204 again.",
+          _deleted_ids_answer_204, "DELETE-404-AFTER-DELETE")
 _register("phone_kept_after_delete", "A deleted contact's phone stays taken (409 on re-create).",
           _only("delete_mode", lambda mode, **_: "keep_phone"), "DELETE-FREES-PHONE")
 
