@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: conformance test other-pythons selfcheck bench tools mock clean
+.PHONY: conformance test other-pythons selfcheck bench tools prism mock clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11, 3.12 or 3.13 is required and none was found (set PYTHON=...)"; exit 2; }
@@ -29,8 +29,19 @@ tools:
 	@command -v chromium >/dev/null && command -v curl >/dev/null || \
 		{ echo "chromium and curl are required by the tests and could not be installed"; exit 2; }
 
+# Stoplight Prism, the stateless mock many teams use, for tests/test_prism.py. 5.14.2 is the last release that runs
+# on Debian's Node 20 (later ones need Node 24). Installed into the project's own folder; Node/npm from Debian.
+PRISM_VERSION := 5.14.2
+PRISM := .tools/prism/node_modules/.bin/prism
+prism: $(PRISM)
+$(PRISM):
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	npm install --silent --no-audit --no-fund --prefix .tools/prism @stoplight/prism-cli@$(PRISM_VERSION)
+	@test -x $(PRISM) || { echo "Prism could not be installed into .tools/prism"; exit 2; }
+
 # The self-check is named first so one xdist worker starts it at once while the other runs everything else.
-test: $(STAMP) tools other-pythons
+test: $(STAMP) tools prism other-pythons
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/test_selfcheck.py tests
 
 # The wheel, installed into a fresh venv, passes a quick run on every other Python 3.11-3.13 of this machine.

@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
                                         "reference server on 127.0.0.1)")
     run.add_argument("--api-key", help="API key (default: the ZEXA_API_KEY environment variable)")
     run.add_argument("--report-dir", default="reports", help="where reports are written (default: reports)")
-    run.add_argument("--profile", choices=list(PROFILES), default=None, help="quick, default or thorough")
+    run.add_argument("--profile", choices=list(PROFILES), default=None, help="quick, default, thorough, or contract (each response judged alone, no claim that needs "
+                          "state: for stateless mocks such as Prism)")
     run.add_argument("--seed", help="seed for generated data (printed and written to the report)")
     run.add_argument("--baseline", help="JSON file of known deviations that do not fail the gate")
     run.add_argument("--update-baseline", action="store_true", help="write the current MUST failures to --baseline")

@@ -41,6 +41,10 @@ class RunStopping(Exception):
     """The run is ending (interrupted or finished): calls still queued side by side send nothing more."""
 
 
+class NotAnswered(requests.ReadTimeout):
+    """The target left a request of this kind unanswered before: it is not sent again, to bound the wait."""
+
+
 class UnsafeRequest(Exception):
     """A DELETE of an id this run did not create; it is never sent."""
 
@@ -60,6 +64,7 @@ class Exchange:
     truncated: bool = False
     elapsed: float = 0.0
     error: str | None = None
+    unanswered: bool = False  # the target never answered (read timeout), or a request of its kind hung before
 
     @property
     def content_type(self) -> str:
@@ -148,6 +153,7 @@ class Ledger:
     lowest_limit: int = 0  # the lowest in-flight bound 429s pushed the run to (0: never lowered)
     settle_waits: list[float] = field(default_factory=list)  # seconds waited for a list to show a write
     uncertain_creates: int = 0  # POSTs whose outcome is unknown (no answer, or no id in a 2xx): may have created
+    hangs: dict[str, float] = field(default_factory=dict)  # request kind the target never answered -> seconds waited
 
     @property
     def live(self) -> list[str]:
@@ -215,6 +221,7 @@ class GuardedSession(requests.Session):
         if self.stopping and getattr(self._sending, "pooled", False):
             raise RunStopping(f"not sent: the run is ending ({method} {urlsplit(url).path})")
         self._guard_writes(method, url)
+        self._refuse_known_hang(method, url, kwargs)
         kwargs.setdefault("timeout", (self._config.connect_timeout, self._config.read_timeout))
         kwargs["stream"] = True
         kwargs.setdefault("allow_redirects", False)
@@ -256,11 +263,23 @@ class GuardedSession(requests.Session):
         record.request_body = None if body is None else (
             body if isinstance(body, str) else body.decode("utf-8", "replace"))
 
+    def _refuse_known_hang(self, method: str, url: str, kwargs: dict) -> None:
+        """A target that never answered one kind of request will not answer the next one either: fail it at once
+        instead of waiting out another read timeout."""
+        kind = request_kind(method, url, _body_text(kwargs))
+        if kind in self._ledger.hangs:
+            record = Exchange(method.upper(), url, self._masked_headers(kwargs.get("headers")), _body_text(kwargs),
+                              error=self._hang_message(kind) + "; not sent again", unanswered=True)
+            self._sending.record = record
+            self._history.append(record)
+            raise NotAnswered(record.error)
+
+    def _hang_message(self, kind: str) -> str:
+        return f"the target did not answer {kind} within {self._config.read_timeout:g} s"
+
     def _send(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         started = time.monotonic()
-        body = kwargs.get("data", kwargs.get("json"))
-        request_body = body if isinstance(body, str) or body is None else (
-            body.decode("utf-8", "replace") if isinstance(body, bytes) else jsonlib.dumps(body, ensure_ascii=False))
+        request_body = _body_text(kwargs)
         record = Exchange(method.upper(), url, self._masked_headers(kwargs.get("headers")), request_body)
         self._sending.record = record
         creating = record.method == "POST" and urlsplit(url).path.endswith("/contacts")
@@ -277,6 +296,11 @@ class GuardedSession(requests.Session):
             self._record_prepared(record)
             record.error = f"{type(exc).__name__}: {exc}"
             record.elapsed = time.monotonic() - started
+            if _is_read_timeout(exc):
+                kind = request_kind(method, url, request_body)
+                record.error, record.unanswered = self._hang_message(kind), True
+                with self._lock:  # parallel requests of one kind wait together: count the first wait only
+                    self._ledger.hangs.setdefault(kind, record.elapsed)
             self._history.append(record)
             if isinstance(exc, requests.RequestException):
                 raise
@@ -303,6 +327,34 @@ class GuardedSession(requests.Session):
         with self._lock:
             self._ledger.created.add(body["id"])
         return True
+
+
+def _body_text(kwargs: dict) -> str | None:
+    body = kwargs.get("data", kwargs.get("json"))
+    if isinstance(body, str) or body is None:
+        return body
+    return body.decode("utf-8", "replace") if isinstance(body, bytes) else jsonlib.dumps(body, ensure_ascii=False)
+
+
+def request_kind(method: str, url: str, body: str | None) -> str:
+    """The kind of a request a target may leave unanswered: method, path template and what the body is."""
+    path = _CONTACT_PATH.sub("/contacts/{id}", urlsplit(url).path)
+    if body is None:
+        shape = "no body"
+    else:
+        try:
+            jsonlib.loads(body)
+            shape = "valid JSON"
+        except ValueError:
+            shape = "malformed JSON"
+    return f"{method.upper()} {path} ({shape})"
+
+
+def _is_read_timeout(exc: BaseException) -> bool:
+    if isinstance(exc, (requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError)):
+        return True
+    return isinstance(exc, requests.ConnectionError) and any(
+        isinstance(arg, urllib3.exceptions.ReadTimeoutError) for arg in exc.args)
 
 
 class Client:
@@ -389,15 +441,16 @@ class Client:
             self.ledger.unknown_ids.add(contact_id)
         return contact_id
 
-    def cleanup(self) -> list[str]:
+    def cleanup(self, verify: bool = True) -> list[str]:
         """Delete everything this run created and has not deleted; returns the ids left on the account.
 
         A create whose answer never arrived (interrupted, timed out) may still have created a contact, and a
         target may answer a DELETE without deleting: so the account is searched for contacts carrying this run's
-        tag before (when a create is uncertain) and after the deletes."""
+        tag before (when a create is uncertain) and after the deletes. Without `verify` (a target that keeps no
+        state, whose list shows examples rather than what it was sent) the deletes are sent and nothing is searched."""
         self.drain()
         self.session.unmetered = True
-        if self.ledger.uncertain_creates:
+        if verify and self.ledger.uncertain_creates:
             self.ledger.created.update(self._tagged_on_account())
 
         def removed(contact_id: str) -> bool:
@@ -408,6 +461,8 @@ class Client:
         live = self.ledger.live
         with ThreadPoolExecutor(self.config.concurrency) as pool:  # the session still bounds what is in flight
             failed = [contact_id for contact_id, ok in zip(live, pool.map(removed, live)) if not ok]
+        if not verify:
+            return []
         still_there = self._tagged_on_account(also=self.ledger.created) if self.ledger.created else []
         return list(dict.fromkeys(failed + still_there))
 

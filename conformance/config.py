@@ -25,6 +25,7 @@ class Profile:
     parallel_creates: int
     request_budget: int
     walk_contacts: int  # contacts the pagination walk creates in the run's list
+    checks_state: bool = True  # False: judge each response alone, for targets that keep nothing (stateless mocks)
 
 
 PROFILES = {
@@ -34,6 +35,8 @@ PROFILES = {
                        request_budget=2500, walk_contacts=7),
     "thorough": Profile("thorough", phone_regions=0, examples=100, stateful_steps=50, parallel_creates=32,
                         request_budget=25000, walk_contacts=23),
+    "contract": Profile("contract", phone_regions=20, examples=20, stateful_steps=0, parallel_creates=2,
+                        request_budget=2500, walk_contacts=4, checks_state=False),
 }
 
 

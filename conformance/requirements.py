@@ -16,6 +16,7 @@ class Requirement:
     area: str
     doc: str
     cases: tuple[str, ...]
+    needs_state: bool = False  # holds only on a target that keeps what it is sent; the contract profile skips it
 
     @property
     def gates(self) -> bool:
@@ -26,4 +27,5 @@ class Requirement:
 @cache
 def catalogue() -> dict[str, Requirement]:
     entries = resources.load(resources.CATALOGUE_NAME)["requirements"]
-    return {e["id"]: Requirement(e["id"], e["level"], e["area"], e["doc"], tuple(e["cases"])) for e in entries}
+    return {e["id"]: Requirement(e["id"], e["level"], e["area"], e["doc"], tuple(e["cases"]), e.get("needs_state", False))
+            for e in entries}

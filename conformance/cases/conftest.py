@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, settings
 
 from conformance import baseline, report, resources
 from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest
-from conformance.config import Config, ConfigError, resolve
+from conformance.config import PROFILES, Config, ConfigError, resolve
 from conformance.paging import tag_name
 from conformance.requirements import catalogue
+from conformance.state_probe import StateProbe, probe_state
 from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, REPORT, CaseOutcome, Violation, expect, summarize
 from conformance.strategies import e164_for, phone_regions
 
@@ -32,6 +33,10 @@ BASELINE = pytest.StashKey[set]()
 INTERNAL = pytest.StashKey[str]()  # the first error of the checker itself inside a case (the run ends with exit 4)
 # Exceptions no target answer can cause: a case raising one has a bug or a broken installation, not a finding.
 CHECKER_FAULTS = (ImportError, NameError, SyntaxError, FileNotFoundError, pytest.FixtureLookupError)
+FACTORY = pytest.StashKey["ContactFactory"]()
+STATE = pytest.StashKey[StateProbe]()
+NO_STATE_CLAIMS = "not checked: the contract profile makes no claim that needs state"
+KEEPS_NO_STATE = "not checked: the target keeps no state"
 
 MARKERS = (
     "requirement(*ids): the catalogue requirement IDs a conformance case checks",
@@ -45,7 +50,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "Zexa Contacts API conformance")
     group.addoption("--base-url", help="API base URL, e.g. https://api.zexa.ao/v1 (or ZEXA_BASE_URL)")
     group.addoption("--api-key", help="API key (default: the ZEXA_API_KEY environment variable)")
-    group.addoption("--profile", choices=["quick", "default", "thorough"], help="how much to generate (default: default)")
+    group.addoption("--profile", choices=list(PROFILES), help="how much to generate, or contract for a stateless "
+                                                               "target (default: default)")
     group.addoption("--seed", help="seed for generated data; a run with the same seed sends the same data")
     group.addoption("--list-ids", help="lst_ ids the run may add its own contacts to (comma-separated)")
     group.addoption("--allow-writes", action="store_true", help="create/delete data on a non-loopback target")
@@ -74,6 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[CONFIG] = run
     config.stash[CLIENT] = Client(run)
+    config.stash[FACTORY] = ContactFactory(config.stash[CLIENT], run)
     config.pluginmanager.register(_Redactor(config.stash[CLIENT].session.redact), "conformance-redactor")
     config.stash[OUTCOMES] = []
     config.stash[OBSERVATIONS] = {}
@@ -129,6 +136,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         _unusable(config, f"the target rejected the API key on GET /contacts ({probe.status}): check your key")
     elif probe.status == 404:
         _unusable(config, f"GET {run.base_url}/contacts answered 404: is the base URL right (it ends in /v1)?")
+    elif run.allow_writes and run.profile.checks_state:
+        config.stash[STATE] = probe_state(client, config.stash[FACTORY], run.run_list("state"))
 
 
 def pytest_keyboard_interrupt(excinfo) -> None:
@@ -217,8 +226,14 @@ class ContactFactory:
 
 
 @pytest.fixture(scope="session")
-def new_contact(client: Client, run_config: Config) -> ContactFactory:
-    return ContactFactory(client, run_config)
+def new_contact(pytestconfig: pytest.Config) -> ContactFactory:
+    return pytestconfig.stash[FACTORY]
+
+
+@pytest.fixture(scope="session")
+def state_probe(pytestconfig: pytest.Config) -> StateProbe:
+    """What the probe at session start saw: whether the target lists the contacts it was sent."""
+    return pytestconfig.stash.get(STATE, StateProbe(None, "the state probe did not run"))
 
 
 @pytest.fixture(scope="session")
@@ -252,13 +267,31 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         unknown = [r for r in _requirements(item) if r not in known]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid} names unknown requirement(s) {unknown}")
+    if STATE in config.stash and config.stash[STATE].kept is False:
+        _stop_early(config, items)
+
+
+def _stop_early(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A target that keeps no state would fail every rule about lists and lifecycle for that one reason: only the
+    case that reports it runs, and the rest are not checked."""
+    finding = [item for item in items if "LIST-SHOWS-CREATED" in _requirements(item)]
+    rest = [item for item in items if item not in finding]
+    config.stash[OUTCOMES].extend(CaseOutcome(case=getattr(item, "originalname", item.name), nodeid=item.nodeid,
+                                              requirements=_requirements(item), status="not_checked",
+                                              message=KEEPS_NO_STATE) for item in rest)
+    config.hook.pytest_deselected(items=rest)
+    items[:] = finding
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     item.stash[HISTORY_MARK] = len(item.config.stash[CLIENT].history)
-    if item.get_closest_marker("writes") and not item.config.stash[CONFIG].allow_writes:
+    run = item.config.stash[CONFIG]
+    if item.get_closest_marker("writes") and not run.allow_writes:
         pytest.skip(f"not checked: the case creates or deletes data and {WRITES_OFF}")
+    requirements = _requirements(item)
+    if not run.profile.checks_state and requirements and all(catalogue()[r].needs_state for r in requirements):
+        pytest.skip(NO_STATE_CLAIMS)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -302,10 +335,19 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
             requirements = tuple(r for r in requirements if r in item.stash[BLAMED]) or requirements
     else:
         status = "passed"
+    unanswered = next((e for e in evidence if e.unanswered), None)
+    if unanswered is not None and status in ("passed", "failed") and not _answered_violation(call):
+        status, message = "not_checked", f"not checked: {unanswered.error}"
     picked = (evidence[:1] + evidence[-2:]) if len(evidence) > 3 else evidence
     return CaseOutcome(case=getattr(item, "originalname", item.name), nodeid=item.nodeid, requirements=requirements,
                        status=status, message=message, evidence=[e.to_dict(client.session.redact) for e in dict.fromkeys(picked)],
                        seconds=rep.duration)
+
+
+def _answered_violation(call: pytest.CallInfo) -> bool:
+    """A rule broken by an answer the target did give stands, whatever else it left unanswered."""
+    error = call.excinfo.value if call.excinfo else None
+    return isinstance(error, Violation) and error.exchange is not None and not error.exchange.unanswered
 
 
 def _message(error: BaseException | None, rep: pytest.TestReport) -> str:
@@ -324,7 +366,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if CLIENT not in config.stash or config.option.collectonly:
         return
     client, run = config.stash[CLIENT], config.stash[CONFIG]
-    leaked = client.cleanup()
+    leak_check = _why_no_leak_check(config)
+    leaked = client.cleanup(verify=not leak_check)
     unusable = config.stash.get(UNUSABLE, None)
     internal = config.stash.get(INTERNAL, None)
     meta = {
@@ -337,8 +380,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                          "lowest_in_flight_bound": client.ledger.lowest_limit or run.concurrency},
         "concurrency": {"bound": run.concurrency, "peak_in_flight": client.session.limit.peak},
         "data": {"created": len(client.ledger.created), "deleted": len(client.ledger.created - set(leaked)),
-                 "leaked": leaked},
+                 "leaked": leaked, **({"leak_check": leak_check} if leak_check else {})},
+        "hangs": {"classes": sorted(client.ledger.hangs), "waited_s": round(sum(client.ledger.hangs.values()), 1)},
     }
+    if STATE in config.stash:
+        meta["state"] = {"kept": config.stash[STATE].kept, "message": config.stash[STATE].message}
     result = summarize(config.stash[OUTCOMES], config.stash[OBSERVATIONS], config.stash[BASELINE], meta)
     if unusable:
         result.update(verdict="unusable", exit_code=EXIT_UNUSABLE, unusable=unusable)
@@ -357,9 +403,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.exitstatus = result["exit_code"]
 
 
+def _why_no_leak_check(config: pytest.Config) -> str:
+    """Why the account is not searched for leftovers: a target that keeps no state lists its examples, not what it
+    was sent, so nothing it lists is ours and nothing can be left behind ('' when the search runs)."""
+    if not config.stash[CONFIG].profile.checks_state:
+        return "not done: the contract profile assumes a target that keeps nothing, so nothing can be left behind"
+    if STATE in config.stash and config.stash[STATE].kept is False:
+        return "not done: the target keeps no state and never listed what this run created"
+    return ""
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     result = config.stash.get(REPORT, None)
     if result:
         terminalreporter.write_line("")
-        for line in report.terminal_lines(result):
+        lines = report.terminal_lines(result)
+        hangs, leak_check = result["hangs"], result["data"].get("leak_check")
+        if hangs["classes"]:
+            lines.insert(-1, f"unanswered: {', '.join(hangs['classes'])} (waited {hangs['waited_s']} s; later "
+                             "requests of the same kind were not sent)")
+        if leak_check:
+            lines.insert(-1, f"leak check: {leak_check}")
+        for line in lines:
             terminalreporter.write_line(line)

@@ -48,7 +48,7 @@ def test_unknown_id_is_404_not_found(client):
     expect_status(client.delete(client.unknown_id()), 404, "deleting an id no account holds")
 
 
-@pytest.mark.requirement("DELETE-404-UNKNOWN-ID")
+@pytest.mark.requirement("DELETE-404-AFTER-DELETE")
 def test_deleting_twice_is_404(client, doomed):
     expect(client.delete(doomed.id).status in (200, 204), "the first delete did not succeed")
     expect_status(client.delete(doomed.id), 404, "deleting the same contact again")

@@ -134,8 +134,9 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
                                           "created_at": active.apply("timestamp", utc_timestamp(now), now=now)})
         memberships = active.apply("memberships", contact["lists"])
         try:
-            store.insert({**contact, "lists": memberships}, replace=active.apply("insert_replaces", False),
-                         phone_key=active.apply("phone_key", contact["phone"], contact=contact))
+            if active.apply("keeps_contact", True):
+                store.insert({**contact, "lists": memberships}, replace=active.apply("insert_replaces", False),
+                             phone_key=active.apply("phone_key", contact["phone"], contact=contact))
         except DuplicatePhone:
             return conflict()
         active.apply("written", store)

@@ -477,6 +477,8 @@ register("list_name_cut_at_64", "The list view cuts names to 64 characters (the 
 register("list_email_lowercased", "The list view lower-cases emails (the create echo is as sent).",
          only("list_body", _map_items(lambda item: {**item, "email": item["email"].lower()} if "email" in item
                                       else item)), "LIST-ITEM-MATCHES-CREATE")
+register("forgets_contacts", "Creates are answered 201 but nothing is stored (a stateless mock).",
+         only("keeps_contact", lambda keep, **_: False), "LIST-SHOWS-CREATED")
 register("membership_first_list_only", "Only the first of the given lists is stored (the echo shows them all).",
          only("memberships", lambda lists, **_: lists[:1]), "LIST-SHOWS-CREATED")
 register("unfiltered_list_needs_a_list", "The unfiltered list joins memberships: contacts in no list are missing.",
@@ -514,10 +516,10 @@ register("delete_unknown_is_204", "Deleting an unknown id answers 204.",
          only("unknown_delete_status", lambda status, **_: 204), "DELETE-404-UNKNOWN-ID")
 register("deleted_id_is_410_gone", "Deletes are soft; deleting a deleted id answers 410 gone.",
          _soft_delete(unknown_delete_status=lambda status, contact_id, store, **_:
-                      410 if store.was_deleted(contact_id) else status), "DELETE-404-UNKNOWN-ID")
+                      410 if store.was_deleted(contact_id) else status), "DELETE-404-AFTER-DELETE")
 register("deleted_id_is_204_again", "Deletes are soft; deleting a deleted id again answers 204.",
          _soft_delete(unknown_delete_status=lambda status, contact_id, store, **_:
-                      204 if store.was_deleted(contact_id) else status), "DELETE-404-UNKNOWN-ID")
+                      204 if store.was_deleted(contact_id) else status), "DELETE-404-AFTER-DELETE")
 register("malformed_id_is_400", "An id without the cnt_ prefix gets 400 invalid_request instead of 404.",
          only("unknown_delete_status", lambda status, contact_id, **_:
               status if contact_id.startswith("cnt_") else 400), "DELETE-404-UNKNOWN-ID")
