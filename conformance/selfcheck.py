@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -50,23 +51,50 @@ def declared(name: str) -> tuple[str, ...]:
     deviation = REGISTRY[name] if name else None
     if deviation is None or not deviation.breaks:
         return ()
-    return (deviation.breaks, *getattr(deviation, "also_breaks", ()))
+    return (deviation.breaks, *deviation.also_breaks)
+
+
+class Worker:
+    """A trial_worker process: trials run in its forked children (start-up paid once per worker, not per trial)."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "conformance.trial_worker"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+
+    def run(self, argv: list[str], output: Path) -> int:
+        self.process.stdin.write(json.dumps({"argv": argv, "log": str(output)}) + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        if not answer:
+            raise RuntimeError("a self-check worker died")
+        return json.loads(answer)["exit"]
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+_workers = threading.local()
 
 
 def trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, replay: bool) -> Trial:
     label = f"{name or 'faithful'}-s{seed}-c{concurrency}"
-    report_dir, log = workdir / label, workdir / f"{label}.requests.jsonl"
-    command = [sys.executable, "-m", "conformance", "run", "--seed", str(seed), "--profile", "default",
-               "--concurrency", str(concurrency), "--report-dir", str(report_dir),
-               "--reference-request-log", str(log), *(["--reference-fault", name] if name else [])]
+    report_dir, log, output = workdir / label, workdir / f"{label}.requests.jsonl", workdir / f"{label}.out"
+    argv = ["run", "--seed", str(seed), "--profile", "default", "--concurrency", str(concurrency),
+            "--report-dir", str(report_dir), "--reference-request-log", str(log),
+            *(["--reference-fault", name] if name else [])]
+    if not hasattr(_workers, "worker"):
+        _workers.worker = Worker()
+        _WORKERS.append(_workers.worker)
     started = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    exit_code = _workers.worker.run(argv, output)
     seconds = time.monotonic() - started
-    result = Trial(name or "faithful", kind, declared(name), seed, concurrency, done.returncode, [], seconds)
+    result = Trial(name or "faithful", kind, declared(name), seed, concurrency, exit_code, [], seconds)
     try:
         report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        result.failed_must = [f"no report (exit {done.returncode}): {done.stderr.strip()[-300:]}"]
+        tail = output.read_text(encoding="utf-8", errors="replace").strip()[-300:] if output.exists() else ""
+        result.failed_must = [f"no report (exit {exit_code}): {tail}"]
         return result
     result.failed_must = [r["id"] for r in report["requirements"] if r["status"] == "failed" and r["level"] == "MUST"]
     result.unmatched_evidence = unmatched_evidence(report, log)
@@ -77,9 +105,16 @@ def trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, repl
     return result
 
 
+_WORKERS: list[Worker] = []
+
+
 def run_trials(plan: list[tuple[str, str, int, int]], workdir: Path, jobs: int, replay: bool) -> list[Trial]:
-    with ThreadPoolExecutor(jobs) as pool:
-        return list(pool.map(lambda p: trial(*p, workdir, replay), plan))
+    try:
+        with ThreadPoolExecutor(jobs) as pool:
+            return list(pool.map(lambda p: trial(*p, workdir, replay), plan))
+    finally:
+        while _WORKERS:
+            _WORKERS.pop().close()
 
 
 def verdicts(trials: list[Trial]) -> list[dict]:

@@ -17,14 +17,17 @@ class Deviation:
     description: str
     make_hooks: Callable[..., Hooks]
     breaks: str = ""  # the requirement ID a fault violates; empty for variants
+    also_breaks: tuple[str, ...] = ()  # rules the same deviation necessarily breaks too (a delete of an unknown id
+    # answered 204 is also a second delete answered 204)
 
 
 REGISTRY: dict[str, Deviation] = {}
 
 
-def register(name: str, description: str, make_hooks: Callable[..., Hooks], breaks: str = "") -> None:
+def register(name: str, description: str, make_hooks: Callable[..., Hooks], breaks: str = "",
+             also: tuple[str, ...] = ()) -> None:
     assert name not in REGISTRY, name
-    REGISTRY[name] = Deviation(name, "fault" if breaks else "variant", description, make_hooks, breaks)
+    REGISTRY[name] = Deviation(name, "fault" if breaks else "variant", description, make_hooks, breaks, also)
 
 
 def only(point: str, hook: Callable[..., Any]) -> Callable[[], Hooks]:
