@@ -43,6 +43,7 @@ class CaseOutcome:
     message: str = ""
     evidence: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    blocked_by: str = ""  # not checked because this requirement's failure broke the case's setup
 
 
 def failure_signature(outcomes: list[CaseOutcome]) -> str:
@@ -104,6 +105,7 @@ def _entry(req: Requirement, status: str, outcomes: list[CaseOutcome], observati
         "why_not_checked": (sorted(set(skipped))[:3] or ["no case ran (deselected, or the run stopped early)"])
         if status in ("not_checked", "inconclusive") else [],
         "observations": observations,
+        "blocked_by": sorted({o.blocked_by for o in outcomes if o.blocked_by}),
     }
 
 

@@ -11,6 +11,8 @@ import phonenumbers
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
+from conformance.sampling import draws
+
 _TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 # Angola first, then the docs' other examples: shrinking lands on the numbers a reader of the docs knows.
 _FIRST_REGIONS = ("AO", "PT", "US")
@@ -84,12 +86,61 @@ def invalid_phones(*, include_non_strings: bool = True) -> st.SearchStrategy[tup
 
 _LOCAL = r"[a-z0-9]{1,10}([._+-][a-z0-9]{1,8}){0,2}"
 _DOMAIN = r"[a-z0-9]{1,12}(-[a-z0-9]{1,6})?(\.[a-z0-9]{2,8}){0,2}\.(com|ao|pt|org|net|io|co\.ao)"
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_TLDS = ("com", "ao", "pt", "org", "net", "io", "co.ao", "Com", "AO")
+MAX_LOCAL, MAX_ADDRESS = 64, 254  # RFC 5321's limits on the local part and the whole address
+
+# Well-formed under every reading of RFC 5321/5322 (dot-atom of letters, digits and ._+-, dotted domain of LDH labels):
+# sent in every run, whatever the seed draws.
+VALID_EMAIL_CLASSES: dict[str, str] = {
+    "docs_example": "maria@example.com",
+    "plus_tag": "maria.santos+promo@example.com",
+    "subdomains": "first.last@mail.corp.example.co.ao",
+    "mixed_case": "Maria.Santos@Example.COM",
+    "hyphen_underscore": "joao_ferreira-2@my-domain.ao",
+    "local_part_64": "m" * 62 + "+1@example.com",
+    "address_254": "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".com",
+}
+
+
+def _mixed_case(text: str, mask: int) -> str:
+    return "".join(c.upper() if mask >> (i % 32) & 1 else c.lower() for i, c in enumerate(text))
+
+
+@st.composite
+def _local_parts(draw) -> str:
+    size = draw(st.one_of(st.integers(1, 16), st.integers(17, MAX_LOCAL - 4)))
+    atoms = draw(st.lists(st.text(_ALNUM, min_size=1, max_size=12), min_size=1, max_size=6))
+    separators = draw(st.lists(st.sampled_from("._-"), min_size=len(atoms), max_size=len(atoms)))
+    local = atoms[0] + "".join(sep + atom for sep, atom in zip(separators, atoms[1:]))
+    local = local[:size].rstrip("._-") or atoms[0][:1]
+    tag = draw(st.one_of(st.just(""), st.text(_ALNUM, min_size=1, max_size=3).map(lambda t: "+" + t)))
+    return local + tag
+
+
+@st.composite
+def _domains(draw, room: int) -> str:
+    label = st.text(_ALNUM.lower() + "-", min_size=1, max_size=63).map(lambda l: l.strip("-") or "x")
+    labels = draw(st.lists(label, min_size=1, max_size=4))
+    domain = ".".join(labels + [draw(st.sampled_from(_TLDS))])
+    while len(domain) > room:  # drop leading labels until the address fits in 254
+        domain = domain.split(".", 1)[1] if domain.count(".") > 1 else domain[len(domain) - room:].lstrip(".-")
+    return _mixed_case(domain, draw(st.integers(0, 2**32 - 1))) if draw(st.booleans()) else domain
 
 
 def valid_emails() -> st.SearchStrategy[str]:
-    """Addresses every validator accepts: dot-atom local parts (with + tags) at conventional domains."""
-    return st.builds(lambda local, domain: f"{local}@{domain}",
-                     st.from_regex(_LOCAL, fullmatch=True), st.from_regex(_DOMAIN, fullmatch=True))
+    """Addresses every validator accepts: dot-atom local parts in mixed case, + tags, subdomains, long labels, up to
+    the 64-character local part and the 254-character address."""
+    return _local_parts().flatmap(lambda local: _domains(MAX_ADDRESS - len(local) - 1).map(lambda d: f"{local}@{d}"))
+
+
+def echoed_email_matches(sent: str, echoed: object) -> bool:
+    """The same address: only the domain's case may differ (domains are case-insensitive, local parts are not)."""
+    if not isinstance(echoed, str) or "@" not in echoed:
+        return False
+    local, _, domain = sent.rpartition("@")
+    echoed_local, _, echoed_domain = echoed.rpartition("@")
+    return local == echoed_local and domain.lower() == echoed_domain.lower()
 
 
 MALFORMED_EMAIL_CLASSES: dict[str, st.SearchStrategy] = {
@@ -121,18 +172,57 @@ def ambiguous_emails() -> st.SearchStrategy[tuple[str, str]]:
     return st.sampled_from(sorted(AMBIGUOUS_EMAILS.items()))
 
 
-NAME_SAMPLES = ("Maria Santos", "João Ferreira", "Zoë O'Brien-Łukasiewicz", "李小龙", "محمد بن سلمان",
-                "Ngozi 🌍 Okafor", "Ἀριστοτέλης", "Nguyễn Thị Minh Khai", "Ömer Çelik", "D'Angelo 👩🏽‍💻")
+NAME_CLASSES: dict[str, str] = {name: unicodedata.normalize("NFC", text) for name, text in {
+    "docs_example": "Maria Santos",
+    "latin_diacritics": "Zoë O'Brien-Łukasiewicz",
+    "vietnamese_stacked_marks": "Nguyễn Thị Minh Khai",
+    "greek_polytonic": "Ἀριστοτέλης",
+    "cjk": "李小龙",
+    "arabic_right_to_left": "محمد بن سلمان",
+    "hebrew_right_to_left": "דוד בן־גוריון",
+    "devanagari_combining_signs": "मनीषा कोइराला",
+    "combining_without_precomposed": "Ọ̀lá A̋dé",
+    "astral_plane": "𠮷田 𐐷𐑉 Nomvula",
+    "emoji_zwj_sequences": "D'Angelo 👩🏽\u200d💻 👨\u200d👩\u200d👧\u200d👦",
+    "single_character": "Z",
+    "length_1000": ("Maria da Conceição Santos " * 40)[:999] + "s",
+}.items()}
+_EMOJI = ("", "", "", " 🌍", " 👩🏽\u200d💻", " 👨\u200d👩\u200d👧", " ✨")
+
+
+def _stretched(name: str, size: int) -> str:
+    return unicodedata.normalize("NFC", ((name + " ") * (size // (len(name) + 1) + 1))[:size].rstrip() or name)
 
 
 def person_names() -> st.SearchStrategy[str]:
-    """Names as people write them: words of any script (letters with their combining marks), joined by spaces,
-    hyphens or apostrophes, sometimes with an emoji; NFC, no leading or trailing space."""
+    """Names as people write them: words of any script and plane (letters with their combining marks), joined by
+    spaces, hyphens or apostrophes, sometimes with emoji (ZWJ sequences too), 1 to 1,000 characters; NFC, no leading
+    or trailing space."""
     letters = st.characters(categories=("L",))
     word = st.builds(lambda first, rest: first + rest, letters,
                      st.text(st.characters(categories=("L", "M")), max_size=10))
     joined = st.lists(st.tuples(st.sampled_from([" ", " ", "-", "'"]), word), max_size=3).map(
         lambda parts: "".join(sep + w for sep, w in parts))
-    emoji = st.sampled_from(["", "", "", " 🌍", " 👩🏽\u200d💻", " ✨"])
-    generated = st.builds(lambda w, rest, e: unicodedata.normalize("NFC", w + rest + e), word, joined, emoji)
-    return st.one_of(st.sampled_from(NAME_SAMPLES), generated)
+    short = st.builds(lambda w, rest, e: unicodedata.normalize("NFC", w + rest + e), word, joined, st.sampled_from(_EMOJI))
+    long = st.builds(_stretched, short, st.integers(40, 1000))
+    return st.one_of(st.sampled_from(list(NAME_CLASSES.values())), short, long)
+
+
+def list_id_sets(base: str) -> st.SearchStrategy[list[str]]:
+    """0 to 20 list ids of one run, sharing prefixes (lst_x, lst_x_a, lst_x_ab, ...), the way a filter that matches
+    prefixes would confuse them."""
+    return st.lists(st.text("ab1", max_size=3), max_size=20, unique=True).map(
+        lambda suffixes: [f"{base}_{s}" if s else base for s in suffixes])
+
+
+def every_class(classes: dict[str, st.SearchStrategy], per_class: int, run_seed: int,
+                purpose: str) -> list[tuple[str, object]]:
+    """`per_class` seeded values of every named class, class by class: a batch never leaves a class out, whatever
+    the seed."""
+    rows = draws(st.fixed_dictionaries(classes), max(1, per_class), run_seed, purpose)
+    picked: list[tuple[str, object]] = []
+    for name in classes:
+        for row in rows:
+            if (name, row[name]) not in picked:
+                picked.append((name, row[name]))
+    return picked
