@@ -332,6 +332,7 @@ class Client:
         """Let requests already in flight end (their creates must be recorded to be cleaned up); send no more."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None  # cleanup still gathers (its list walks): it gets a fresh pool
         self.session.limit.drained(self.config.connect_timeout + self.config.read_timeout)
 
     @property

@@ -325,6 +325,9 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
                 evidence = [error.exchange, *[e for e in evidence if e is not error.exchange]]
             if error.requirement in requirements:
                 requirements = (error.requirement,)
+            elif error.requirement:  # a rule this case relies on broke: its own case fails, this one cannot judge
+                status, message = "not_checked", f"not checked: {message}"
+                item.stash[BLOCKED_BY] = error.requirement
         elif item.stash.get(BLAMED, None):
             requirements = tuple(r for r in requirements if r in item.stash[BLAMED]) or requirements
     else:
@@ -332,7 +335,7 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
     picked = (evidence[:1] + evidence[-2:]) if len(evidence) > 3 else evidence
     return CaseOutcome(case=getattr(item, "originalname", item.name), nodeid=item.nodeid, requirements=requirements,
                        status=status, message=message, evidence=[e.to_dict(client.session.redact) for e in dict.fromkeys(picked)],
-                       seconds=rep.duration, blocked_by=item.stash.get(BLOCKED_BY, "") if rep.skipped else "")
+                       seconds=rep.duration, blocked_by=item.stash.get(BLOCKED_BY, "") if status == "not_checked" else "")
 
 
 def _message(error: BaseException | None, rep: pytest.TestReport) -> str:
