@@ -182,6 +182,12 @@ class Created:
         return contact_id
 
 
+def expect_created(exchange: Exchange, why: str) -> None:
+    """Accepted and created: any 2xx (that it is 201 exactly is CREATE-201-CREATED's rule, judged there)."""
+    expect(exchange.status is not None and 200 <= exchange.status < 300,
+           f"{why}: expected 201, got {exchange.status or exchange.error}: {exchange.text[:300]}", exchange)
+
+
 class ContactFactory:
     """Creates contacts that belong to this run: tagged names, phones no other contact of the run uses, and a new
     number when the account already holds the phone (a 409 from someone else's contact is not a finding).

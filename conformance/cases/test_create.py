@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conformance.cases.conftest import BLOCKED_BY
+from conformance.cases.conftest import BLOCKED_BY, expect_created
 from conformance.results import expect, expect_status
 from conformance.sampling import draws
 from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, NAME_CLASSES,
@@ -30,12 +30,6 @@ def damaged_json(valid: str) -> dict[str, str]:
     return {"truncated": valid[:-10], "form-encoded": urlencode(json.loads(valid)), "trailing-comma": valid[:-1] + ",}",
             "empty": "", "single-quotes": valid.replace('"', "'"),
             "unquoted-keys": re.sub(r'"(\w+)":', r"\1:", valid), "top-level-array": f"[{valid}]"}
-
-
-def expect_created(exchange, why: str) -> None:
-    """Accepted and created: any 2xx (that it is 201 exactly is CREATE-201-CREATED's rule, judged there)."""
-    expect(exchange.status is not None and 200 <= exchange.status < 300,
-           f"{why}: expected 201, got {exchange.status or exchange.error}: {exchange.text[:300]}", exchange)
 
 
 @pytest.fixture(scope="module")
