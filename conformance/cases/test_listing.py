@@ -134,8 +134,9 @@ def test_total_counts_matching_contacts(client, members, run_config, exclusive):
     params = {"list_id": run_config.run_list("walk"), "per_page": WALK_PER_PAGE}
 
     def counts_members(exchange) -> bool:
-        total = (exchange.json_or_none() or {}).get("meta", {}) if isinstance(exchange.json_or_none(), dict) else {}
-        total = total.get("total") if isinstance(total, dict) else None
+        body = exchange.json_or_none()
+        meta = body.get("meta") if isinstance(body, dict) else None
+        total = meta.get("total") if isinstance(meta, dict) else None
         return isinstance(total, int) and (total == len(members) if exclusive else total >= len(members))
     read = settled(lambda: client.list(**params), counts_members, client.config.settle, client.ledger.settle_waits)
     exchange, data, meta = page_of(client, exchange=read, **params)
