@@ -268,8 +268,9 @@ def needs(request: pytest.FixtureRequest):
         for one in [created] if isinstance(created, Created) else created:
             if not _created_something(one):
                 request.node.stash[BLOCKED_BY] = blocked_by
-                answer = one.exchange.status or one.exchange.error
-                pytest.skip(f"not checked: could not create {what}: {answer} {one.exchange.text[:200]}".rstrip())
+                answer = f"{one.exchange.status or one.exchange.error} {one.exchange.text[:200]}"
+                redact = request.config.stash[CLIENT].session.redact  # the answer may echo the key
+                pytest.skip(redact(f"not checked: could not create {what}: {answer}".rstrip()))
     return check
 
 
