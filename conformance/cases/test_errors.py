@@ -64,7 +64,7 @@ def test_error_bodies_carry_request_id(error_samples):
 def test_responses_are_json(error_samples, client, run_config):
     answers = [*error_samples.values(), *client.gather([lambda: client.list(per_page=1),
                                                          lambda: client.list(list_id=run_config.run_list("walk"))])]
-    for exchange in answers:
+    for exchange in (a for a in answers if a.status != 204):  # a 204 has no body at all (platform docs)
         ctype = exchange.content_type.split(";")[0].strip().lower()
         expect(ctype == "application/json" or ctype.endswith("+json"),
                f"{exchange.method} answered {exchange.status} with Content-Type {exchange.content_type!r}", exchange)
