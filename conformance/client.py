@@ -392,6 +392,7 @@ class Client:
         self.session.stopping = True
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None  # cleanup still gathers (its list walks): it gets a fresh pool
         self.session.limit.drained(self.config.connect_timeout + self.config.read_timeout)
 
     @property

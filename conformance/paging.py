@@ -37,26 +37,36 @@ class Walk:
 
 
 def walk(client, *, list_id: str | None = None, per_page: int, max_pages: int) -> Walk:
+    """Page 1 first; once meta.total tells how many pages there are, the rest side by side (judged in page order)."""
     result = Walk()
     params = {"per_page": per_page, **({"list_id": list_id} if list_id else {})}
-    page, last_page = 1, 1
-    while page <= last_page:
-        exchange = client.list(page=page, **params)
-        result.last, result.pages = exchange, result.pages + 1
-        body = exchange.json_or_none()
-        meta = body.get("meta") if isinstance(body, dict) else None
-        if exchange.status != 200 or not isinstance(meta, dict) or not isinstance(body.get("data"), list) \
-                or not isinstance(meta.get("total"), int):
-            result.inconclusive = f"page {page} answered {exchange.status} without data and meta.total"
+    first = client.list(page=1, **params)
+    if not _take(result, first, 1):
+        return result
+    last_page = max(1, math.ceil(result.totals[0] / per_page))
+    if last_page > max_pages:
+        result.inconclusive = f"{result.totals[0]} contacts need {last_page} pages, more than the {max_pages} allowed"
+        return result
+    pages = range(2, last_page + 1)
+    answers = client.gather([lambda page=page: client.list(page=page, **params) for page in pages])
+    for page, exchange in zip(pages, answers):
+        if not _take(result, exchange, page):
             return result
-        result.totals.append(meta["total"])
-        result.items += [item for item in body["data"] if isinstance(item, dict)]
-        if len(set(result.totals)) > 1:
-            result.inconclusive = f"meta.total changed mid-walk ({result.totals}): someone else changed the data"
-            return result
-        last_page = max(1, math.ceil(meta["total"] / per_page))
-        if last_page > max_pages:
-            result.inconclusive = f"{meta['total']} contacts need {last_page} pages, more than the {max_pages} allowed"
-            return result
-        page += 1
     return result
+
+
+def _take(result: Walk, exchange, page: int) -> bool:
+    """Add one page to the walk; False (with the reason) when it cannot be read or the data changed mid-walk."""
+    result.last, result.pages = exchange, result.pages + 1
+    body = exchange.json_or_none()
+    meta = body.get("meta") if isinstance(body, dict) else None
+    if exchange.status != 200 or not isinstance(meta, dict) or not isinstance(body.get("data"), list) \
+            or not isinstance(meta.get("total"), int):
+        result.inconclusive = f"page {page} answered {exchange.status} without data and meta.total"
+        return False
+    result.totals.append(meta["total"])
+    result.items += [item for item in body["data"] if isinstance(item, dict)]
+    if len(set(result.totals)) > 1:
+        result.inconclusive = f"meta.total changed mid-walk ({result.totals}): someone else changed the data"
+        return False
+    return True

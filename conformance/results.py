@@ -45,7 +45,7 @@ class CaseOutcome:
     seconds: float = 0.0
     root_cause: str | None = None  # the requirement whose failure made this one fail too
     repro: str | None = None  # a shell script reproducing a multi-step failure, preferred over the first curl
-    blocked_by: str | None = None  # why a not-checked case could not run, e.g. the create it needed was refused
+    blocked_by: str = ""  # not checked because this requirement's failure broke the case's setup
 
 
 def failure_signature(outcomes: list[CaseOutcome]) -> str:
@@ -97,7 +97,6 @@ def _entry(req: Requirement, status: str, ordered: list[tuple[int, CaseOutcome]]
            signature: str, in_baseline: bool) -> dict:
     outcomes = [o for _, o in ordered]
     skipped = [o.message for o in outcomes if o.status in ("not_checked", "inconclusive")]
-    blocked_by = next((o.blocked_by for o in outcomes if o.blocked_by and o.status == "not_checked"), None)
     return {
         "id": req.id, "level": req.level, "area": req.area, "doc": req.doc, "status": status,
         "gating": req.gates and status == "failed" and not in_baseline,
@@ -109,7 +108,7 @@ def _entry(req: Requirement, status: str, ordered: list[tuple[int, CaseOutcome]]
         "why_not_checked": (sorted(set(skipped))[:3] or ["no case ran (deselected, or the run stopped early)"])
         if status in ("not_checked", "inconclusive") else [],
         "observations": observations,
-        **({"blocked_by": blocked_by} if blocked_by and status == "not_checked" else {}),
+        "blocked_by": sorted({o.blocked_by for o in outcomes if o.blocked_by}) if status == "not_checked" else [],
     }
 
 

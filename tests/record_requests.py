@@ -1,5 +1,7 @@
 """Run the conformance cases once against a fresh reference server and print every request sent, normalised
-(run tag and server-made ids removed), as JSON: the reproducibility test compares two such runs."""
+(run tag and server-made ids removed), as JSON: the reproducibility tests compare such runs.
+
+    python -m tests.record_requests SEED [CONCURRENCY]"""
 from __future__ import annotations
 
 import json
@@ -25,8 +27,10 @@ class Recorder:
 
 if __name__ == "__main__":
     recorder = Recorder()
+    concurrency = sys.argv[2] if len(sys.argv) > 2 else "8"
     with BackgroundServer(api_key="repro-key") as server:
         os.environ["ZEXA_API_KEY"] = "repro-key"
         pytest.main(["conformance/cases", "--base-url", server.base_url, "--seed", sys.argv[1], "--profile", "quick",
-                     "-q", "-p", "no:cacheprovider", "-o", "addopts=", "--assert=plain"], plugins=[recorder])
+                     "--concurrency", concurrency, "-q", "-p", "no:cacheprovider", "-o", "addopts=", "--assert=plain"],
+                    plugins=[recorder])
     sys.stdout.write("\nREQUESTS " + json.dumps(recorder.requests) + "\n")

@@ -120,14 +120,14 @@ def test_root_cause_groups_failures_and_leads_them_and_blocked_by_is_shown():
         failed("CREATE-VALID-PHONE-ACCEPTED", "+1 phone: expected 201, got 422", exchange('{"phone": "+1201"}', 422),
                repro="curl -X POST step-one\ncurl -X DELETE step-two"),
         CaseOutcome(case="test_pages_partition_the_list", nodeid="n", requirements=("LIST-PAGES-PARTITION",),
-                    status="not_checked", message="not checked: setup failed",
-                    blocked_by="could not create the contact it needs: 422 validation_error"),
+                    status="not_checked", message="not checked: could not create the contact it needs: 422 "
+                    "validation_error", blocked_by="CREATE-VALID-PHONE-ACCEPTED"),
     ])
     assert [[f.requirement["id"] for f in group] for group in groups(result)] == [
         ["CREATE-VALID-PHONE-ACCEPTED", "DELETE-FREES-PHONE"]]
     assert headline(result).requirement["id"] == "DELETE-FREES-PHONE"  # first seen leads the page
     page = html.render(result)
-    assert "not checked: could not create the contact it needs: 422 validation_error" in page
+    assert "could not create the contact it needs: 422 validation_error (blocked by CREATE-VALID-PHONE-ACCEPTED" in page
     assert "curl -X POST step-one\ncurl -X DELETE step-two" in page
     assert 'Caused by <a href="#fail-CREATE-VALID-PHONE-ACCEPTED">' in page
 

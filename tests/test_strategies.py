@@ -1,17 +1,22 @@
-"""Properties of the hypothesis strategies the cases draw their inputs from."""
+"""Properties of the strategies the cases draw their inputs from, and of the batches they build from them."""
 from __future__ import annotations
 
 import re
 import unicodedata
 
 import phonenumbers
+import pytest
+from email_validator import validate_email
 from hypothesis import given, settings
 
-from conformance.mock.app import email_is_valid
-from conformance.strategies import (AMBIGUOUS_EMAILS, e164_phones, invalid_phones, malformed_emails, person_names,
-                                    phone_regions, valid_emails)
+from conformance.mock.app import LIST_ID, email_is_valid
+from conformance.sampling import draws
+from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, NAME_CLASSES,
+                                    NON_STRING_PHONES, VALID_EMAIL_CLASSES, e164_phones, echoed_email_matches,
+                                    every_class, list_id_sets, person_names, phone_regions, valid_emails)
 
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+SEEDS = (1, 20261123, 987654321)
 
 
 def test_every_region_libphonenumber_knows_is_covered_docs_regions_first():
@@ -27,29 +32,73 @@ def test_e164_phones_are_valid_numbers_in_e164(phone):
     assert phonenumbers.is_valid_number(phonenumbers.parse(phone))
 
 
-@settings(max_examples=300)
-@given(invalid_phones())
-def test_invalid_phones_never_match_e164(case):
-    kind, phone = case
-    assert not (isinstance(phone, str) and E164.match(phone)), kind
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_named_class_is_in_every_batch(seed):
+    for classes in ({**INVALID_PHONE_CLASSES, **NON_STRING_PHONES}, MALFORMED_EMAIL_CLASSES):
+        batch = every_class(classes, 1, seed, "test")
+        assert {kind for kind, _ in batch} == set(classes)
 
 
-@settings(max_examples=300)
-@given(valid_emails())
-def test_valid_emails_are_accepted_by_the_reference_validator(email):
-    assert email_is_valid(email)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_batches_are_the_same_for_the_same_seed_and_differ_across_seeds(seed):
+    classes = {**INVALID_PHONE_CLASSES, **NON_STRING_PHONES}
+    assert every_class(classes, 2, seed, "test") == every_class(classes, 2, seed, "test")
+    assert draws(valid_emails(), 10, seed, "a") == draws(valid_emails(), 10, seed, "a")
+    assert draws(valid_emails(), 10, seed, "a") != draws(valid_emails(), 10, seed + 1, "a")
 
 
-@settings(max_examples=300)
-@given(malformed_emails())
-def test_malformed_emails_are_rejected_by_the_reference_validator(case):
-    assert not email_is_valid(case[1]), case
+@pytest.mark.parametrize("seed", SEEDS)
+def test_invalid_phones_never_match_e164(seed):
+    for kind, phone in every_class({**INVALID_PHONE_CLASSES, **NON_STRING_PHONES}, 10, seed, "test"):
+        assert not (isinstance(phone, str) and E164.match(phone)), kind
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_valid_emails_pass_email_validator_and_the_reference_server(seed):
+    emails = list(VALID_EMAIL_CLASSES.values()) + draws(valid_emails(), 300, seed, "test")
+    for email in emails:
+        validate_email(email, check_deliverability=False)  # raises on an address it does not accept
+        assert email_is_valid(email), email
+    assert max(len(e) for e in emails) == 254 and max(len(e.rpartition("@")[0]) for e in emails) == 64
+    assert any(e != e.lower() for e in emails) and any("+" in e for e in emails)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_malformed_emails_are_rejected_by_the_reference_validator(seed):
+    for kind, email in every_class(MALFORMED_EMAIL_CLASSES, 10, seed, "test"):
+        assert not email_is_valid(email), (kind, email)
 
 
 def test_ambiguous_emails_are_named_classes():
     assert {"quoted_local_part", "ip_literal", "internationalised_domain"} <= set(AMBIGUOUS_EMAILS)
 
 
-@given(person_names())
-def test_person_names_are_nfc_and_non_empty(name):
-    assert name and unicodedata.normalize("NFC", name) == name
+def test_an_echoed_email_may_differ_only_by_the_case_of_its_domain():
+    assert echoed_email_matches("Maria.Santos@Example.COM", "Maria.Santos@example.com")
+    assert not echoed_email_matches("Maria.Santos@example.com", "maria.santos@example.com")
+    assert not echoed_email_matches("maria+promo@example.com", "maria@example.com")
+    assert not echoed_email_matches("maria@example.com", None)
+
+
+def test_named_names_cover_scripts_planes_and_lengths():
+    names = NAME_CLASSES.values()
+    assert min(map(len, names)) == 1 and max(map(len, names)) >= 1000
+    assert any(unicodedata.bidirectional(c) == "AL" for name in names for c in name)  # right to left
+    assert any(ord(c) > 0xFFFF for name in names for c in name)  # beyond the Basic Multilingual Plane
+    assert any("\u200d" in name for name in names)  # emoji joined with ZWJ
+    assert any(unicodedata.category(c).startswith("M") for name in names for c in name)  # combining marks
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_person_names_are_nfc_and_span_1_to_1000_characters(seed):
+    names = draws(person_names(), 80, seed, "test")
+    assert all(name and unicodedata.normalize("NFC", name) == name and name == name.strip() for name in names)
+    assert max(map(len, names)) <= 1000 and max(map(len, names)) > 255 and min(map(len, names)) <= 3
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_list_id_sets_hold_0_to_20_valid_ids_sharing_a_prefix(seed):
+    sets = draws(list_id_sets("lst_zxconf_run_echo"), 50, seed, "test")
+    assert all(len(ids) <= 20 and len(set(ids)) == len(ids) for ids in sets)
+    assert all(LIST_ID.match(i) and i.startswith("lst_zxconf_run_echo") for ids in sets for i in ids)
+    assert any(len(ids) == 0 for ids in sets) and any(len(ids) > 5 for ids in sets)

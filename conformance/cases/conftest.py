@@ -3,6 +3,7 @@ cleanup of everything the run created, reports, and the exit code (`pytest confo
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 import signal
 import time
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from conformance.paging import tag_name
 from conformance.requirements import catalogue
 from conformance.state_probe import StateProbe, probe_state
 from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, REPORT, CaseOutcome, Violation, expect, summarize
-from conformance.strategies import e164_for, phone_regions
+from phonenumbers import parse, region_code_for_number
+
+from conformance.strategies import e164_for
 
 CONFIG = pytest.StashKey[Config]()
 CLIENT = pytest.StashKey[Client]()
@@ -29,6 +32,7 @@ HISTORY_MARK = pytest.StashKey[int]()
 UNUSABLE = pytest.StashKey[str]()
 WRITES_OFF = "writes are off for this target (pass --allow-writes, or set ZEXA_ALLOW_WRITES=1)"
 BLAMED = pytest.StashKey[set]()  # requirements a case's failure is narrowed to (set by the case)
+BLOCKED_BY = pytest.StashKey[str]()  # the requirement whose failure kept a case from setting up what it needs
 BASELINE = pytest.StashKey[set]()
 INTERNAL = pytest.StashKey[str]()  # the first error of the checker itself inside a case (the run ends with exit 4)
 # Exceptions no target answer can cause: a case raising one has a bug or a broken installation, not a finding.
@@ -194,9 +198,19 @@ class Created:
         return contact_id
 
 
+def expect_created(exchange: Exchange, why: str) -> None:
+    """Accepted and created: any 2xx (that it is 201 exactly is CREATE-201-CREATED's rule, judged there)."""
+    expect(exchange.status is not None and 200 <= exchange.status < 300,
+           f"{why}: expected 201, got {exchange.status or exchange.error}: {exchange.text[:300]}", exchange)
+
+
 class ContactFactory:
     """Creates contacts that belong to this run: tagged names, phones no other contact of the run uses, and a new
-    number when the account already holds the phone (a 409 from someone else's contact is not a finding)."""
+    number when the account already holds the phone (a 409 from someone else's contact is not a finding).
+
+    Phones are drawn here, in the main thread, before anything is sent: the same seed sends the same data whatever
+    the concurrency. Setup phones are Angolan (the docs' own example region), so a target that rejects some other
+    region fails only the case that tests regions."""
 
     def __init__(self, client: Client, run: Config) -> None:
         self.client = client
@@ -204,25 +218,36 @@ class ContactFactory:
         self.rng = random.Random(run.seed)
         self.used: set[str] = set()
 
-    def phone(self, region: str | None = None) -> str:
-        regions = phone_regions()
+    def phone(self, region: str = "AO") -> str:
         while True:
-            number = e164_for(region or self.rng.choice(regions[:40]), self.rng.randrange(10_000))
+            number = e164_for(region, self.rng.randrange(10_000))
             if number not in self.used:
                 self.used.add(number)
                 return number
 
-    def body(self, name: str = "Conformance", region: str | None = None, **fields: Any) -> dict:
+    def body(self, name: str = "Conformance", region: str = "AO", **fields: Any) -> dict:
         return {"name": tag_name(name, self.run.run_tag), "phone": self.phone(region), **fields}
 
-    def __call__(self, name: str = "Conformance", region: str | None = None, retries: int = 3, **fields: Any) -> Created:
-        body = self.body(name, region, **fields)
-        for _ in range(retries):
-            exchange = self.client.create(body)
-            if exchange.status != 409:
+    def create_all(self, bodies: Sequence[dict], retries: int = 3) -> list[Created]:
+        """Send the bodies side by side; a 409 (the phone exists on the account) is sent again with a new number."""
+        created = [Created(body, exchange) for body, exchange in
+                   zip(bodies, self.client.gather([lambda b=body: self.client.create(b) for body in bodies]))]
+        for _ in range(retries - 1):
+            taken = [i for i, c in enumerate(created) if c.exchange.status == 409]
+            if not taken:
                 break
-            body = {**body, "phone": self.phone(region)}
-        return Created(body, exchange)
+            bodies = [{**created[i].body, "phone": self.phone(_region_of(created[i].body["phone"]))} for i in taken]
+            answers = self.client.gather([lambda b=body: self.client.create(b) for body in bodies])
+            for i, body, exchange in zip(taken, bodies, answers):
+                created[i] = Created(body, exchange)
+        return created
+
+    def __call__(self, name: str = "Conformance", region: str = "AO", **fields: Any) -> Created:
+        return self.create_all([self.body(name, region, **fields)])[0]
+
+
+def _region_of(phone: str) -> str:
+    return region_code_for_number(parse(phone)) or "AO"
 
 
 @pytest.fixture(scope="session")
@@ -249,6 +274,26 @@ def need_lists(lists_accepted: bool, run_config: Config) -> None:
     if not lists_accepted:
         pytest.skip(f"not checked: the target would not add a contact to list {run_config.run_list('probe')}; "
                     "pass --list-ids with a list of the account")
+
+
+def _created_something(created: Created) -> bool:
+    body = created.exchange.json_or_none()
+    return created.exchange.status is not None and 200 <= created.exchange.status < 300 and \
+        isinstance(body, dict) and isinstance(body.get("id"), str)
+
+
+@pytest.fixture
+def needs(request: pytest.FixtureRequest):
+    """Setup that must succeed for the case to judge anything: when a contact it needs was not created, the case
+    is not checked and names the requirement that failure belongs to (that requirement fails in its own case)."""
+    def check(created: Created | Sequence[Created], what: str, blocked_by: str = "CREATE-201-CREATED") -> None:
+        for one in [created] if isinstance(created, Created) else created:
+            if not _created_something(one):
+                request.node.stash[BLOCKED_BY] = blocked_by
+                answer = f"{one.exchange.status or one.exchange.error} {one.exchange.text[:200]}"
+                redact = request.config.stash[CLIENT].session.redact  # the answer may echo the key
+                pytest.skip(redact(f"not checked: could not create {what}: {answer}".rstrip()))
+    return check
 
 
 # --- collection, gating, evidence, results -------------------------------------------------------------------
@@ -331,6 +376,9 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
                 evidence = [error.exchange, *[e for e in evidence if e is not error.exchange]]
             if error.requirement in requirements:
                 requirements = (error.requirement,)
+            elif error.requirement:  # a rule this case relies on broke: its own case fails, this one cannot judge
+                status, message = "not_checked", f"not checked: {message}"
+                item.stash[BLOCKED_BY] = error.requirement
         elif item.stash.get(BLAMED, None):
             requirements = tuple(r for r in requirements if r in item.stash[BLAMED]) or requirements
     else:
@@ -341,7 +389,7 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
     picked = (evidence[:1] + evidence[-2:]) if len(evidence) > 3 else evidence
     return CaseOutcome(case=getattr(item, "originalname", item.name), nodeid=item.nodeid, requirements=requirements,
                        status=status, message=message, evidence=[e.to_dict(client.session.redact) for e in dict.fromkeys(picked)],
-                       seconds=rep.duration)
+                       seconds=rep.duration, blocked_by=item.stash.get(BLOCKED_BY, "") if status == "not_checked" else "")
 
 
 def _answered_violation(call: pytest.CallInfo) -> bool:

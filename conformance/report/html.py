@@ -208,9 +208,10 @@ def _not_checked(result: dict) -> str:
 
 
 def _why_not_checked(req: dict) -> str:
+    why = "; ".join(plain_notes(req["why_not_checked"]))
     if req.get("blocked_by"):
-        return f"not checked: {plain_message(str(req['blocked_by'])).removeprefix('not checked: ')}"
-    return "; ".join(plain_notes(req["why_not_checked"]))
+        return f"{why} (blocked by {', '.join(req['blocked_by'])}, which failed)"
+    return why
 
 
 def _observations(result: dict) -> str:
