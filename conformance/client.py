@@ -20,6 +20,7 @@ import urllib3
 
 from conformance.config import Config
 from conformance.paging import tagged_ids, walk
+from conformance.settling import settled
 
 MAX_BODY_BYTES = 1_000_000
 REDACTED = "[redacted]"
@@ -386,7 +387,8 @@ class Client:
 
         A create whose answer never arrived (interrupted, timed out) may still have created a contact, and a
         target may answer a DELETE without deleting: so the account is searched for contacts carrying this run's
-        tag before (when a create is uncertain) and after the deletes."""
+        tag before (when a create is uncertain) and after the deletes; a contact still listed counts as left only
+        once the settle time is over (lists may show a delete late)."""
         self.drain()
         self.session.unmetered = True
         if self.ledger.uncertain_creates:
@@ -400,7 +402,8 @@ class Client:
         live = self.ledger.live
         with ThreadPoolExecutor(self.config.concurrency) as pool:  # the session still bounds what is in flight
             failed = [contact_id for contact_id, ok in zip(live, pool.map(removed, live)) if not ok]
-        still_there = self._tagged_on_account(also=self.ledger.created) if self.ledger.created else []
+        still_there = settled(lambda: self._tagged_on_account(also=self.ledger.created), lambda ids: not ids,
+                              self.config.settle, self.ledger.settle_waits) if self.ledger.created else []
         return list(dict.fromkeys(failed + still_there))
 
     def _tagged_on_account(self, also: set[str] = frozenset(), max_pages: int = 50) -> list[str]:

@@ -322,6 +322,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "requests": client.ledger.requests,
         "rate_limited": {"responses": client.ledger.rate_limited,
                          "waited_s": round(client.ledger.rate_limit_wait_s, 1)},
+        "settle": {"waits": len(client.ledger.settle_waits), "waited_s": round(sum(client.ledger.settle_waits), 2),
+                   "limit_s": run.settle},
         "data": {"created": len(client.ledger.created), "deleted": len(client.ledger.created - set(leaked)),
                  "leaked": leaked},
     }

@@ -5,6 +5,7 @@ import asyncio
 import json
 import re
 import secrets
+import time
 from datetime import datetime, timezone
 
 from starlette.applications import Starlette
@@ -115,8 +116,9 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
             await asyncio.sleep(delay)
         contact = {"id": f"cnt_{secrets.token_hex(6)}", **fields,
                    "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        stored = {**contact, "lists": active.apply("stored_lists", contact["lists"])}
         try:
-            store.insert(contact, phone_key=active.apply("phone_key", fields["phone"]))
+            store.insert(stored, phone_key=active.apply("phone_key", fields["phone"]))
         except DuplicatePhone:
             return conflict()
         body = {k: v for k, v in contact.items() if v is not None}
@@ -152,25 +154,33 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
         page, per_page = paged
         list_id = active.apply("list_filter", request.query_params.get("list_id"))
         include_deleted = active.apply("list_includes_deleted_members", False)
-        total = store.count(list_id=list_id, include_deleted_members=include_deleted)
+        lag = active.apply("list_lag", 0.0)
+        as_of = time.time() - lag if lag else None
+        total = store.count(list_id=list_id, include_deleted_members=include_deleted, as_of=as_of)
         offset = active.apply("offset", (page - 1) * per_page, page=page, total=total)
         rows = store.rows(list_id=list_id, offset=offset, limit=per_page,
-                          newest_first=active.apply("newest_first", True), include_deleted_members=include_deleted)
+                          newest_first=active.apply("newest_first", True), include_deleted_members=include_deleted,
+                          as_of=as_of)
         data = [{k: v for k, v in row.items() if v is not None} for row in rows]
-        body = active.apply("list_body", {"data": data, "meta": {"total": total, "page": page, "per_page": per_page}})
+        body = active.apply("list_body", {"data": data, "meta": {"total": total, "page": page, "per_page": per_page}},
+                            list_id=list_id)
         return JSONResponse(body, media_type=active.apply("list_content_type", "application/json"))
 
     async def delete_contact(request: Request) -> Response:
         if denied := auth_failure(request, "delete"):
             return denied
         contact_id = request.path_params["id"]
-        if not store.exists(contact_id):
-            if active.apply("unknown_delete_status", 404) == 404:
+        targets = active.apply("delete_targets", [contact_id] if store.exists(contact_id) else [],
+                               contact_id=contact_id, store=store)
+        if not targets:
+            if active.apply("unknown_delete_status", 404, contact_id=contact_id, store=store) == 404:
                 return error(404, f"No contact with id {contact_id!r} exists on this account.", {"id": contact_id})
             return Response(status_code=204)
         mode = active.apply("delete_mode", "hard")
         if mode != "noop":
-            store.delete(contact_id, keep_phone=mode == "keep_phone", keep_memberships=mode == "keep_memberships")
+            for target in targets:
+                store.delete(target, keep_phone=mode == "keep_phone", keep_memberships=mode == "keep_memberships",
+                             linger=active.apply("list_lag", 0.0) > 0)
         status, body = active.apply("delete_answer", (204, None))
         return Response(status_code=204) if body is None else JSONResponse(body, status_code=status)
 

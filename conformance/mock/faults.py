@@ -7,6 +7,7 @@ import random
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 Hooks = Mapping[str, Callable[..., Any]]
@@ -209,3 +210,63 @@ _register("lists_must_exist", "Only the docs' lists (lst_abc123, lst_def456) exi
           _only("list_exists", lambda exists, list_id, **_: exists and list_id in ("lst_abc123", "lst_def456")))
 _register("lenient_paging", "Out-of-range page and per_page values are clamped, never rejected.",
           lambda: {"per_page_over_max": lambda action, **_: "clamp", "page_below_1": lambda action, **_: "clamp"})
+
+
+# --- the model-based test's rules: echo in lists, membership, exact ids, created_at against Date ----------------
+def _shift_stamp(seconds: float) -> Callable[[str], str]:
+    def shift(stamp: str) -> str:
+        moved = datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(seconds=seconds)
+        return moved.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return shift
+
+
+def _created_at(change: Callable[[str], str]) -> Callable[..., dict]:
+    return lambda body, **_: {**body, "created_at": change(body["created_at"])}
+
+
+def _high_water_totals() -> Hooks:
+    highest: dict[str | None, int] = {}
+
+    def hook(body: dict, list_id: str | None = None, **_: Any) -> dict:
+        highest[list_id] = max(highest.get(list_id, 0), body["meta"]["total"])
+        return {**body, "meta": {**body["meta"], "total": highest[list_id]}}
+    return {"list_body": hook}
+
+
+def _drop_items(keep: Callable[[dict], bool]) -> Callable[..., dict]:
+    return lambda body, **_: {**body, "data": [item for item in body["data"] if keep(item)]}
+
+
+_register("created_at_10s_behind_date", "created_at is 10 s earlier than the answer's Date header.",
+          _only("created_body", _created_at(_shift_stamp(-10))), "CREATE-CREATED-AT-MATCHES-DATE")
+_register("created_at_30s_ahead_of_date", "created_at is 30 s later than the answer's Date header.",
+          _only("created_body", _created_at(_shift_stamp(30))), "CREATE-CREATED-AT-MATCHES-DATE")
+_register("created_at_is_midnight", "created_at holds the date only, at 00:00:00Z.",
+          _only("created_body", _created_at(lambda stamp: stamp[:10] + "T00:00:00Z")), "CREATE-CREATED-AT-MATCHES-DATE")
+_register("list_truncates_names_to_100", "List items show names cut to 100 characters.",
+          _only("list_body", _map_items(lambda item: {**item, "name": item["name"][:100]})), "LIST-ITEM-MATCHES-CREATE")
+_register("list_created_at_one_second_later", "List items show created_at one second later than the create did.",
+          _only("list_body", _map_items(lambda item: {**item, "created_at": _shift_stamp(1)(item["created_at"])})),
+          "LIST-ITEM-MATCHES-CREATE")
+_register("list_lowercases_email", "List items show emails lowercased, the create echoed them as sent.",
+          _only("list_body", _map_items(lambda item: {**item, "email": item["email"].lower()} if "email" in item
+                                        else item)), "LIST-ITEM-MATCHES-CREATE")
+_register("membership_first_list_only", "A contact created in several lists joins only the first.",
+          _only("stored_lists", lambda lists, **_: lists[:1]), "LIST-SHOWS-CREATED")
+_register("membership_two_lists_at_most", "A contact created in more than two lists joins only the first two.",
+          _only("stored_lists", lambda lists, **_: lists[:2]), "LIST-SHOWS-CREATED")
+_register("list_skips_long_names", "List pages leave out contacts whose name is longer than 255 characters.",
+          _only("list_body", _drop_items(lambda item: len(item["name"]) <= 255)), "LIST-SHOWS-CREATED")
+_register("delete_by_prefix", "DELETE removes every contact whose id starts with the given id (LIKE 'id%').",
+          _only("delete_targets", lambda targets, contact_id, store, **_: targets or store.ids_starting_with(contact_id)),
+          "DELETE-ONLY-THE-GIVEN-ID")
+_register("delete_matches_first_16_chars", "DELETE compares ids on their first 16 characters (a truncated column).",
+          _only("delete_targets", lambda targets, contact_id, store, **_: targets or (
+              [contact_id[:16]] if store.exists(contact_id[:16]) else [])), "DELETE-ONLY-THE-GIVEN-ID")
+_register("delete_prefix_is_204", "DELETE of an id that is a prefix of a contact's id answers 204 (deletes nothing).",
+          _only("unknown_delete_status", lambda status, contact_id, store, **_: 204
+                if store.ids_starting_with(contact_id) else status), "DELETE-ONLY-THE-GIVEN-ID")
+_register("total_high_water_mark", "meta.total never goes down: deletes leave the cached total as it was.",
+          _high_water_totals, "LIST-TOTAL-COUNTS-MATCHES")
+_register("lagging_lists", "List reads show a create or a delete 0.5 s late (a lagging read replica).",
+          _only("list_lag", lambda lag, **_: lag + 0.5))
