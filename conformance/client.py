@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from conformance import wire
 from conformance.config import Config
 from conformance.paging import tagged_ids, walk
 from conformance.settling import settled
@@ -287,6 +288,37 @@ class GuardedSession(requests.Session):
                 self._ledger.uncertain_creates -= 1
         return response
 
+    def send_raw(self, method: str, url: str, headers: dict[str, str],
+                 body: bytes | None = None) -> tuple[Exchange, wire.RawAnswer | None]:
+        """One request on its own connection, judged as sent (wire.py), under the same write guard, request budget
+        and in-flight bound as every other; no 429 back-off (a 429 is simply what came)."""
+        self._guard_writes(method, url)
+        self._count()
+        record = Exchange(method.upper(), url, self._masked_headers({**headers, "Connection": "close"}),
+                          None if body is None else body.decode("utf-8", "replace"), request_bytes=body)
+        creating = record.method == "POST" and urlsplit(url).path.endswith("/contacts")
+        if creating:
+            with self._lock:
+                self._ledger.uncertain_creates += 1
+        started, answer = time.monotonic(), None
+        try:
+            with self.limit:
+                raw = wire.exchange(url, wire.request_bytes(method, url, headers, body),
+                                    connect_timeout=self._config.connect_timeout,
+                                    read_timeout=self._config.read_timeout, max_bytes=MAX_BODY_BYTES)
+            answer = wire.parse(raw)
+        except wire.WireError as exc:
+            record.error = str(exc)
+        else:
+            record.status, record.headers = answer.status, dict(answer.headers)
+            record.text, record.truncated = answer.body.decode("utf-8", "replace"), len(raw) > MAX_BODY_BYTES
+        record.elapsed = time.monotonic() - started
+        self._history.append(record)
+        if creating and answer is not None and self._track(record):
+            with self._lock:
+                self._ledger.uncertain_creates -= 1
+        return record, answer
+
     def _track(self, record: Exchange) -> bool:
         """Record the id a create answered with; False when a 2xx create gave no id to record."""
         if not 200 <= record.status < 300:
@@ -370,10 +402,26 @@ class Client:
         return self.call("GET", "/contacts", params=params or None, auth=auth)
 
     def delete(self, contact_id: str, **kwargs: Any) -> Exchange:
+        # A 204 that wrongly carries bytes would leave them unread on a kept-alive connection, to be taken for the
+        # start of the next answer on it: the connection of a DELETE is never reused.
+        kwargs["headers"] = {"Connection": "close", **(kwargs.get("headers") or {})}
         exchange = self.call("DELETE", f"/contacts/{contact_id}", **kwargs)
         if exchange.status is not None and (200 <= exchange.status < 300 or exchange.status == 404):
             self.ledger.deleted.add(contact_id)
         return exchange
+
+    def raw(self, method: str, path: str, *, json: Any = _MISSING, data: bytes | None = None,
+            auth: bool = True) -> tuple[Exchange, wire.RawAnswer | None]:
+        """A request judged at the wire (see wire.py); its Exchange is in `history` like any other."""
+        headers = dict(self.auth_header) if auth else {}
+        body = jsonlib.dumps(json, ensure_ascii=False).encode() if json is not _MISSING else data
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        exchange, answer = self.session.send_raw(method, self.url(path), headers, body)
+        if method.upper() == "DELETE" and exchange.status is not None and (
+                200 <= exchange.status < 300 or exchange.status == 404):
+            self.ledger.deleted.add(path.rsplit("/", 1)[-1])
+        return exchange, answer
 
     def unknown_id(self) -> str:
         """An id no account holds (it carries this run's tag and randomness), so it is safe to DELETE."""
