@@ -18,6 +18,8 @@ def test_wire_delete_is_204_with_no_body_bytes(client, new_contact):
     created = new_contact("Wire Delete")
     expect_status(created.exchange, 201, "creating the contact to delete")
     exchange, answer = client.raw("DELETE", f"/contacts/{created.id}")
+    if exchange.status == 429:  # raw requests do not wait out a rate limit; cleanup deletes the contact
+        pytest.skip("inconclusive: the raw DELETE was rate limited (429)")
     expect_status(exchange, 204, "deleting an existing contact")
     problems = no_content_problems(answer)
     if problems:
