@@ -205,13 +205,13 @@ class Driver:
         phone_classes = invalid_phones(include_non_strings=False).filter(lambda p: p[0] not in ("empty", "plus_alone"))
         bad_phone = draws(phone_classes, 1, seed, "model-bad-phone")[0][1]
         bad_email = draws(malformed_emails(), 1, seed, "model-bad-email")[0][1]
-        valid = self._body("Invalid")
+        valid, malformed, bad_email_body = self._body("Invalid"), self._body("Malformed"), self._body("Invalid Email")
+        truncated = json.dumps(malformed, ensure_ascii=False)[:-3].encode()  # a lenient parser creates a tagged contact
         yield "missing_name", lambda: self.client.create({"phone": valid["phone"]})
         yield "missing_phone", lambda: self.client.create({"name": valid["name"]})
-        yield "malformed_json", lambda: self.client.call(
-            "POST", "/contacts", data=json.dumps(self._body("Malformed"), ensure_ascii=False)[:-3].encode())
+        yield "malformed_json", lambda: self.client.call("POST", "/contacts", data=truncated)
         yield "phone_not_e164", lambda: self.client.create({**valid, "phone": bad_phone})
-        yield "email_malformed", lambda: self.client.create({**self._body("Invalid Email"), "email": bad_email})
+        yield "email_malformed", lambda: self.client.create({**bad_email_body, "email": bad_email})
 
     # --- the model ----------------------------------------------------------------------------------------------
     def _admit(self, body: dict, answer) -> None:
