@@ -116,7 +116,7 @@ def create_app(*, api_key: str, store: Store, active: Active) -> Starlette:
             await asyncio.sleep(delay)
         contact = {"id": f"cnt_{secrets.token_hex(6)}", **fields,
                    "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        stored = {**contact, "lists": active.apply("stored_lists", contact["lists"])}
+        stored = {**contact, "lists": active.apply("stored_lists", contact["lists"], name=contact["name"])}
         try:
             store.insert(stored, phone_key=active.apply("phone_key", fields["phone"]))
         except DuplicatePhone:

@@ -233,10 +233,6 @@ def _high_water_totals() -> Hooks:
     return {"list_body": hook}
 
 
-def _drop_items(keep: Callable[[dict], bool]) -> Callable[..., dict]:
-    return lambda body, **_: {**body, "data": [item for item in body["data"] if keep(item)]}
-
-
 _register("created_at_10s_behind_date", "created_at is 10 s earlier than the answer's Date header.",
           _only("created_body", _created_at(_shift_stamp(-10))), "CREATE-CREATED-AT-MATCHES-DATE")
 _register("created_at_30s_ahead_of_date", "created_at is 30 s later than the answer's Date header.",
@@ -255,10 +251,11 @@ _register("membership_first_list_only", "A contact created in several lists join
           _only("stored_lists", lambda lists, **_: lists[:1]), "LIST-SHOWS-CREATED")
 _register("membership_two_lists_at_most", "A contact created in more than two lists joins only the first two.",
           _only("stored_lists", lambda lists, **_: lists[:2]), "LIST-SHOWS-CREATED")
-_register("list_skips_long_names", "List pages leave out contacts whose name is longer than 255 characters.",
-          _only("list_body", _drop_items(lambda item: len(item["name"]) <= 255)), "LIST-SHOWS-CREATED")
+_register("long_names_join_no_list", "A contact whose name is longer than 255 characters joins none of its lists.",
+          _only("stored_lists", lambda lists, name, **_: lists if len(name) <= 255 else []), "LIST-SHOWS-CREATED")
 _register("delete_by_prefix", "DELETE removes every contact whose id starts with the given id (LIKE 'id%').",
-          _only("delete_targets", lambda targets, contact_id, store, **_: targets or store.ids_starting_with(contact_id)),
+          _only("delete_targets",
+                lambda targets, contact_id, store, **_: targets or store.ids_starting_with(contact_id)),
           "DELETE-ONLY-THE-GIVEN-ID")
 _register("delete_matches_first_16_chars", "DELETE compares ids on their first 16 characters (a truncated column).",
           _only("delete_targets", lambda targets, contact_id, store, **_: targets or (
