@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from conformance import wire
 from conformance.config import Config
 from conformance.paging import tagged_ids, walk
+from conformance.settling import settled
 
 MAX_BODY_BYTES = 1_000_000
 REDACTED = "[redacted]"
@@ -317,6 +319,37 @@ class GuardedSession(requests.Session):
                 self._ledger.uncertain_creates -= 1
         return response
 
+    def send_raw(self, method: str, url: str, headers: dict[str, str],
+                 body: bytes | None = None) -> tuple[Exchange, wire.RawAnswer | None]:
+        """One request on its own connection, judged as sent (wire.py), under the same write guard, request budget
+        and in-flight bound as every other; no 429 back-off (a 429 is simply what came)."""
+        self._guard_writes(method, url)
+        self._count()
+        record = Exchange(method.upper(), url, self._masked_headers({**headers, "Connection": "close"}),
+                          None if body is None else body.decode("utf-8", "replace"), request_bytes=body)
+        creating = record.method == "POST" and urlsplit(url).path.endswith("/contacts")
+        if creating:
+            with self._lock:
+                self._ledger.uncertain_creates += 1
+        started, answer = time.monotonic(), None
+        try:
+            with self.limit:
+                raw = wire.exchange(url, wire.request_bytes(method, url, headers, body),
+                                    connect_timeout=self._config.connect_timeout,
+                                    read_timeout=self._config.read_timeout, max_bytes=MAX_BODY_BYTES)
+            answer = wire.parse(raw)
+        except wire.WireError as exc:
+            record.error = str(exc)
+        else:
+            record.status, record.headers = answer.status, dict(answer.headers)
+            record.text, record.truncated = answer.body.decode("utf-8", "replace"), len(raw) > MAX_BODY_BYTES
+        record.elapsed = time.monotonic() - started
+        self._history.append(record)
+        if creating and answer is not None and self._track(record):
+            with self._lock:
+                self._ledger.uncertain_creates -= 1
+        return record, answer
+
     def _track(self, record: Exchange) -> bool:
         """Record the id a create answered with; False when a 2xx create gave no id to record."""
         if not 200 <= record.status < 300:
@@ -430,10 +463,26 @@ class Client:
         return self.call("GET", "/contacts", params=params or None, auth=auth)
 
     def delete(self, contact_id: str, **kwargs: Any) -> Exchange:
+        # A 204 that wrongly carries bytes would leave them unread on a kept-alive connection, to be taken for the
+        # start of the next answer on it: the connection of a DELETE is never reused.
+        kwargs["headers"] = {"Connection": "close", **(kwargs.get("headers") or {})}
         exchange = self.call("DELETE", f"/contacts/{contact_id}", **kwargs)
         if exchange.status is not None and (200 <= exchange.status < 300 or exchange.status == 404):
             self.ledger.deleted.add(contact_id)
         return exchange
+
+    def raw(self, method: str, path: str, *, json: Any = _MISSING, data: bytes | None = None,
+            auth: bool = True) -> tuple[Exchange, wire.RawAnswer | None]:
+        """A request judged at the wire (see wire.py); its Exchange is in `history` like any other."""
+        headers = dict(self.auth_header) if auth else {}
+        body = jsonlib.dumps(json, ensure_ascii=False).encode() if json is not _MISSING else data
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        exchange, answer = self.session.send_raw(method, self.url(path), headers, body)
+        if method.upper() == "DELETE" and exchange.status is not None and (
+                200 <= exchange.status < 300 or exchange.status == 404):
+            self.ledger.deleted.add(path.rsplit("/", 1)[-1])
+        return exchange, answer
 
     def unknown_id(self) -> str:
         """An id no account holds (it carries this run's tag and randomness), so it is safe to DELETE."""
@@ -447,7 +496,8 @@ class Client:
 
         A create whose answer never arrived (interrupted, timed out) may still have created a contact, and a
         target may answer a DELETE without deleting: so the account is searched for contacts carrying this run's
-        tag before (when a create is uncertain) and after the deletes. Without `verify` (a target that keeps no
+        tag before (when a create is uncertain) and after the deletes; a contact still listed counts as left only
+        once the settle time is over (lists may show a delete late). Without `verify` (a target that keeps no
         state, whose list shows examples rather than what it was sent) the deletes are sent and nothing is searched."""
         self.drain()
         self.session.unmetered = True
@@ -464,7 +514,8 @@ class Client:
             failed = [contact_id for contact_id, ok in zip(live, pool.map(removed, live)) if not ok]
         if not verify:
             return []
-        still_there = self._tagged_on_account(also=self.ledger.created) if self.ledger.created else []
+        still_there = settled(lambda: self._tagged_on_account(also=self.ledger.created), lambda ids: not ids,
+                              self.config.settle, self.ledger.settle_waits) if self.ledger.created else []
         return list(dict.fromkeys(failed + still_there))
 
     def _tagged_on_account(self, also: set[str] = frozenset(), max_pages: int = 50) -> list[str]:

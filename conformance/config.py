@@ -25,18 +25,19 @@ class Profile:
     parallel_creates: int
     request_budget: int
     walk_contacts: int  # contacts the pagination walk creates in the run's list
+    model_contacts: int  # contacts the model-based test creates in its first phase
     checks_state: bool = True  # False: judge each response alone, for targets that keep nothing (stateless mocks)
 
 
 PROFILES = {
     "quick": Profile("quick", phone_regions=6, examples=8, stateful_steps=0, parallel_creates=8,
-                     request_budget=800, walk_contacts=5),
+                     request_budget=800, walk_contacts=5, model_contacts=6),
     "default": Profile("default", phone_regions=20, examples=20, stateful_steps=0, parallel_creates=16,
-                       request_budget=2500, walk_contacts=7),
+                       request_budget=2500, walk_contacts=7, model_contacts=12),
     "thorough": Profile("thorough", phone_regions=0, examples=100, stateful_steps=50, parallel_creates=32,
-                        request_budget=25000, walk_contacts=23),
+                        request_budget=25000, walk_contacts=23, model_contacts=40),
     "contract": Profile("contract", phone_regions=20, examples=20, stateful_steps=0, parallel_creates=2,
-                        request_budget=2500, walk_contacts=4, checks_state=False),
+                        request_budget=2500, walk_contacts=4, model_contacts=6, checks_state=False),
 }
 
 

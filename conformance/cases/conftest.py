@@ -427,6 +427,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                          "waited_s": round(client.ledger.rate_limit_wait_s, 1),
                          "lowest_in_flight_bound": client.ledger.lowest_limit or run.concurrency},
         "concurrency": {"bound": run.concurrency, "peak_in_flight": client.session.limit.peak},
+        "settle": {"waits": len(client.ledger.settle_waits), "waited_s": round(sum(client.ledger.settle_waits), 2),
+                   "limit_s": run.settle},
         "data": {"created": len(client.ledger.created), "deleted": len(client.ledger.created - set(leaked)),
                  "leaked": leaked, **({"leak_check": leak_check} if leak_check else {})},
         "hangs": {"classes": sorted(client.ledger.hangs), "waited_s": round(sum(client.ledger.hangs.values()), 1)},

@@ -132,7 +132,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         now = active.apply("clock", datetime.now(timezone.utc))
         contact = active.apply("stored", {"id": active.apply("new_id", f"cnt_{secrets.token_hex(6)}"), **fields,
                                           "created_at": active.apply("timestamp", utc_timestamp(now), now=now)})
-        memberships = active.apply("memberships", contact["lists"])
+        memberships = active.apply("memberships", contact["lists"], name=contact["name"])
         try:
             if active.apply("keeps_contact", True):
                 store.insert({**contact, "lists": memberships}, replace=active.apply("insert_replaces", False),
@@ -187,7 +187,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         rows = source.rows(query, offset=offset, limit=active.apply("limit", per_page),
                            order=active.apply("order", "newest"))
         data = [{k: v for k, v in row.items() if v is not None} for row in rows]
-        body = active.apply("list_body", {"data": data, "meta": {"total": total, "page": page, "per_page": per_page}})
+        body = active.apply("list_body", {"data": data, "meta": {"total": total, "page": page, "per_page": per_page}},
+                            list_id=list_id)
         return JSONResponse(body, media_type=active.apply("list_content_type", "application/json"))
 
     async def delete_contact(request: Request) -> Response:

@@ -538,3 +538,29 @@ register("delete_matches_id_extension", "DELETE finds contacts whose id is a pre
          "DELETE-ONLY-THE-GIVEN-ID")
 register("delete_ignores_id_case", "DELETE compares ids case-insensitively: CNT_ABC deletes cnt_abc.",
          only("id_match", lambda match, **_: "any_case"), "DELETE-ONLY-THE-GIVEN-ID")
+
+
+# --- written with the model-based test: clocks, list echoes, memberships, exact ids, cached totals ----------------
+def _high_water_totals() -> Hooks:
+    highest: dict[str | None, int] = {}
+
+    def hook(body: dict, list_id: str | None = None, **_: Any) -> dict:
+        highest[list_id] = max(highest.get(list_id, 0), body["meta"]["total"])
+        return {**body, "meta": {**body["meta"], "total": highest[list_id]}}
+    return {"list_body": hook}
+
+
+register("created_at_30s_ahead_of_date", "created_at is 30 s later than the answer's Date header.",
+         only("created_body", lambda body, **_: {**body, "created_at": _later(body["created_at"], 30)}),
+         "CREATE-CREATED-AT-MATCHES-DATE")
+register("list_truncates_names_to_100", "List items show names cut to 100 characters.",
+         only("list_body", _map_items(lambda item: {**item, "name": item["name"][:100]})), "LIST-ITEM-MATCHES-CREATE")
+register("membership_two_lists_at_most", "A contact created in more than two lists joins only the first two.",
+         only("memberships", lambda lists, **_: lists[:2]), "LIST-SHOWS-CREATED")
+register("long_names_join_no_list", "A contact whose name is longer than 255 characters joins none of its lists.",
+         only("memberships", lambda lists, name, **_: lists if len(name) <= 255 else []), "LIST-SHOWS-CREATED")
+register("delete_prefix_is_204", "DELETE of an id that is a prefix of a contact's id answers 204 (deletes nothing).",
+         only("unknown_delete_status", lambda status, contact_id, store, **_:
+              204 if store.live_ids(contact_id, "prefix") else status), "DELETE-ONLY-THE-GIVEN-ID")
+register("total_high_water_mark", "meta.total never goes down: deletes leave the cached total as it was.",
+         _high_water_totals, "LIST-TOTAL-COUNTS-MATCHES")

@@ -1,0 +1,373 @@
+"""Model-based stateful test: creates, deletes and list reads against the model in conformance/model.py, every answer
+compared with what the run made (exact echo, membership under lists that share prefixes, totals, pages, 404s, phone
+reuse after delete).
+
+The engine is a seeded driver of fixed phases, not hypothesis' RuleBasedStateMachine: each phase is a batch of
+operations that commute (creates with distinct phones, deletes of distinct ids, reads) sent side by side with
+client.gather, so the whole test costs about ten round trips; the same --seed sends the same requests; and nothing is
+ever shrunk or replayed, which on a live target would meet the state the first run left (the inputs themselves are
+hypothesis draws, see sampling.py). A list read that disagrees with the model is read again until it agrees or the
+settle time is over, since the docs promise no read-after-write."""
+from __future__ import annotations
+
+import json
+import math
+import random
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pytest
+
+from conformance.model import (Contact, Finding, Listing, Model, check_create_answer, check_created_at,
+                               check_listing, may_be_lag, note_seen)
+from conformance.paging import tag_name
+from conformance.results import Violation
+from conformance.sampling import draws
+from conformance.settling import settled
+from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, every_class, person_names,
+                                    valid_emails)
+
+pytestmark = [pytest.mark.listing, pytest.mark.writes]
+LIST_PURPOSES = ("m1", "m10", "m1x", "m11", "m2")  # ids that are prefixes of one another catch a LIKE-style filter
+UNFILTERED_PER_PAGE, MAX_PAGES = 100, 10  # a longer walk (a filter ignored, a huge account) is judged by page 1
+LONG_NAME = "Maria da Conceição " * 20  # about 380 characters, in every list: kept exactly, or refused with 400/422
+OTHER_PLANES = "𝔐𝔞𝔯𝔦𝔞 𠀋𠂉 Santos 👩🏽\u200d💻"  # mathematical letters, CJK extension B, an emoji sequence
+INVALID_CREATES = {  # documented class: (expected status, requirement)
+    "missing_name": (400, "CREATE-400-MISSING-FIELD"),
+    "missing_phone": (400, "CREATE-400-MISSING-FIELD"),
+    "malformed_json": (400, "CREATE-400-MALFORMED-JSON"),
+    "phone_not_e164": (422, "CREATE-422-PHONE-NOT-E164"),
+    "email_malformed": (422, "CREATE-422-EMAIL-MALFORMED"),
+}
+
+
+@dataclass
+class ModelRun:
+    findings: list[Finding] = field(default_factory=list)
+    observations: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Driver:
+    def __init__(self, client, run, factory, lists_ok: bool) -> None:
+        self.client, self.run, self.factory = client, run, factory
+        self.rng = random.Random(run.seed ^ zlib.crc32(b"model"))
+        lists = tuple(dict.fromkeys(run.run_list(p) for p in LIST_PURPOSES)) if lists_ok else ()
+        self.model = Model(lists=lists, exclusive=not run.list_ids)
+        self.out = ModelRun()
+
+    # --- phases -------------------------------------------------------------------------------------------------
+    def run_all(self) -> ModelRun:
+        self.create_phase()
+        live = self.model.live()
+        duplicate = [self._expect_status(
+            lambda: self.client.create(self._body("Duplicate", phone=live[0].sent["phone"])), 409,
+            "CREATE-409-DUPLICATE-PHONE", "a create with a phone a contact of this run holds")] if live else []
+        self.read_phase(extra=duplicate)
+        deleted = self.delete_phase()
+        again = [self._expect_status(lambda i=c.id: self.client.delete(i), 404, "DELETE-404-AFTER-DELETE",
+                                     "deleting a contact a second time") for c in deleted]
+        self.read_phase(extra=again)
+        self.recreate_phase(deleted)
+        self.read_phase(unfiltered=True)
+        return self.out
+
+    def create_phase(self) -> None:
+        bodies = self._valid_bodies(self.run.profile.model_contacts)
+        invalid = list(self._invalid_creates())
+        answers = self.client.gather([lambda b=b: self.client.create(b) for b in bodies] + [c for _, c in invalid])
+        retry = [{**b, "phone": self.factory.phone()} for b, a in zip(bodies, answers) if a.status == 409]
+        retried = self.client.gather([lambda b=b: self.client.create(b) for b in retry])  # 409: someone else's phone
+        for body, answer in [*zip(bodies, answers), *zip(retry, retried)]:
+            if answer.status != 409:
+                self._admit(body, answer)
+        for (name, _), answer in zip(invalid, answers[len(bodies):]):
+            status, requirement = INVALID_CREATES[name]
+            self._judge_status(answer, status, requirement, f"a create with {name.replace('_', ' ')}")
+
+    def delete_phase(self) -> list[Contact]:
+        live = self.model.live()
+        doomed = self.rng.sample(live, max(1, len(live) // 3)) if live else []
+        # Ids one character off an own id are safe to DELETE only if no account can hold them: so only when every id
+        # the target made has one length (it makes no other), and a long one (not a short sequence number).
+        lengths = {len(c.id) for c in self.model.contacts.values()}
+        kept = [c for c in live if c not in doomed] if len(lengths) == 1 and min(lengths) >= 12 else []
+        probe = next((c for c in kept if c.lists), kept[0] if kept else None)
+        made_up = [self.client.unknown_id()]
+        if probe is not None:
+            made_up += [probe.id[:-1], probe.id + "0"]
+            self.client.ledger.unknown_ids.update(made_up[1:])
+        answers = self.client.gather([lambda i=c.id: self.client.delete(i) for c in doomed]
+                                     + [lambda i=i: self.client.delete(i) for i in made_up])
+        for contact, answer in zip(doomed, answers):
+            if answer.status is not None and 200 <= answer.status < 300:
+                contact.deleted = True
+            else:
+                contact.uncertain = True
+                self._find("DELETE-204-EMPTY-BODY", f"deleting {contact.id}, created with 201, answered "
+                           f"{answer.status or answer.error}: {answer.text[:200]}", answer)
+        unknown, *edges = answers[len(doomed):]
+        self._judge_status(unknown, 404, "DELETE-404-UNKNOWN-ID", "deleting an id no account holds")
+        for answer in edges:
+            self._judge_status(answer, 404, "DELETE-ONLY-THE-GIVEN-ID",
+                               f"deleting {answer.url.rsplit('/', 1)[-1]}, one character off {probe.id}")
+        return [c for c in doomed if c.deleted]
+
+    def recreate_phase(self, deleted: list[Contact]) -> None:
+        bodies = [self._body("Phone Reused", phone=c.sent["phone"], lists=self._some_lists()) for c in deleted[:3]]
+        for body, answer in zip(bodies, self.client.gather([lambda b=b: self.client.create(b) for b in bodies])):
+            if answer.status == 201:
+                self._admit(body, answer)
+            else:
+                self._find("DELETE-FREES-PHONE", f"re-creating a contact with the phone {body['phone']} of a deleted "
+                           f"contact answered {answer.status or answer.error}: {answer.text[:200]}", answer)
+
+    def read_phase(self, extra: list = (), unfiltered: bool = False) -> None:
+        keys = [(list_id, self._per_page()) for list_id in self.model.lists]
+        if unfiltered:
+            keys.append((None, UNFILTERED_PER_PAGE))
+        listings = self._read(keys, extra)
+        judged = [check_listing(self.model, listing) for listing in listings]
+        disagreeing = [i for i, found in enumerate(judged) if may_be_lag(found)]
+        if disagreeing:
+            again = settled(lambda: self._read([keys[i] for i in disagreeing]),
+                            lambda reads: not any(may_be_lag(check_listing(self.model, r)) for r in reads),
+                            self.run.settle, self.client.ledger.settle_waits)
+            for i, listing in zip(disagreeing, again):
+                listings[i], judged[i] = listing, check_listing(self.model, listing)
+        for listing, found in zip(listings, judged):
+            self.out.findings += found
+            note_seen(self.model, listing)
+
+    # --- requests -----------------------------------------------------------------------------------------------
+    def _read(self, keys: list[tuple[str | None, int]], extra: list = ()) -> list[Listing]:
+        """Page 1 of every key (with the extra calls) side by side, then every other page and the one past the end."""
+        firsts = self.client.gather([lambda k=k: self._page(k, 1) for k in keys] + list(extra))
+        listings = [Listing(list_id, per_page, [first]) for (list_id, per_page), first in zip(keys, firsts)]
+        wanted = []
+        for listing in listings:
+            pages = listing.page_count()
+            if pages is None or pages > self._page_cap(listing):
+                listing.complete = False
+                continue
+            wanted += [(listing, page) for page in range(2, pages + 1)]
+            if listing.list_id is not None:
+                wanted.append((listing, pages + 1))
+        answers = self.client.gather([lambda w=w: self._page((w[0].list_id, w[0].per_page), w[1]) for w in wanted])
+        for (listing, page), answer in zip(wanted, answers):
+            if page == len(listing.pages) + 1 and page <= listing.page_count():
+                listing.pages.append(answer)
+            else:
+                listing.past_end = answer
+        return listings
+
+    def _page_cap(self, listing: Listing) -> int:
+        """The run's own lists hold at most the run's contacts; other lists and the account are walked up to a bound."""
+        if listing.list_id is None or not self.model.exclusive:
+            return MAX_PAGES
+        return max(MAX_PAGES, math.ceil(len(self.model.contacts) / listing.per_page) + 1)
+
+    def _page(self, key: tuple[str | None, int], page: int):
+        list_id, per_page = key
+        return self.client.list(page=page, per_page=per_page, **({"list_id": list_id} if list_id else {}))
+
+    def _expect_status(self, call, status: int, requirement: str, what: str):
+        def judged():
+            answer = call()
+            self._judge_status(answer, status, requirement, what)
+            return answer
+        return judged
+
+    # --- inputs -------------------------------------------------------------------------------------------------
+    def _per_page(self) -> int:
+        return self.rng.choice((self.rng.randint(1, 3), self.rng.randint(1, 100)))
+
+    def _some_lists(self) -> list[str]:
+        return self.rng.sample(self.model.lists, self.rng.randint(0, len(self.model.lists)))
+
+    def _body(self, name: str, phone: str | None = None, **fields) -> dict:
+        body = {"name": tag_name(name, self.run.run_tag), "phone": phone or self.factory.phone(), **fields}
+        if not body.get("lists"):
+            body.pop("lists", None)
+        return body
+
+    def _valid_bodies(self, count: int) -> list[dict]:
+        seed = self.run.seed
+        names = [LONG_NAME, OTHER_PLANES] + draws(person_names(), count, seed, "model-names")
+        emails = draws(valid_emails(), count, seed, "model-emails")
+        bodies = []
+        for i in range(count):
+            local, _, domain = emails[i % len(emails)].rpartition("@")
+            # the variations below add up to 6 characters on each side: keep the result within the 64/254 limits
+            local, domain = local[:56].rstrip("."), domain if len(domain) <= 180 else "mail.example.co.ao"
+            email = [None, f"{local.capitalize()}@Mail.{domain.upper()}", f"{local}+zx{i}@news.{domain}",
+                     f"{local}@{domain}"][i % 4]
+            lists = list(self.model.lists) if names[i % len(names)] == LONG_NAME else self._some_lists()
+            bodies.append(self._body(names[i % len(names)], lists=lists, **({"email": email} if email else {})))
+        return bodies
+
+    def _invalid_creates(self):
+        seed = self.run.seed
+        phone_classes = {k: v for k, v in INVALID_PHONE_CLASSES.items() if k not in ("empty", "plus_alone")}
+        bad_phones = every_class(phone_classes, 1, seed, "model-bad-phone")
+        bad_phone = bad_phones[seed % len(bad_phones)][1]
+        bad_email = every_class(MALFORMED_EMAIL_CLASSES, 1, seed, "model-bad-email")[0][1]
+        valid, malformed, bad_email_body = self._body("Invalid"), self._body("Malformed"), self._body("Invalid Email")
+        truncated = json.dumps(malformed, ensure_ascii=False)[:-3].encode()  # a lenient parser creates a tagged contact
+        yield "missing_name", lambda: self.client.create({"phone": valid["phone"]})
+        yield "missing_phone", lambda: self.client.create({"name": valid["name"]})
+        yield "malformed_json", lambda: self.client.call("POST", "/contacts", data=truncated)
+        yield "phone_not_e164", lambda: self.client.create({**valid, "phone": bad_phone})
+        yield "email_malformed", lambda: self.client.create({**bad_email_body, "email": bad_email})
+
+    # --- the model ----------------------------------------------------------------------------------------------
+    def _admit(self, body: dict, answer) -> None:
+        if answer.status != 201 or not isinstance((answer.json_or_none() or {}).get("id"), str):
+            if body["name"].startswith(LONG_NAME) and answer.status in (400, 422):
+                self.out.observations.append(("CREATE-NAME-AS-PROVIDED", f"a {len(body['name'])}-character name was "
+                                              f"refused with {answer.status}"))
+            else:
+                self._find("CREATE-201-CREATED", f"a valid contact was answered {answer.status or answer.error}: "
+                           f"{answer.text[:200]}", answer)
+            return
+        self.out.findings += check_create_answer(body, answer)
+        self.out.findings += check_created_at(answer, datetime.now(timezone.utc))
+        self.model.add(Contact(sent=body, answer=answer.json_or_none(), lists=tuple(body.get("lists", ()))))
+
+    def _judge_status(self, answer, status: int, requirement: str, what: str) -> None:
+        if answer.status != status:
+            self._find(requirement, f"{what}: expected {status}, got {answer.status or answer.error}: "
+                       f"{answer.text[:200]}", answer)
+
+    def _find(self, requirement: str, message: str, exchange) -> None:
+        self.out.findings.append(Finding(requirement, message, exchange))
+
+
+@pytest.fixture(scope="module")
+def model_run(client, run_config, new_contact, lists_accepted) -> ModelRun:
+    return Driver(client, run_config, new_contact, lists_accepted).run_all()
+
+
+def verdict(model_run: ModelRun, requirement: str, observe) -> None:
+    for wanted, message in model_run.observations:
+        if wanted == requirement:
+            observe(message, requirement)
+    found = [f for f in model_run.findings if f.requirement == requirement]
+    if found:
+        more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""
+        raise Violation(found[0].message + more, found[0].exchange, requirement)
+
+
+@pytest.mark.requirement("CREATE-201-CREATED")
+def test_model_valid_creates_are_201(model_run, observe):
+    verdict(model_run, "CREATE-201-CREATED", observe)
+
+
+@pytest.mark.requirement("CREATE-ECHOES-FIELDS")
+def test_model_creates_echo_their_fields(model_run, observe):
+    verdict(model_run, "CREATE-ECHOES-FIELDS", observe)
+
+
+@pytest.mark.requirement("CREATE-NAME-AS-PROVIDED")
+def test_model_names_come_back_exactly(model_run, observe):
+    verdict(model_run, "CREATE-NAME-AS-PROVIDED", observe)
+
+
+@pytest.mark.requirement("CREATE-CREATED-AT-MATCHES-DATE")
+def test_model_created_at_matches_the_date_header(model_run, observe):
+    verdict(model_run, "CREATE-CREATED-AT-MATCHES-DATE", observe)
+
+
+@pytest.mark.requirement("CREATE-CREATED-AT-RECENT")
+def test_model_created_at_is_recent_without_a_date_header(model_run, observe):
+    verdict(model_run, "CREATE-CREATED-AT-RECENT", observe)
+
+
+@pytest.mark.requirement("CREATE-409-DUPLICATE-PHONE")
+def test_model_phone_held_by_the_run_is_409(model_run, observe):
+    verdict(model_run, "CREATE-409-DUPLICATE-PHONE", observe)
+
+
+@pytest.mark.requirement("CREATE-400-MISSING-FIELD")
+def test_model_missing_field_is_400(model_run, observe):
+    verdict(model_run, "CREATE-400-MISSING-FIELD", observe)
+
+
+@pytest.mark.requirement("CREATE-400-MALFORMED-JSON")
+def test_model_malformed_json_is_400(model_run, observe):
+    verdict(model_run, "CREATE-400-MALFORMED-JSON", observe)
+
+
+@pytest.mark.requirement("CREATE-422-PHONE-NOT-E164")
+def test_model_phone_not_e164_is_422(model_run, observe):
+    verdict(model_run, "CREATE-422-PHONE-NOT-E164", observe)
+
+
+@pytest.mark.requirement("CREATE-422-EMAIL-MALFORMED")
+def test_model_malformed_email_is_422(model_run, observe):
+    verdict(model_run, "CREATE-422-EMAIL-MALFORMED", observe)
+
+
+@pytest.mark.requirement("LIST-ITEM-MATCHES-CREATE")
+def test_model_listed_contacts_match_their_create(model_run, observe):
+    verdict(model_run, "LIST-ITEM-MATCHES-CREATE", observe)
+
+
+@pytest.mark.requirement("LIST-SHOWS-CREATED")
+def test_model_created_contacts_are_listed(model_run, observe):
+    verdict(model_run, "LIST-SHOWS-CREATED", observe)
+
+
+@pytest.mark.requirement("LIST-FILTER-BY-LIST")
+def test_model_list_filters_show_exactly_their_members(model_run, observe):
+    verdict(model_run, "LIST-FILTER-BY-LIST", observe)
+
+
+@pytest.mark.requirement("LIST-TOTAL-COUNTS-MATCHES")
+def test_model_totals_follow_creates_and_deletes(model_run, observe):
+    verdict(model_run, "LIST-TOTAL-COUNTS-MATCHES", observe)
+
+
+@pytest.mark.requirement("LIST-PAGES-PARTITION")
+def test_model_pages_partition_every_list(model_run, observe):
+    verdict(model_run, "LIST-PAGES-PARTITION", observe)
+
+
+@pytest.mark.requirement("LIST-PAGE-PAST-END-EMPTY")
+def test_model_page_past_the_end_is_empty(model_run, observe):
+    verdict(model_run, "LIST-PAGE-PAST-END-EMPTY", observe)
+
+
+@pytest.mark.requirement("DELETE-204-EMPTY-BODY")
+def test_model_deleting_an_own_contact_succeeds(model_run, observe):
+    verdict(model_run, "DELETE-204-EMPTY-BODY", observe)
+
+
+@pytest.mark.requirement("DELETE-ONLY-THE-GIVEN-ID")
+def test_model_delete_removes_only_the_given_id(model_run, observe):
+    verdict(model_run, "DELETE-ONLY-THE-GIVEN-ID", observe)
+
+
+@pytest.mark.requirement("DELETE-404-UNKNOWN-ID")
+def test_model_unknown_ids_are_404(model_run, observe):
+    verdict(model_run, "DELETE-404-UNKNOWN-ID", observe)
+
+
+@pytest.mark.requirement("DELETE-404-AFTER-DELETE")
+def test_model_deleted_ids_are_404_when_deleted_again(model_run, observe):
+    verdict(model_run, "DELETE-404-AFTER-DELETE", observe)
+
+
+@pytest.mark.requirement("DELETE-REMOVED-FROM-LISTS")
+def test_model_deleted_contacts_leave_their_lists(model_run, observe):
+    verdict(model_run, "DELETE-REMOVED-FROM-LISTS", observe)
+
+
+@pytest.mark.requirement("DELETE-GONE-FROM-LIST")
+def test_model_deleted_contacts_leave_the_account_list(model_run, observe):
+    verdict(model_run, "DELETE-GONE-FROM-LIST", observe)
+
+
+@pytest.mark.requirement("DELETE-FREES-PHONE")
+def test_model_phone_of_a_deleted_contact_is_free(model_run, observe):
+    verdict(model_run, "DELETE-FREES-PHONE", observe)

@@ -1,0 +1,257 @@
+"""The model of the stateful test as plain data: every contact this run made (as sent and as answered), the run's own
+list ids, and the invariants that compare what the target answers with it. No I/O here: the driver
+(cases/test_model.py) sends the requests and hands the answers in.
+
+Each invariant holds only where the docs are explicit. The model never assumes an order, read-after-write, or that
+the unfiltered list holds only the run's contacts; extra fields in any answer are free."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+DATE_SLACK_S = 5.0  # created_at against the answer's own Date header, plus the request's elapsed time
+CLOCK_SLACK_S = 300.0  # created_at against our clock, when the target sends no Date (clocks may be skewed)
+FIELDS = ("id", "name", "phone", "email", "created_at")
+# What a list that shows writes late gets wrong for a while; anything else (a changed field, a stranger in a
+# list) no wait can mend.
+LAG_SENSITIVE = frozenset({"LIST-SHOWS-CREATED", "DELETE-ONLY-THE-GIVEN-ID", "DELETE-REMOVED-FROM-LISTS",
+                           "DELETE-GONE-FROM-LIST", "LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION",
+                           "LIST-PAGE-PAST-END-EMPTY"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    requirement: str
+    message: str
+    exchange: Any = None
+
+
+@dataclass
+class Contact:
+    sent: dict
+    answer: dict
+    lists: tuple[str, ...]
+    deleted: bool = False
+    uncertain: bool = False  # a delete of it answered something unexpected: its state is unknown
+
+    @property
+    def id(self) -> str:
+        return self.answer["id"]
+
+    @property
+    def live(self) -> bool:
+        return not self.deleted and not self.uncertain
+
+
+@dataclass
+class Model:
+    lists: tuple[str, ...]  # the run's own list ids; several share prefixes (m1, m10, m1x)
+    exclusive: bool  # the lists hold only this run's contacts (no --list-ids)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    seen: set[tuple[str | None, str]] = field(default_factory=set)  # (list id or None, contact id) once listed
+
+    def add(self, contact: Contact) -> None:
+        self.contacts[contact.id] = contact
+
+    def members(self, list_id: str) -> list[Contact]:
+        return [c for c in self.contacts.values() if c.live and list_id in c.lists]
+
+    def live(self) -> list[Contact]:
+        return [c for c in self.contacts.values() if c.live]
+
+
+@dataclass
+class Listing:
+    """One read of GET /contacts (a list filter or none) across all its pages, and one page past the end."""
+    list_id: str | None
+    per_page: int
+    pages: list = field(default_factory=list)  # Exchanges, page 1 first
+    past_end: Any = None
+    complete: bool = True  # False when the walk stopped short (an account too large to walk)
+
+    def bodies(self) -> list[dict] | None:
+        bodies = [e.json_or_none() for e in self.pages]
+        ok = all(e.status == 200 and isinstance(b, dict) and isinstance(b.get("data"), list)
+                 and isinstance(b.get("meta"), dict) and isinstance(b["meta"].get("total"), int)
+                 for e, b in zip(self.pages, bodies))
+        return bodies if ok and bodies else None
+
+    def page_count(self) -> int | None:
+        bodies = self.bodies()
+        return max(1, math.ceil(bodies[0]["meta"]["total"] / self.per_page)) if bodies else None
+
+
+# --- creates ------------------------------------------------------------------------------------------------
+
+def email_matches(sent: str, echoed: object) -> bool:
+    """Equal, except that the domain part's case may differ (domains are case-insensitive, local parts are not)."""
+    if not isinstance(echoed, str):
+        return False
+    local, _, domain = sent.rpartition("@")
+    echoed_local, _, echoed_domain = echoed.rpartition("@")
+    return local == echoed_local and domain.lower() == echoed_domain.lower()
+
+
+def check_create_answer(sent: dict, exchange) -> list[Finding]:
+    """A 201 echoes exactly what was sent: name as provided, phone, email (domain case aside) and lists."""
+    answer = exchange.json_or_none() or {}
+    found = []
+    if answer.get("name") != sent["name"]:
+        found.append(Finding("CREATE-NAME-AS-PROVIDED", f"name sent {sent['name']!r} ({len(sent['name'])} "
+                             f"characters), answered {answer.get('name')!r}", exchange))
+    if answer.get("phone") != sent["phone"]:
+        found.append(Finding("CREATE-ECHOES-FIELDS", f"phone sent {sent['phone']!r}, answered "
+                             f"{answer.get('phone')!r}", exchange))
+    if "email" in sent and not email_matches(sent["email"], answer.get("email")):
+        found.append(Finding("CREATE-ECHOES-FIELDS", f"email sent {sent['email']!r}, answered "
+                             f"{answer.get('email')!r}", exchange))
+    if sent.get("lists"):
+        echoed = answer.get("lists")
+        if not isinstance(echoed, list) or set(echoed) != set(sent["lists"]):
+            found.append(Finding("CREATE-ECHOES-FIELDS", f"lists sent {sent['lists']!r}, answered {echoed!r}",
+                                 exchange))
+    return found
+
+
+def parse_instant(stamp: object) -> datetime | None:
+    if not isinstance(stamp, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def check_created_at(exchange, received_at: datetime) -> list[Finding]:
+    """created_at lies within a few seconds of the answer's own Date header (RFC 9110: when the answer was made);
+    without a Date header, within a wide margin of our clock (a SHOULD: clocks may be skewed)."""
+    stamp = (exchange.json_or_none() or {}).get("created_at")
+    created = parse_instant(stamp)
+    if created is None:
+        return []  # CREATE-CREATED-AT-ISO-UTC judges the format
+    try:
+        dated = parsedate_to_datetime(exchange.headers.get("date", ""))
+    except (TypeError, ValueError):
+        dated = None
+    if dated is not None and dated.tzinfo is not None:
+        slack = DATE_SLACK_S + exchange.elapsed + 1  # + 1: either may have whole-second precision
+        gap = (created - dated).total_seconds()
+        if abs(gap) > slack:
+            return [Finding("CREATE-CREATED-AT-MATCHES-DATE", f"created_at {stamp} is {gap:+.0f} s from the answer's "
+                            f"Date header {exchange.headers['date']} (allowed ±{slack:.0f} s)", exchange)]
+        return []
+    gap = (created - received_at.astimezone(timezone.utc)).total_seconds()
+    if abs(gap) > CLOCK_SLACK_S:
+        return [Finding("CREATE-CREATED-AT-RECENT", f"created_at {stamp} is {gap:+.0f} s from our clock and the "
+                        "answer has no Date header", exchange)]
+    return []
+
+
+# --- lists --------------------------------------------------------------------------------------------------
+
+def _same_field(name: str, answered: object, listed: object) -> bool:
+    if name == "created_at":
+        a, b = parse_instant(answered), parse_instant(listed)
+        return a == b if a is not None and b is not None else answered == listed
+    return answered == listed
+
+
+def check_item(contact: Contact, item: dict, exchange) -> list[Finding]:
+    """A listed contact shows exactly what its create answered (a missing email is the same as a null one)."""
+    differ = [f"{name}: created {contact.answer.get(name)!r}, listed {item.get(name)!r}" for name in FIELDS
+              if not _same_field(name, contact.answer.get(name), item.get(name))]
+    if differ:
+        return [Finding("LIST-ITEM-MATCHES-CREATE", f"contact {contact.id} as listed differs from its create: "
+                        + "; ".join(differ), exchange)]
+    return []
+
+
+def check_listing(model: Model, listing: Listing) -> list[Finding]:
+    """Every invariant of one list read against the model. A read that is not a well-formed list gives no finding
+    here (LIST-RESPONSE-SHAPE judges that); one whose pages do not add up (or that stopped short) shows no verdict
+    on which contacts are missing, only its own fault."""
+    bodies = listing.bodies()
+    if bodies is None:
+        return []
+    where = f"list_id={listing.list_id}" if listing.list_id else "the unfiltered list"
+    last = listing.pages[-1]
+    found: list[Finding] = []
+    totals = [b["meta"]["total"] for b in bodies]
+    items = [(item, exchange) for body, exchange in zip(bodies, listing.pages)
+             for item in body["data"] if isinstance(item, dict)]
+    ids = [item.get("id") for item, _ in items]
+    filtered = listing.list_id is not None
+    partition = _partition(listing, bodies, totals, ids, where) if listing.complete else []
+    if filtered:  # nobody else writes to the run's lists, so their pages must add up
+        found += partition
+    elif len(set(totals)) > 1:
+        return []  # other clients changed the account mid-walk: membership of the unfiltered list is not judgeable
+    for item, exchange in items:
+        contact = model.contacts.get(item.get("id"))
+        if contact is None:
+            if filtered and model.exclusive:
+                found.append(Finding("LIST-FILTER-BY-LIST", f"{where} shows {item.get('id')}, which this run never "
+                                     "put in that list", exchange))
+            continue
+        if contact.deleted:
+            requirement = "DELETE-REMOVED-FROM-LISTS" if filtered else "DELETE-GONE-FROM-LIST"
+            found.append(Finding(requirement, f"{where} still shows {contact.id}, deleted with 204", exchange))
+            continue
+        if filtered and listing.list_id not in contact.lists:
+            found.append(Finding("LIST-FILTER-BY-LIST", f"{where} shows {contact.id}, whose lists are "
+                                 f"{list(contact.lists)}", exchange))
+        found += check_item(contact, item, exchange)
+    expected = model.members(listing.list_id) if filtered else model.live()
+    for contact in expected if listing.complete and not partition else ():
+        if contact.id not in ids:
+            vanished = (listing.list_id, contact.id) in model.seen or (
+                not filtered and any(seen_id == contact.id for _, seen_id in model.seen))
+            requirement = "DELETE-ONLY-THE-GIVEN-ID" if vanished else "LIST-SHOWS-CREATED"
+            why = "was listed before and only other ids were deleted since" if vanished else "was created with 201"
+            found.append(Finding(requirement, f"{where} does not show {contact.id}, which {why}", last))
+    if filtered:
+        want = len(expected)
+        if (model.exclusive and totals[0] != want) or totals[0] < want:
+            found.append(Finding("LIST-TOTAL-COUNTS-MATCHES", f"{where}: meta.total is {totals[0]}, the list holds "
+                                 f"{'' if model.exclusive else 'at least '}{want} of this run's contacts", last))
+    return found
+
+
+def may_be_lag(findings: list[Finding]) -> bool:
+    return any(f.requirement in LAG_SENSITIVE for f in findings)
+
+
+def _partition(listing: Listing, bodies: list[dict], totals: list[int], ids: list, where: str) -> list[Finding]:
+    found = []
+    last = listing.pages[-1]
+    if len(set(totals)) > 1:
+        found.append(Finding("LIST-PAGES-PARTITION", f"{where}: meta.total changed from page to page ({totals}) "
+                             "though nothing was written in between", last))
+    repeated = sorted({i for i in ids if ids.count(i) > 1}, key=str)
+    if repeated:
+        found.append(Finding("LIST-PAGES-PARTITION", f"{where} at per_page={listing.per_page} shows {repeated} on "
+                             "more than one page", last))
+    oversized = [n for n, b in enumerate(bodies, 1) if len(b["data"]) > listing.per_page]
+    if oversized or len(ids) != totals[0]:
+        found.append(Finding("LIST-PAGES-PARTITION", f"{where}: {len(bodies)} pages of per_page={listing.per_page} "
+                             f"hold {len(ids)} contacts, meta.total is {totals[0]}"
+                             + (f"; pages {oversized} hold more than per_page" if oversized else ""), last))
+    beyond = listing.past_end
+    if beyond is not None and beyond.status == 200:
+        data = (beyond.json_or_none() or {}).get("data")
+        if data:
+            found.append(Finding("LIST-PAGE-PAST-END-EMPTY", f"{where}: page {len(bodies) + 1} is past the end of "
+                                 f"{totals[0]} contacts and shows {len(data)}", beyond))
+    return found
+
+
+def note_seen(model: Model, listing: Listing) -> None:
+    bodies = listing.bodies() or []
+    for body in bodies:
+        for item in body["data"]:
+            if isinstance(item, dict) and item.get("id") in model.contacts:
+                model.seen.add((listing.list_id, item["id"]))

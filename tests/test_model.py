@@ -1,0 +1,132 @@
+"""The model's invariants on hand-made answers, and the model-based test end to end against the reference server:
+a lagging (legal) server passes clean with nothing leaked, and faults of exact ids and list echo are caught."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.client import Exchange
+from conformance.model import (Contact, Listing, Model, check_create_answer, check_created_at, check_listing,
+                               email_matches, note_seen, parse_instant)
+from tests.conftest import run_cli
+
+M1, M10 = "lst_zxconf_t_m1", "lst_zxconf_t_m10"
+
+
+def answer(status: int, body: object, **headers: str) -> Exchange:
+    return Exchange("GET", "http://t/v1/contacts", {}, None, status=status, headers=headers,
+                    text=json.dumps(body))
+
+
+def contact(cid: str, lists: tuple[str, ...] = (), email: str | None = "a@b.ao") -> Contact:
+    answered = {"id": cid, "name": f"N {cid}", "phone": "+244912345678", "created_at": "2026-06-24T10:00:00Z",
+                **({"email": email} if email else {})}
+    return Contact(sent={k: v for k, v in answered.items() if k != "id"}, answer=answered, lists=lists)
+
+
+def page(items: list[dict], total: int, per_page: int = 10, page_no: int = 1) -> Exchange:
+    return answer(200, {"data": items, "meta": {"total": total, "page": page_no, "per_page": per_page}})
+
+
+def requirements(findings) -> set[str]:
+    return {f.requirement for f in findings}
+
+
+def test_email_may_differ_only_in_the_case_of_its_domain():
+    assert email_matches("Maria+x@Mail.Example.AO", "Maria+x@mail.example.ao")
+    assert not email_matches("Maria@example.ao", "maria@example.ao")
+    assert not email_matches("maria@example.ao", None)
+
+
+def test_create_answer_must_echo_the_name_exactly():
+    sent = {"name": "Ana " * 100, "phone": "+244912345678", "lists": [M1, M10]}
+    cut = answer(201, {**sent, "name": sent["name"][:255], "id": "cnt_1"})
+    assert requirements(check_create_answer(sent, cut)) == {"CREATE-NAME-AS-PROVIDED"}
+    assert not check_create_answer(sent, answer(201, {**sent, "lists": [M10, M1], "id": "cnt_1"}))
+
+
+def test_created_at_is_judged_against_the_date_header_then_our_clock():
+    made = parse_instant("2026-06-24T10:00:00Z")
+    near = answer(201, {"created_at": "2026-06-24T10:00:04Z"}, date="Wed, 24 Jun 2026 10:00:00 GMT")
+    behind = answer(201, {"created_at": "2026-06-24T09:59:50Z"}, date="Wed, 24 Jun 2026 10:00:00 GMT")
+    undated = answer(201, {"created_at": "2026-06-24T09:50:00Z"})
+    assert not check_created_at(near, made)
+    assert requirements(check_created_at(behind, made)) == {"CREATE-CREATED-AT-MATCHES-DATE"}
+    assert requirements(check_created_at(undated, made)) == {"CREATE-CREATED-AT-RECENT"}
+
+
+def test_a_list_id_that_is_a_prefix_of_another_filters_exactly():
+    model = Model(lists=(M1, M10), exclusive=True)
+    only_m10 = contact("cnt_a", (M10,))
+    model.add(only_m10)
+    leaky = Listing(M1, 10, [page([only_m10.answer], 1)])
+    assert requirements(check_listing(model, leaky)) == {"LIST-FILTER-BY-LIST", "LIST-TOTAL-COUNTS-MATCHES"}
+    assert not check_listing(model, Listing(M10, 10, [page([only_m10.answer], 1)]))
+
+
+def test_a_listed_contact_shows_what_its_create_answered():
+    model = Model(lists=(M1,), exclusive=True)
+    member = contact("cnt_a", (M1,))
+    model.add(member)
+    later = {**member.answer, "created_at": "2026-06-24T10:00:01Z"}
+    assert requirements(check_listing(model, Listing(M1, 10, [page([later], 1)]))) == {"LIST-ITEM-MATCHES-CREATE"}
+    same_instant = {**member.answer, "created_at": "2026-06-24T10:00:00.000+00:00", "extra": True}
+    assert not check_listing(model, Listing(M1, 10, [page([same_instant], 1)]))
+
+
+def test_a_contact_that_vanishes_after_another_delete_is_blamed_on_the_delete():
+    model = Model(lists=(M1,), exclusive=True)
+    kept, gone = contact("cnt_kept", (M1,)), contact("cnt_gone", (M1,))
+    model.add(kept)
+    model.add(gone)
+    note_seen(model, Listing(M1, 10, [page([kept.answer, gone.answer], 2)]))
+    gone.deleted = True
+    assert not check_listing(model, Listing(M1, 10, [page([kept.answer], 1)]))
+    assert requirements(check_listing(model, Listing(M1, 10, [page([], 0)]))) == {"DELETE-ONLY-THE-GIVEN-ID",
+                                                                                "LIST-TOTAL-COUNTS-MATCHES"}
+    still = check_listing(model, Listing(M1, 10, [page([kept.answer, gone.answer], 2)]))
+    assert requirements(still) == {"DELETE-REMOVED-FROM-LISTS", "LIST-TOTAL-COUNTS-MATCHES"}
+
+
+def test_pages_must_partition_and_the_page_past_the_end_be_empty():
+    model = Model(lists=(M1,), exclusive=True)
+    a, b = contact("cnt_a", (M1,)), contact("cnt_b", (M1,))
+    model.add(a)
+    model.add(b)
+    overlapping = Listing(M1, 1, [page([a.answer], 2, 1), page([a.answer], 2, 1, 2)], past_end=page([b.answer], 2, 1, 3))
+    assert requirements(check_listing(model, overlapping)) == {"LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"}
+
+
+def test_other_clients_contacts_are_free_in_the_unfiltered_list():
+    model = Model(lists=(), exclusive=True)
+    mine = contact("cnt_mine", email=None)
+    model.add(mine)
+    others = {"id": "cnt_someone_else", "name": "X", "phone": "+351912345678", "created_at": "2020-01-01T00:00:00Z"}
+    assert not check_listing(model, Listing(None, 100, [page([others, {**mine.answer, "email": None}], 2)]))
+    assert requirements(check_listing(model, Listing(None, 100, [page([others], 1)]))) == {"LIST-SHOWS-CREATED"}
+    moving = Listing(None, 1, [page([others], 2), page([others], 2, 1, 2)])  # someone else's writes shift pages
+    assert not check_listing(model, moving)
+
+
+def _report(directory) -> dict:
+    return json.loads((directory / "report.json").read_text(encoding="utf-8"))
+
+
+def test_lagging_lists_pass_clean_with_nothing_leaked(tmp_path):
+    done = run_cli("run", "--seed", "3", "--report-dir", str(tmp_path), "--reference-fault", "lagging_lists",
+                   "-k", "test_model or test_wire")
+    result = _report(tmp_path)
+    failed = [r["id"] for r in result["requirements"] if r["status"] == "failed"]
+    assert done.returncode == 0 and not failed, (failed, done.stdout[-2000:])
+    assert result["data"]["leaked"] == [] and result["data"]["created"] > 10
+    assert result["settle"]["waits"] > 0 and result["settle"]["limit_s"] == 3.0
+
+
+@pytest.mark.parametrize("fault, requirement", [("delete_matches_id_prefix", "DELETE-ONLY-THE-GIVEN-ID"),
+                                                ("list_truncates_names_to_100", "LIST-ITEM-MATCHES-CREATE")])
+def test_model_catches_faults_of_exact_ids_and_list_echo(tmp_path, fault, requirement):
+    done = run_cli("run", "--seed", "3", "--report-dir", str(tmp_path), "--reference-fault", fault, "-k", "test_model",
+                   "--settle", "1")
+    failed = {r["id"] for r in _report(tmp_path)["requirements"] if r["status"] == "failed"}
+    assert done.returncode == 1 and requirement in failed, (failed, done.stdout[-2000:])
