@@ -48,8 +48,9 @@ test: $(STAMP) tools prism other-pythons
 other-pythons: $(STAMP)
 	sh tests/other_pythons.sh $(BIN)/python
 
-selfcheck: $(STAMP)
-	$(BIN)/conformance selfcheck
+# Every fault and legal variant under three seeds, at 1 and at 8 requests in flight (make test runs one seed).
+selfcheck: $(STAMP) tools
+	$(BIN)/conformance selfcheck --seeds 3 --concurrency 1,8
 
 bench: $(STAMP)
 	$(BIN)/python -m conformance.bench

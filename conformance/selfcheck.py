@@ -5,6 +5,7 @@ Each run's evidence is also held against what the server received (byte for byte
 is sent again to a fresh server with the same fault: a repro must ask the same question and get the same answer."""
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -109,9 +110,18 @@ _WORKERS: list[Worker] = []
 
 
 def run_trials(plan: list[tuple[str, str, int, int]], workdir: Path, jobs: int, replay: bool) -> list[Trial]:
+    done = itertools.count(1)
+
+    def run(step: tuple[str, str, int, int]) -> Trial:
+        result = trial(*step, workdir, replay)
+        verdict = ("caught" if result.ok else "MISSED") if result.kind == "fault" else (
+            "clean" if result.ok else "FALSE ALARM")
+        print(f"  [{next(done)}/{len(plan)}] {result.name} (seed {result.seed}, {result.concurrency} in flight): "
+              f"{verdict}, {result.seconds:.1f} s", flush=True)
+        return result
     try:
         with ThreadPoolExecutor(jobs) as pool:
-            return list(pool.map(lambda p: trial(*p, workdir, replay), plan))
+            return list(pool.map(run, plan))
     finally:
         while _WORKERS:
             _WORKERS.pop().close()
