@@ -14,9 +14,9 @@ pytestmark = [pytest.mark.errors, pytest.mark.writes]
 
 
 @pytest.mark.requirement("DELETE-204-EMPTY-BODY")
-def test_wire_delete_is_204_with_no_body_bytes(client, new_contact):
+def test_wire_delete_is_204_with_no_body_bytes(client, new_contact, needs):
     created = new_contact("Wire Delete")
-    expect_status(created.exchange, 201, "creating the contact to delete")
+    needs(created, "the contact to delete")
     exchange, answer = client.raw("DELETE", f"/contacts/{created.id}")
     if exchange.status == 429:  # raw requests do not wait out a rate limit; cleanup deletes the contact
         pytest.skip("inconclusive: the raw DELETE was rate limited (429)")
@@ -27,9 +27,9 @@ def test_wire_delete_is_204_with_no_body_bytes(client, new_contact):
 
 
 @pytest.mark.requirement("JSON-CONTENT-TYPE", "ERROR-BODY-SHAPE")
-def test_wire_errors_are_json_as_framed(client, new_contact, run_config):
+def test_wire_errors_are_json_as_framed(client, new_contact, run_config, needs):
     held = new_contact("Wire Conflict")
-    expect_status(held.exchange, 201, "creating the contact whose phone the conflict reuses")
+    needs(held, "the contact whose phone the conflict reuses")
     tagged = tag_name("Wire Error", run_config.run_tag)  # a lenient target creates it: cleanup finds it by tag
     probes = {  # documented error: the request that must produce it
         401: lambda: client.raw("GET", "/contacts", auth=False),
