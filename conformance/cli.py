@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="comma-separated in-flight bounds to run each seed at; verdicts must agree (default 8)")
     check.add_argument("--only", action="append", default=[], metavar="NAME", help="only this fault or variant")
     check.add_argument("--jobs", type=int, default=2, help="runs side by side (default 2)")
+    check.add_argument("--settle", default="", help="--settle for every run (default: the run's own default)")
     check.add_argument("--out", default="reports/selfcheck.json")
     return parser
 
@@ -90,8 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             from conformance.diff import diff
             return diff(args.old, args.new)
         from conformance.selfcheck import selfcheck
+        if args.seeds < 1 or args.jobs < 1:
+            raise ConfigError("--seeds and --jobs take a whole number of at least 1")
         return selfcheck(args.out, seeds=args.seeds, concurrency=_levels(args.concurrency), only=tuple(args.only),
-                         jobs=args.jobs)
+                         jobs=args.jobs, settle=args.settle)
     except ConfigError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -78,12 +78,12 @@ class Worker:
 _workers = threading.local()
 
 
-def trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, replay: bool) -> Trial:
+def trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, replay: bool, settle: str) -> Trial:
     label = f"{name or 'faithful'}-s{seed}-c{concurrency}"
     report_dir, log, output = workdir / label, workdir / f"{label}.requests.jsonl", workdir / f"{label}.out"
     argv = ["run", "--seed", str(seed), "--profile", "default", "--concurrency", str(concurrency),
             "--report-dir", str(report_dir), "--reference-request-log", str(log),
-            *(["--reference-fault", name] if name else [])]
+            *(["--reference-fault", name] if name else []), *(["--settle", settle] if settle else [])]
     if not hasattr(_workers, "worker"):
         _workers.worker = Worker()
         _WORKERS.append(_workers.worker)
@@ -109,11 +109,12 @@ def trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, repl
 _WORKERS: list[Worker] = []
 
 
-def run_trials(plan: list[tuple[str, str, int, int]], workdir: Path, jobs: int, replay: bool) -> list[Trial]:
+def run_trials(plan: list[tuple[str, str, int, int]], workdir: Path, jobs: int, replay: bool,
+               settle: str = "") -> list[Trial]:
     done = itertools.count(1)
 
     def run(step: tuple[str, str, int, int]) -> Trial:
-        result = trial(*step, workdir, replay)
+        result = trial(*step, workdir, replay, settle)
         verdict = ("caught" if result.ok else "MISSED") if result.kind == "fault" else (
             "clean" if result.ok else "FALSE ALARM")
         print(f"  [{next(done)}/{len(plan)}] {result.name} (seed {result.seed}, {result.concurrency} in flight): "
@@ -160,7 +161,7 @@ def table(rows: list[dict]) -> list[str]:
 
 
 def selfcheck(out: str = "reports/selfcheck.json", seeds: int = 1, concurrency: tuple[int, ...] = (8,),
-              only: tuple[str, ...] = (), jobs: int = 2, replay: bool = True) -> int:
+              only: tuple[str, ...] = (), jobs: int = 2, replay: bool = True, settle: str = "") -> int:
     deviations = [d for d in faults() + variants() if not only or d.name in only]
     plan = [(name, kind, SEED + i, n) for name, kind in [("", "faithful")] + [(d.name, d.kind) for d in deviations]
             for i in range(seeds) for n in concurrency]
@@ -170,7 +171,7 @@ def selfcheck(out: str = "reports/selfcheck.json", seeds: int = 1, concurrency: 
           f"({len(plan)} runs, {jobs} at a time)", flush=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="selfcheck-") as tmp:
-        rows = verdicts(run_trials(plan, Path(tmp), jobs, replay))
+        rows = verdicts(run_trials(plan, Path(tmp), jobs, replay, settle))
     for line in table(rows):
         print(line)
     fault_rows = [r for r in rows if r["kind"] == "fault"]
