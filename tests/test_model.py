@@ -7,8 +7,8 @@ import json
 import pytest
 
 from conformance.client import Exchange
-from conformance.model import (Contact, Listing, Model, check_create_answer, check_created_at, check_listing,
-                               email_matches, note_seen, parse_instant)
+from conformance.model import (Contact, Listing, Model, check_account_total, check_create_answer, check_created_at,
+                               check_listing, email_matches, may_be_lag, note_seen, parse_instant)
 from tests.conftest import run_cli
 
 M1, M10 = "lst_zxconf_t_m1", "lst_zxconf_t_m10"
@@ -89,6 +89,41 @@ def test_a_contact_that_vanishes_after_another_delete_is_blamed_on_the_delete():
     assert requirements(still) == {"DELETE-REMOVED-FROM-LISTS", "LIST-TOTAL-COUNTS-MATCHES"}
 
 
+def test_a_total_that_disagrees_with_its_own_exact_pages_is_the_totals_fault_and_no_lag():
+    model = Model(lists=(M1,), exclusive=True)
+    kept, gone = contact("cnt_kept", (M1,)), contact("cnt_gone", (M1,))
+    model.add(kept)
+    model.add(gone)
+    gone.deleted = True
+    stale = check_listing(model, Listing(M1, 10, [page([kept.answer], 2)]))  # data right, total counts the deleted
+    assert requirements(stale) == {"LIST-TOTAL-COUNTS-MATCHES"} and not may_be_lag(stale)
+    lagging = check_listing(model, Listing(M1, 10, [page([kept.answer, gone.answer], 2)]))  # an old snapshot
+    assert may_be_lag(lagging)
+
+
+def test_the_account_total_is_judged_on_one_page_or_on_two_walks_that_agree():
+    model = Model(lists=(), exclusive=True)
+    mine, gone = contact("cnt_mine", email=None), contact("cnt_gone", email=None)
+    model.add(mine)
+    model.add(gone)
+    gone.deleted = True
+    others = [{"id": f"cnt_other{n}", "name": "X", "phone": "+351912345678", "created_at": "2020-01-01T00:00:00Z"}
+              for n in range(3)]
+    everyone = [mine.answer, *others]
+    assert requirements(check_listing(model, Listing(None, 100, [page(everyone, 5, 100)]))) == {
+        "LIST-TOTAL-COUNTS-MATCHES"}
+    assert not check_listing(model, Listing(None, 100, [page(everyone, 4, 100)]))
+
+    def walk(per_page: int, items: list[dict], total: int) -> Listing:
+        return Listing(None, per_page, [page(items[i:i + per_page], total, per_page, n)
+                                        for n, i in enumerate(range(0, max(total, 1), per_page), 1)])
+    assert requirements(check_account_total(model, [walk(3, everyone, 5), walk(2, everyone, 5)])) == {
+        "LIST-TOTAL-COUNTS-MATCHES"}
+    assert not check_account_total(model, [walk(3, everyone, 4), walk(2, everyone, 4)])
+    skipped = [mine.answer, *others[:2]]  # a page boundary hid a contact at one size only: not the total's fault
+    assert not check_account_total(model, [walk(3, everyone, 5), walk(2, skipped, 5)])
+
+
 def test_pages_must_partition_and_the_page_past_the_end_be_empty():
     model = Model(lists=(M1,), exclusive=True)
     a, b = contact("cnt_a", (M1,)), contact("cnt_b", (M1,))
@@ -124,6 +159,10 @@ def test_lagging_lists_pass_clean_with_nothing_leaked(tmp_path):
 
 
 @pytest.mark.parametrize("fault, requirement", [("delete_matches_id_prefix", "DELETE-ONLY-THE-GIVEN-ID"),
+                                                ("delete_ignores_id_case", "DELETE-ONLY-THE-GIVEN-ID"),
+                                                ("malformed_id_is_400", "DELETE-404-UNKNOWN-ID"),
+                                                ("create_with_lists_returns_200", "CREATE-201-CREATED"),
+                                                ("total_cached", "LIST-TOTAL-COUNTS-MATCHES"),
                                                 ("list_truncates_names_to_100", "LIST-ITEM-MATCHES-CREATE")])
 def test_model_catches_faults_of_exact_ids_and_list_echo(tmp_path, fault, requirement):
     done = run_cli("run", "--seed", "3", "--report-dir", str(tmp_path), "--reference-fault", fault, "-k", "test_model",
