@@ -112,7 +112,8 @@ class Store:
 
     def delete(self, contact_id: str, *, row: str = "remove", memberships: str = "remove") -> None:
         """row: remove | soft (flagged, phone freed) | soft_keep_phone | keep.
-        memberships: remove | keep | remove_first (only the earliest membership goes)."""
+        memberships: remove | keep | remove_first (only the earliest membership goes) | keep_last (all but the
+        latest go)."""
         with self._lock:
             if row == "remove":
                 self._db.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
@@ -124,6 +125,9 @@ class Store:
             elif memberships == "remove_first":
                 self._db.execute("DELETE FROM memberships WHERE seq = (SELECT min(seq) FROM memberships "
                                  "WHERE contact_id = ?)", (contact_id,))
+            elif memberships == "keep_last":
+                self._db.execute("DELETE FROM memberships WHERE contact_id = ? AND seq < (SELECT max(seq) FROM "
+                                 "memberships WHERE contact_id = ?)", (contact_id, contact_id))
 
     @staticmethod
     def _matching(query: Query) -> tuple[str, list]:
