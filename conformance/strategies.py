@@ -50,6 +50,23 @@ def e164_for(region: str, variation: int) -> str:
     return phonenumbers.format_number(example, PhoneNumberFormat.E164)
 
 
+# Valid numbers at E.164's limit of 15 digits, with a two- and a three-digit country code: the prefix of each (a
+# mobile range of Austria, Berlin's and Belgrade's fixed lines), libphonenumber's numbers there take 15 digits.
+LONGEST_PHONE_PREFIXES: dict[str, str] = {"AT_mobile": "+43664", "DE_fixed_line": "+4930", "RS_fixed_line": "+38111"}
+E164_MAX_DIGITS = 15
+
+
+def e164_15_digits(prefix: str, variation: int) -> str:
+    """A number libphonenumber calls valid with 15 digits after the +, starting with `prefix`, its other digits
+    varied by `variation`."""
+    rng = random.Random(variation)
+    for _ in range(200):
+        candidate = prefix + "".join(rng.choice("0123456789") for _ in range(E164_MAX_DIGITS + 1 - len(prefix)))
+        if phonenumbers.is_valid_number(phonenumbers.parse(candidate)):
+            return candidate
+    raise ValueError(f"no valid 15-digit number starts with {prefix}")
+
+
 def e164_phones(regions: tuple[str, ...] | None = None) -> st.SearchStrategy[str]:
     """Valid E.164 numbers of every region libphonenumber knows; shrinks to Angola's example number."""
     return st.builds(e164_for, st.sampled_from(regions or phone_regions()), st.integers(0, 9999))
@@ -79,7 +96,7 @@ NON_STRING_PHONES: dict[str, st.SearchStrategy] = {
 _LOCAL = r"[a-z0-9]{1,10}([._+-][a-z0-9]{1,8}){0,2}"
 _DOMAIN = r"[a-z0-9]{1,12}(-[a-z0-9]{1,6})?(\.[a-z0-9]{2,8}){0,2}\.(com|ao|pt|org|net|io|co\.ao)"
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-_TLDS = ("com", "ao", "pt", "org", "net", "io", "co.ao", "Com", "AO")
+_TLDS = ("com", "ao", "pt", "org", "net", "io", "co.ao", "Com", "AO", "info", "museum", "photography")
 MAX_LOCAL, MAX_ADDRESS = 64, 254  # RFC 5321's limits on the local part and the whole address
 
 # Well-formed under every reading of RFC 5321/5322 (dot-atom of letters, digits and ._+-, dotted domain of LDH labels):
@@ -92,6 +109,8 @@ VALID_EMAIL_CLASSES: dict[str, str] = {
     "hyphen_underscore": "joao_ferreira-2@my-domain.ao",
     "local_part_64": "m" * 62 + "+1@example.com",
     "address_254": "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".com",
+    "long_tld": "maria@studio.photography",
+    "longest_tlds": "joao.ferreira@correio.international",
 }
 
 
@@ -177,6 +196,14 @@ NAME_CLASSES: dict[str, str] = {name: unicodedata.normalize("NFC", text) for nam
     "single_character": "Z",
     "length_1000": ("Maria da Conceição Santos " * 40)[:999] + "s",
 }.items()}
+# Names exactly as a person may type them, neither normalised nor trimmed (NAME_CLASSES are NFC): the echo must be the
+# same code points. The run tag goes at the end, so the spaces are at the start and inside.
+RAW_NAME_CLASSES: dict[str, str] = {
+    "leading_spaces": "  Maria Santos",
+    "inner_space_runs": "Maria   da  Conceição",
+    "nfd_decomposed": unicodedata.normalize("NFD", "João Ferreira"),
+    "nfd_stacked_marks": unicodedata.normalize("NFD", "Nguyễn Thị Minh Khai"),
+}
 _EMOJI = ("", "", "", " 🌍", " 👩🏽\u200d💻", " 👨\u200d👩\u200d👧", " ✨")
 
 

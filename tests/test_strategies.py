@@ -11,8 +11,9 @@ from hypothesis import given, settings
 
 from conformance.mock.app import LIST_ID, email_is_valid
 from conformance.sampling import draws
-from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, NAME_CLASSES,
-                                    NON_STRING_PHONES, VALID_EMAIL_CLASSES, e164_phones, echoed_email_matches,
+from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
+                                    MALFORMED_EMAIL_CLASSES, NAME_CLASSES, NON_STRING_PHONES, RAW_NAME_CLASSES,
+                                    VALID_EMAIL_CLASSES, e164_15_digits, e164_phones, echoed_email_matches,
                                     every_class, list_id_sets, person_names, phone_regions, valid_emails)
 
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
@@ -30,6 +31,17 @@ def test_every_region_libphonenumber_knows_is_covered_docs_regions_first():
 def test_e164_phones_are_valid_numbers_in_e164(phone):
     assert E164.match(phone)
     assert phonenumbers.is_valid_number(phonenumbers.parse(phone))
+
+
+@pytest.mark.parametrize("variation", [0, 1, 7, 12345, 2**32 - 1])
+def test_longest_phones_are_valid_with_15_digits_and_two_and_three_digit_country_codes(variation):
+    phones = [e164_15_digits(prefix, variation) for prefix in LONGEST_PHONE_PREFIXES.values()]
+    for phone in phones:
+        number = phonenumbers.parse(phone)
+        assert E164.match(phone) and len(phone) == 16, phone
+        assert phonenumbers.is_valid_number(number), phone
+        assert phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == phone
+    assert {len(str(phonenumbers.parse(p).country_code)) for p in phones} >= {2, 3}
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -61,6 +73,7 @@ def test_valid_emails_pass_email_validator_and_the_reference_server(seed):
         assert email_is_valid(email), email
     assert max(len(e) for e in emails) == 254 and max(len(e.rpartition("@")[0]) for e in emails) == 64
     assert any(e != e.lower() for e in emails) and any("+" in e for e in emails)
+    assert any(len(e.rpartition(".")[2]) > 10 for e in VALID_EMAIL_CLASSES.values())  # .photography, .international
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -87,6 +100,14 @@ def test_named_names_cover_scripts_planes_and_lengths():
     assert any(ord(c) > 0xFFFF for name in names for c in name)  # beyond the Basic Multilingual Plane
     assert any("\u200d" in name for name in names)  # emoji joined with ZWJ
     assert any(unicodedata.category(c).startswith("M") for name in names for c in name)  # combining marks
+
+
+def test_raw_names_keep_leading_spaces_runs_of_spaces_and_decomposed_marks():
+    names = RAW_NAME_CLASSES.values()
+    assert any(name != name.lstrip() for name in names)
+    assert any("  " in name.strip() for name in names)
+    assert any(unicodedata.normalize("NFC", name) != name for name in names)
+    assert unicodedata.normalize("NFD", "João Ferreira") in names
 
 
 @pytest.mark.parametrize("seed", SEEDS)

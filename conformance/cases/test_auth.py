@@ -1,10 +1,11 @@
-"""Authentication on every operation: a missing, foreign-scheme or unknown key is 401, before anything else.
+"""Authentication on every operation: a missing, foreign-scheme, unknown or forged key is 401, before anything else.
 
 Each case sends every variant on every operation side by side and judges the answers in that order."""
 from __future__ import annotations
 
 import base64
 import secrets
+import string
 
 import pytest
 
@@ -32,11 +33,38 @@ def request_for(operation: str, client, new_contact, auth):
     return lambda: client.delete(contact_id, auth=auth)
 
 
-def send_all(client, new_contact, variants: dict[str, object]) -> list[tuple[str, object]]:
-    """Every variant on every operation, side by side: (what was sent, its answer) in a fixed order."""
-    plan = [(f"{operation} with {name}", request_for(operation, client, new_contact, auth))
+def send_all(client, new_contact, variants: dict[str, object],
+             shown: dict[str, str] | None = None) -> list[tuple[str, object]]:
+    """Every variant on every operation, side by side: (what was sent, its answer) in a fixed order. A variant named
+    in `shown` has its Authorization header shown that way in the evidence (a key forged from the real one would
+    otherwise show most of the real key)."""
+    plan = [(name, f"{operation} with {name}", request_for(operation, client, new_contact, auth))
             for name, auth in variants.items() for operation in operations(client)]
-    return list(zip([what for what, _ in plan], client.gather([call for _, call in plan])))
+    answers = client.gather([call for _, _, call in plan])
+    for (name, _, _), answer in zip(plan, answers):
+        if shown and name in shown and answer is not None:
+            answer.request_headers["Authorization"] = shown[name]
+    return list(zip([what for _, what, _ in plan], answers))
+
+
+def other_character(ch: str) -> str:
+    """A character of the same kind (digit, lower, upper) that differs from `ch`."""
+    for alphabet in (string.digits, string.ascii_lowercase, string.ascii_uppercase):
+        if ch in alphabet:
+            return alphabet[(alphabet.index(ch) + 1) % len(alphabet)]
+    return "x"
+
+
+def forged_keys(key: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Keys made from the real one, none of them the real key: its last character changed, a suffix added, cut one
+    character short (a comparison of a prefix, or of the shorter length, takes them for the key). Returns the
+    Authorization values and how the evidence shows each (never a fragment of the key)."""
+    variants = {"the key with its last character changed": (f"Bearer {key[:-1]}{other_character(key[-1])}",
+                                                            "Bearer <the key, its last character changed>"),
+                "the key with a suffix": (f"Bearer {key}0", "Bearer $ZEXA_API_KEY0")}
+    if len(key) > 1:
+        variants["the key cut one character short"] = (f"Bearer {key[:-1]}", "Bearer ${ZEXA_API_KEY%?}")
+    return {name: sent for name, (sent, _) in variants.items()}, {name: shown for name, (_, shown) in variants.items()}
 
 
 @pytest.mark.requirement("AUTH-401-MISSING-KEY")
@@ -49,9 +77,10 @@ def test_missing_key_is_401_unauthorized(client, new_contact, run_config):
 
 
 @pytest.mark.requirement("AUTH-401-INVALID-KEY")
-def test_unknown_key_is_401_unauthorized(client, new_contact):
-    variants = {"an unknown key": f"Bearer zx_conformance_not_a_key_{secrets.token_hex(12)}"}
-    for what, answer in send_all(client, new_contact, variants):
+def test_unknown_key_is_401_unauthorized(client, new_contact, run_config):
+    forged, shown = forged_keys(run_config.api_key)
+    variants = {"an unknown key": f"Bearer zx_conformance_not_a_key_{secrets.token_hex(12)}", **forged}
+    for what, answer in send_all(client, new_contact, variants, shown):
         expect_status(answer, 401, what)
 
 
