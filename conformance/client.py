@@ -26,6 +26,7 @@ from conformance.settling import settled
 MAX_BODY_BYTES = 1_000_000
 REDACTED = "[redacted]"
 KEY_VARIABLE = "$ZEXA_API_KEY"  # how evidence and repro commands show the run's key: the reader's own shell fills it in
+KEY_BUT_LAST = "${ZEXA_API_KEY%?}"  # the key without its last character (keys forged from the real one start so)
 _MISSING = object()
 T = TypeVar("T")
 _CONTACT_PATH = re.compile(r"/contacts/([^/?#]+)$")
@@ -101,9 +102,10 @@ class Exchange:
 
 
 def _shell_word(text: str) -> str:
-    """Quote text for a POSIX shell, leaving $ZEXA_API_KEY to be expanded."""
-    pieces = text.split(KEY_VARIABLE)
-    return ('"' + KEY_VARIABLE + '"').join(shlex.quote(p) if p else "" for p in pieces) or "''"
+    """Quote text for a POSIX shell, leaving $ZEXA_API_KEY and ${ZEXA_API_KEY%?} to be expanded."""
+    pieces = re.split(f"({re.escape(KEY_VARIABLE)}|{re.escape(KEY_BUT_LAST)})", text)
+    return "".join(f'"{p}"' if p in (KEY_VARIABLE, KEY_BUT_LAST) else shlex.quote(p) if p else ""
+                   for p in pieces) or "''"
 
 
 class InFlightLimit:
@@ -154,6 +156,7 @@ class Ledger:
     rate_limit_wait_s: float = 0.0
     lowest_limit: int = 0  # the lowest in-flight bound 429s pushed the run to (0: never lowered)
     settle_waits: list[float] = field(default_factory=list)  # seconds waited for a list to show a write
+    repeated_ids: list[Exchange] = field(default_factory=list)  # creates that answered an id an earlier one had
     uncertain_creates: int = 0  # POSTs whose outcome is unknown (no answer, or no id in a 2xx): may have created
     hangs: dict[str, float] = field(default_factory=dict)  # request kind the target never answered -> seconds waited
 
@@ -180,14 +183,19 @@ class GuardedSession(requests.Session):
         self.unmetered = False  # cleanup is never stopped by the request budget
         self.stopping = False  # set once the run ends: side-by-side calls may send nothing more, cleanup may
 
+    def _hide_key(self, text: str, whole: str, but_last: str) -> str:
+        key = self._config.api_key
+        text = text.replace(key, whole)
+        return text.replace(key[:-1], but_last) if len(key) > 4 else text
+
     def redact(self, text: str) -> str:
-        return text.replace(self._config.api_key, REDACTED) if text else text
+        return self._hide_key(text, REDACTED, REDACTED) if text else text
 
     def _masked_headers(self, headers: Any) -> dict[str, str]:
         out = {}
         for name, value in dict(headers or {}).items():
             value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-            out[str(name)] = value.replace(self._config.api_key, KEY_VARIABLE)
+            out[str(name)] = self._hide_key(value, KEY_VARIABLE, KEY_BUT_LAST)
         return out
 
     def _guard_writes(self, method: str, url: str) -> None:
@@ -358,6 +366,8 @@ class GuardedSession(requests.Session):
         if not (isinstance(body, dict) and isinstance(body.get("id"), str)):
             return False
         with self._lock:
+            if body["id"] in self._ledger.created:
+                self._ledger.repeated_ids.append(record)
             self._ledger.created.add(body["id"])
         return True
 

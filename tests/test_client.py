@@ -75,3 +75,13 @@ def test_retry_after_http_date(client):
     response.headers["Retry-After"] = email.utils.format_datetime(
         datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
     assert 25 <= client.session._retry_after(response) <= 31
+
+
+def test_keys_forged_from_the_real_one_show_no_fragment_of_it_and_their_repro_runs(client):
+    exchange = client.list(auth="Bearer zx_secret_key_12X")
+    assert exchange.request_headers["Authorization"] == "Bearer ${ZEXA_API_KEY%?}X"
+    assert "zx_secret_key_12" not in str(exchange.to_dict(client.session.redact))
+    import subprocess
+    echoed = subprocess.run(["bash", "-c", exchange.curl().replace("curl -i -X GET", "printf '%s\\n'")],
+                            capture_output=True, text=True, env={"ZEXA_API_KEY": "zx_secret_key_123"}).stdout
+    assert "Authorization: Bearer zx_secret_key_12X" in echoed

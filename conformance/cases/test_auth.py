@@ -33,18 +33,13 @@ def request_for(operation: str, client, new_contact, auth):
     return lambda: client.delete(contact_id, auth=auth)
 
 
-def send_all(client, new_contact, variants: dict[str, object],
-             shown: dict[str, str] | None = None) -> list[tuple[str, object]]:
-    """Every variant on every operation, side by side: (what was sent, its answer) in a fixed order. A variant named
-    in `shown` has its Authorization header shown that way in the evidence (a key forged from the real one would
-    otherwise show most of the real key)."""
-    plan = [(name, f"{operation} with {name}", request_for(operation, client, new_contact, auth))
+def send_all(client, new_contact, variants: dict[str, object]) -> list[tuple[str, object]]:
+    """Every variant on every operation, side by side: (what was sent, its answer) in a fixed order. Keys forged
+    from the real one show in the evidence as ${ZEXA_API_KEY%?} plus what was changed (the client hides the key)."""
+    plan = [(f"{operation} with {name}", request_for(operation, client, new_contact, auth))
             for name, auth in variants.items() for operation in operations(client)]
-    answers = client.gather([call for _, _, call in plan])
-    for (name, _, _), answer in zip(plan, answers):
-        if shown and name in shown and answer is not None:
-            answer.request_headers["Authorization"] = shown[name]
-    return list(zip([what for _, what, _ in plan], answers))
+    answers = client.gather([call for _, call in plan])
+    return list(zip([what for what, _ in plan], answers))
 
 
 def other_character(ch: str) -> str:
@@ -55,16 +50,14 @@ def other_character(ch: str) -> str:
     return "x"
 
 
-def forged_keys(key: str) -> tuple[dict[str, str], dict[str, str]]:
+def forged_keys(key: str) -> dict[str, str]:
     """Keys made from the real one, none of them the real key: its last character changed, a suffix added, cut one
-    character short (a comparison of a prefix, or of the shorter length, takes them for the key). Returns the
-    Authorization values and how the evidence shows each (never a fragment of the key)."""
-    variants = {"the key with its last character changed": (f"Bearer {key[:-1]}{other_character(key[-1])}",
-                                                            "Bearer <the key, its last character changed>"),
-                "the key with a suffix": (f"Bearer {key}0", "Bearer $ZEXA_API_KEY0")}
+    character short (a comparison of a prefix, or of the shorter length, takes them for the key)."""
+    variants = {"the key with its last character changed": f"Bearer {key[:-1]}{other_character(key[-1])}",
+                "the key with a suffix": f"Bearer {key}0"}
     if len(key) > 1:
-        variants["the key cut one character short"] = (f"Bearer {key[:-1]}", "Bearer ${ZEXA_API_KEY%?}")
-    return {name: sent for name, (sent, _) in variants.items()}, {name: shown for name, (_, shown) in variants.items()}
+        variants["the key cut one character short"] = f"Bearer {key[:-1]}"
+    return variants
 
 
 @pytest.mark.requirement("AUTH-401-MISSING-KEY")
@@ -78,9 +71,9 @@ def test_missing_key_is_401_unauthorized(client, new_contact, run_config):
 
 @pytest.mark.requirement("AUTH-401-INVALID-KEY")
 def test_unknown_key_is_401_unauthorized(client, new_contact, run_config):
-    forged, shown = forged_keys(run_config.api_key)
+    forged = forged_keys(run_config.api_key)
     variants = {"an unknown key": f"Bearer zx_conformance_not_a_key_{secrets.token_hex(12)}", **forged}
-    for what, answer in send_all(client, new_contact, variants, shown):
+    for what, answer in send_all(client, new_contact, variants):
         expect_status(answer, 401, what)
 
 

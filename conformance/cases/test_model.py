@@ -22,7 +22,7 @@ import pytest
 from conformance.model import (Contact, Finding, Listing, Model, check_account_total, check_create_answer,
                                check_created_at, check_listing, may_be_lag, note_seen)
 from conformance.paging import tag_name
-from conformance.results import Violation
+from conformance.results import Violation, expect
 from conformance.sampling import draws
 from conformance.settling import settled
 from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, every_class, person_names,
@@ -269,7 +269,12 @@ class Driver:
                        f"created with {answer.status}, not 201: {answer.text[:200]}", answer)
         self.out.findings += check_create_answer(body, answer)
         self.out.findings += check_created_at(answer, datetime.now(timezone.utc))
-        self.model.add(Contact(sent=body, answer=answer.json_or_none(), lists=tuple(body.get("lists", ()))))
+        contact = Contact(sent=body, answer=answer.json_or_none(), lists=tuple(body.get("lists", ())))
+        if contact.id in self.model.contacts:  # deleted ones included: an id names one contact, ever
+            self._find("CREATE-ID-UNIQUE", f"create answered id {contact.id}, the id of an earlier contact of this "
+                       "run", answer)
+            return
+        self.model.add(contact)
 
     def _judge_status(self, answer, status: int, requirement: str, what: str) -> None:
         if answer.status != status:
@@ -304,6 +309,15 @@ def verdict(model_run: ModelRun, requirement: str, observe) -> None:
 @pytest.mark.requirement("CREATE-201-CREATED")
 def test_model_valid_creates_are_201(model_run, observe):
     verdict(model_run, "CREATE-201-CREATED", observe)
+
+
+@pytest.mark.requirement("CREATE-ID-UNIQUE")
+def test_model_ids_are_unique(model_run, observe, client):
+    verdict(model_run, "CREATE-ID-UNIQUE", observe)
+    repeated = client.ledger.repeated_ids  # every create of the run so far, not only the model's
+    expect(not repeated, f"{len(repeated)} creates of this run answered an id an earlier create had answered "
+                         f"(first: {(repeated[0].json_or_none() or {}).get('id') if repeated else ''})",
+           repeated[0] if repeated else None)
 
 
 @pytest.mark.requirement("CREATE-ECHOES-FIELDS")
