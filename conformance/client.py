@@ -239,6 +239,7 @@ class GuardedSession(requests.Session):
         while True:
             self._count()
             with self.limit:
+                self._refuse_known_hang(method, url, kwargs)  # again: it may have hung while this one queued
                 response = self._send(method, url, *args, **kwargs)
             if response.status_code != 429:
                 self.limit.answered()
@@ -300,7 +301,12 @@ class GuardedSession(requests.Session):
         try:
             response = super().request(method, url, *args, **kwargs)
             self._record_prepared(record)
+            one_shot = record.request_headers.get("Connection", "").lower() == "close"
+            if one_shot:  # a 204 may carry bytes http.client never reads: keep its connection out of the pool
+                response.raw._pool = None
             content = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True) or b""
+            if one_shot and response.raw.connection is not None:
+                response.raw.connection.close()
             response.close()
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             self._record_prepared(record)

@@ -53,10 +53,10 @@ def test_missing_spec_stops_plain_pytest_with_one_line(tmp_path):
 
 
 def test_a_checker_bug_inside_cases_is_exit_4_and_fails_no_requirement(tmp_path):
-    bug = ("from conformance.cases import conftest\n"
-           "def phone(self, region=None):\n"
+    bug = ("from conformance import strategies\n"
+           "def every_class(*args, **kwargs):\n"
            "    raise ImportError('simulated: a module the checker needs is missing')\n"
-           "conftest.ContactFactory.phone = phone")
+           "strategies.every_class = every_class")
     done = _broken_checker(bug, CLI, "run", "--profile", "quick", "--seed", "5", "--report-dir", str(tmp_path))
     assert done.returncode == 4, done.stdout[-3000:] + done.stderr
     assert done.stderr.strip().splitlines()[-1] == ("conformance: internal error: ImportError: simulated: a module "

@@ -22,6 +22,9 @@ class FakeTarget:
         self.delay, self.keeps, self.same_id, self.lists_exist, self.list_key = delay, keeps, same_id, lists_exist, list_key
         self.contacts: list[tuple[float, dict]] = []
 
+    def gather(self, calls):
+        return [call() for call in calls]
+
     def new_contact(self, name: str, lists: list[str] | None = None):
         body = {"name": f"{name} [zxconf test]", "phone": f"+2449123450{len(self.contacts):02d}",
                 **({"lists": lists} if lists else {})}
