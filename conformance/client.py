@@ -277,6 +277,8 @@ class GuardedSession(requests.Session):
     def _refuse_known_hang(self, method: str, url: str, kwargs: dict) -> None:
         """A target that never answered one kind of request will not answer the next one either: fail it at once
         instead of waiting out another read timeout."""
+        if not self._ledger.hangs:  # the usual case: nothing hung, so no body to parse on every request
+            return
         kind = request_kind(method, url, _body_text(kwargs))
         if kind in self._ledger.hangs:
             record = Exchange(method.upper(), url, self._masked_headers(kwargs.get("headers")), _body_text(kwargs),
