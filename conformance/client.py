@@ -370,14 +370,22 @@ class GuardedSession(requests.Session):
         """Record the id a create answered with; False when a 2xx create gave no id to record."""
         if not 200 <= record.status < 300:
             return True
-        body = record.json_or_none()
-        if not (isinstance(body, dict) and isinstance(body.get("id"), str)):
+        contact_id = created_id(record)
+        if contact_id is None:
             return False
         with self._lock:
-            if body["id"] in self._ledger.created:
+            if contact_id in self._ledger.created:
                 self._ledger.repeated_ids.append(record)
-            self._ledger.created.add(body["id"])
+            self._ledger.created.add(contact_id)
         return True
+
+
+def created_id(exchange: Exchange) -> str | None:
+    """The id a create's 2xx answer gave the contact it made; None when it made none that can be named."""
+    body = exchange.json_or_none()
+    if exchange.status is None or not 200 <= exchange.status < 300 or not isinstance(body, dict):
+        return None
+    return body["id"] if isinstance(body.get("id"), str) else None
 
 
 def _body_text(kwargs: dict) -> str | None:

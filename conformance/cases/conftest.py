@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from conformance import baseline, report, resources
-from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest
+from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest, created_id
 from conformance.config import PROFILES, Config, ConfigError, resolve
 from conformance.paging import tag_name
 from conformance.requirements import catalogue
@@ -276,19 +276,13 @@ def need_lists(lists_accepted: bool, run_config: Config) -> None:
                     "pass --list-ids with a list of the account")
 
 
-def _created_something(created: Created) -> bool:
-    body = created.exchange.json_or_none()
-    return created.exchange.status is not None and 200 <= created.exchange.status < 300 and \
-        isinstance(body, dict) and isinstance(body.get("id"), str)
-
-
 @pytest.fixture
 def needs(request: pytest.FixtureRequest):
     """Setup that must succeed for the case to judge anything: when a contact it needs was not created, the case
     is not checked and names the requirement that failure belongs to (that requirement fails in its own case)."""
     def check(created: Created | Sequence[Created], what: str, blocked_by: str = "CREATE-201-CREATED") -> None:
         for one in [created] if isinstance(created, Created) else created:
-            if not _created_something(one):
+            if created_id(one.exchange) is None:
                 request.node.stash[BLOCKED_BY] = blocked_by
                 answer = f"{one.exchange.status or one.exchange.error} {one.exchange.text[:200]}"
                 redact = request.config.stash[CLIENT].session.redact  # the answer may echo the key
