@@ -2,6 +2,8 @@
 request budget, and the record of what this run created (the only ids it may ever DELETE)."""
 from __future__ import annotations
 
+import heapq
+import itertools
 import json as jsonlib
 import random
 import re
@@ -10,15 +12,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 import urllib3
 
-from conformance import wire
+from conformance import case_context, wire
 from conformance.config import Config
 from conformance.paging import tagged_ids, walk
 from conformance.settling import settled
@@ -110,19 +113,29 @@ def _shell_word(text: str) -> str:
 
 class InFlightLimit:
     """At most `limit` requests in flight. A 429 halves the limit; every `limit` answers without one grow it by one,
-    back up to the configured bound (additive increase, multiplicative decrease, as TCP does)."""
+    back up to the configured bound (additive increase, multiplicative decrease, as TCP does).
+
+    A free slot goes to the waiting request of the highest priority (case_context: first what other cases wait
+    for, then cases in the order they started), so the long chains of dependent requests are not queued behind
+    everything else; equal priorities go in arrival order."""
 
     def __init__(self, bound: int) -> None:
         self.bound = self.limit = max(1, bound)
         self.in_flight = self.peak = 0
         self._calm = 0
         self._cv = threading.Condition()
+        self._queue: list[tuple[int, int]] = []
+        self._arrivals = itertools.count()
 
     def __enter__(self) -> None:
+        ticket = (case_context.current().priority, next(self._arrivals))
         with self._cv:
-            self._cv.wait_for(lambda: self.in_flight < self.limit)
+            heapq.heappush(self._queue, ticket)
+            self._cv.wait_for(lambda: self.in_flight < self.limit and self._queue[0] == ticket)
+            heapq.heappop(self._queue)
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
+            self._cv.notify_all()  # the next in line may fit as well
 
     def __exit__(self, *exc: object) -> None:
         with self._cv:
@@ -143,6 +156,51 @@ class InFlightLimit:
     def drained(self, timeout: float) -> bool:
         with self._cv:
             return self._cv.wait_for(lambda: self.in_flight == 0, timeout)
+
+
+class WriteGate:
+    """Reads of the whole account are judged against what the run knows it holds, so while one is made the run's
+    own writes wait (reads go on; several such reads may run together). A read of the account never writes."""
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._writing = 0
+        self._reading = 0
+        self._waiting = 0
+        self._readers: set[int] = set()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        if threading.get_ident() in self._readers:
+            raise RuntimeError("a write inside a read of the whole account would wait for itself")
+        with self._cv:
+            self._cv.wait_for(lambda: not self._reading and not self._waiting)
+            self._writing += 1
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._writing -= 1
+                self._cv.notify_all()
+
+    def reading_here(self) -> bool:
+        return threading.get_ident() in self._readers
+
+    @contextmanager
+    def whole_account(self) -> Iterator[None]:
+        with self._cv:
+            self._waiting += 1
+            self._cv.wait_for(lambda: not self._writing)
+            self._waiting -= 1
+            self._reading += 1
+            self._readers.add(threading.get_ident())
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._reading -= 1
+                self._readers.discard(threading.get_ident())
+                self._cv.notify_all()
 
 
 @dataclass
@@ -177,11 +235,17 @@ class GuardedSession(requests.Session):
         self._rng = random.Random(config.seed)
         self._sending = threading.local()
         self.limit = InFlightLimit(config.concurrency)
+        self.writes = WriteGate()
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, config.concurrency))
         self.mount("http://", adapter)
         self.mount("https://", adapter)
         self.unmetered = False  # cleanup is never stopped by the request budget
         self.stopping = False  # set once the run ends: side-by-side calls may send nothing more, cleanup may
+
+    def _keep(self, record: Exchange) -> None:
+        """Every exchange goes in the run's history and in the evidence of the case it was sent for."""
+        self._history.append(record)
+        case_context.current().exchanges.append(record)
 
     def _hide_key(self, text: str, whole: str, but_last: str) -> str:
         key = self._config.api_key
@@ -212,9 +276,13 @@ class GuardedSession(requests.Session):
         if target not in self._ledger.created and target not in self._ledger.unknown_ids:
             raise UnsafeRequest(f"refusing to DELETE {target!r}: this run did not create it")
 
+    def _gate(self, method: str):
+        return nullcontext() if method.upper() in ("GET", "HEAD", "OPTIONS") else self.writes.write()
+
     def _count(self) -> None:
         with self._lock:
-            if not self.unmetered and self._ledger.requests >= self._config.budget:
+            metered = not self.unmetered and case_context.current().metered
+            if metered and self._ledger.requests >= self._config.budget:
                 raise BudgetExhausted(f"not checked: the request budget of {self._config.budget} is used up")
             self._ledger.requests += 1
 
@@ -238,7 +306,7 @@ class GuardedSession(requests.Session):
         waited = 0.0
         while True:
             self._count()
-            with self.limit:
+            with self._gate(method), self.limit:
                 self._refuse_known_hang(method, url, kwargs)  # again: it may have hung while this one queued
                 response = self._send(method, url, *args, **kwargs)
             if response.status_code != 429:
@@ -284,7 +352,7 @@ class GuardedSession(requests.Session):
             record = Exchange(method.upper(), url, self._masked_headers(kwargs.get("headers")), _body_text(kwargs),
                               error=self._hang_message(kind) + "; not sent again", unanswered=True)
             self._sending.record = record
-            self._history.append(record)
+            self._keep(record)
             raise NotAnswered(record.error)
 
     def _hang_message(self, kind: str) -> str:
@@ -319,7 +387,7 @@ class GuardedSession(requests.Session):
                 record.error, record.unanswered = self._hang_message(kind), True
                 with self._lock:  # parallel requests of one kind wait together: count the first wait only
                     self._ledger.hangs.setdefault(kind, record.elapsed)
-            self._history.append(record)
+            self._keep(record)
             if isinstance(exc, requests.RequestException):
                 raise
             raise requests.ConnectionError(record.error) from None
@@ -329,7 +397,7 @@ class GuardedSession(requests.Session):
         record.headers = {k.lower(): v for k, v in response.headers.items()}
         record.text = response.text
         record.elapsed = time.monotonic() - started
-        self._history.append(record)
+        self._keep(record)
         if creating and self._track(record):
             with self._lock:
                 self._ledger.uncertain_creates -= 1
@@ -349,7 +417,7 @@ class GuardedSession(requests.Session):
                 self._ledger.uncertain_creates += 1
         started, answer = time.monotonic(), None
         try:
-            with self.limit:
+            with self._gate(method), self.limit:
                 raw = wire.exchange(url, wire.request_bytes(method, url, headers, body),
                                     connect_timeout=self._config.connect_timeout,
                                     read_timeout=self._config.read_timeout, max_bytes=MAX_BODY_BYTES)
@@ -360,7 +428,7 @@ class GuardedSession(requests.Session):
             record.status, record.headers = answer.status, dict(answer.headers)
             record.text, record.truncated = answer.body.decode("utf-8", "replace"), len(raw) > MAX_BODY_BYTES
         record.elapsed = time.monotonic() - started
-        self._history.append(record)
+        self._keep(record)
         if creating and answer is not None and self._track(record):
             with self._lock:
                 self._ledger.uncertain_creates -= 1
@@ -424,7 +492,7 @@ class Client:
         self.ledger = Ledger()
         self.history: list[Exchange] = []
         self.session = GuardedSession(config, self.ledger, self.history)
-        self._ids = random.Random(config.seed)
+        self._made_up: dict[str, random.Random] = {}  # per case: the same seed makes up the same ids
         self._ids_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._in_pool = threading.local()
@@ -436,10 +504,31 @@ class Client:
         calls = list(calls)
         if len(calls) < 2 or self.config.concurrency == 1 or getattr(self._in_pool, "active", False):
             return [call() for call in calls]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="conformance")
-        futures = [self._pool.submit(self._pooled, call) for call in calls]
-        wait(futures)
+        if self.session.writes.reading_here():
+            # the writes this read holds back may fill the shared pool: its own calls go on threads of their own
+            with ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="conformance-account") as own:
+                return self._gathered([own.submit(case_context.carried(self._pooled), call) for call in calls])
+        with self._ids_lock:
+            if self._pool is None:
+                # more threads than slots: calls wait at the in-flight bound, where the priorities are, not in
+                # this pool's first-come queue
+                self._pool = ThreadPoolExecutor(min(8 * self.config.concurrency, 64), thread_name_prefix="conformance")
+            pool = self._pool
+        try:
+            futures = [pool.submit(case_context.carried(self._pooled), call) for call in calls]
+        except RuntimeError:  # the pool was shut down: the run is ending
+            raise RunStopping("not sent: the run is ending") from None
+        return self._gathered(futures)
+
+    @staticmethod
+    def _gathered(futures: list[Future]) -> list:
+        for future in futures:  # not wait(): it never wakes for a future cancelled by the pool's shutdown
+            try:
+                future.exception()
+            except CancelledError:
+                pass
+        if any(future.cancelled() for future in futures):
+            raise RunStopping("not sent: the run is ending")
         return [future.result() for future in futures]
 
     def _pooled(self, call: Callable[[], T]) -> T:
@@ -497,6 +586,19 @@ class Client:
             self.ledger.deleted.add(contact_id)
         return exchange
 
+    def remove_created(self, exchanges: Iterable[Exchange]) -> None:
+        """Delete the contacts these exchanges created, once no case needs them: while the run goes on, in slots
+        nothing else waits for. What fails here is left to cleanup."""
+        ids = [contact_id for contact_id in dict.fromkeys(created_id(e) for e in exchanges if e.method == "POST")
+               if contact_id is not None and contact_id not in self.ledger.deleted]
+        if not ids or self.session.stopping:
+            return
+        try:
+            case_context.run_as(case_context.REGISTRY.tidy,
+                                lambda: self.gather([lambda i=i: self.delete(i) for i in ids]))
+        except (RunStopping, UnsafeRequest, BudgetExhausted, TargetUnusable, requests.RequestException):
+            pass
+
     def raw(self, method: str, path: str, *, json: Any = _MISSING, data: bytes | None = None,
             auth: bool = True) -> tuple[Exchange, wire.RawAnswer | None]:
         """A request judged at the wire (see wire.py); its Exchange is in `history` like any other."""
@@ -512,8 +614,10 @@ class Client:
 
     def unknown_id(self) -> str:
         """An id no account holds (it carries this run's tag and randomness), so it is safe to DELETE."""
+        context = case_context.current()
         with self._ids_lock:
-            contact_id = f"cnt_zxconf{self.config.run_tag}missing{self._ids.getrandbits(48):012x}"
+            made = self._made_up.setdefault(context.key, context.rng("unknown ids"))
+            contact_id = f"cnt_zxconf{self.config.run_tag}missing{made.getrandbits(48):012x}"
             self.ledger.unknown_ids.add(contact_id)
         return contact_id
 

@@ -3,6 +3,8 @@ from a clone, a wheel or pipx. A missing or unreadable one is a broken installat
 target's."""
 from __future__ import annotations
 
+import functools
+
 from importlib.resources import files
 from pathlib import Path
 
@@ -28,10 +30,12 @@ def spec_path() -> Path:
     return _path(SPEC_NAME)
 
 
+@functools.lru_cache(maxsize=None)
 def load(name: str) -> dict:
+    """The parsed file (parsed once per process: callers must not change it)."""
     path = _path(name)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         first_line = (str(exc) or type(exc).__name__).splitlines()[0]
         raise MissingResource(f"cannot read {path}: {first_line}") from None

@@ -2,7 +2,7 @@
 cleanup of everything the run created, reports, and the exit code (`pytest conformance/cases --base-url …`)."""
 from __future__ import annotations
 
-import random
+import threading
 from collections.abc import Sequence
 import signal
 import time
@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from conformance import baseline, report, resources
+from conformance import baseline, case_context, report, resources
+from conformance.cases import side_by_side
 from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest, created_id
 from conformance.config import PROFILES, Config, ConfigError, resolve
 from conformance.paging import tag_name
 from conformance.requirements import catalogue
+from conformance.sampling import HYPOTHESIS
 from conformance.state_probe import StateProbe, probe_state
 from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, REPORT, CaseOutcome, Violation, expect, summarize
 from phonenumbers import parse, region_code_for_number
@@ -29,6 +31,7 @@ OUTCOMES = pytest.StashKey[list]()
 OBSERVATIONS = pytest.StashKey[dict]()
 STARTED = pytest.StashKey[float]()
 HISTORY_MARK = pytest.StashKey[int]()
+RAN = pytest.StashKey[side_by_side.Ran]()  # what a case run side by side did
 UNUSABLE = pytest.StashKey[str]()
 WRITES_OFF = "writes are off for this target (pass --allow-writes, or set ZEXA_ALLOW_WRITES=1)"
 BLAMED = pytest.StashKey[set]()  # requirements a case's failure is narrowed to (set by the case)
@@ -83,6 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[CONFIG] = run
+    case_context.REGISTRY.start(run.seed)
     config.stash[CLIENT] = Client(run)
     config.stash[FACTORY] = ContactFactory(config.stash[CLIENT], run)
     config.pluginmanager.register(_Redactor(config.stash[CLIENT].session.redact), "conformance-redactor")
@@ -208,22 +212,24 @@ class ContactFactory:
     """Creates contacts that belong to this run: tagged names, phones no other contact of the run uses, and a new
     number when the account already holds the phone (a 409 from someone else's contact is not a finding).
 
-    Phones are drawn here, in the main thread, before anything is sent: the same seed sends the same data whatever
-    the concurrency. Setup phones are Angolan (the docs' own example region), so a target that rejects some other
-    region fails only the case that tests regions."""
+    Each case draws its phones from its own share of the numbers, by the run's seed: the same seed sends the same
+    data whatever ran beside it. Setup phones are Angolan (the docs' own example region), so a target that rejects
+    some other region fails only the case that tests regions."""
 
     def __init__(self, client: Client, run: Config) -> None:
         self.client = client
         self.run = run
-        self.rng = random.Random(run.seed)
         self.used: set[str] = set()
+        self._lock = threading.Lock()
 
     def phone(self, region: str = "AO") -> str:
+        context = case_context.current()
         while True:
-            number = e164_for(region, self.rng.randrange(10_000))
-            if number not in self.used:
-                self.used.add(number)
-                return number
+            number = e164_for(region, context.phone_tail(region, 10_000))
+            with self._lock:
+                if number not in self.used:
+                    self.used.add(number)
+                    return number
 
     def body(self, name: str = "Conformance", region: str = "AO", **fields: Any) -> dict:
         return {"name": tag_name(name, self.run.run_tag), "phone": self.phone(region), **fields}
@@ -322,20 +328,72 @@ def _stop_early(config: pytest.Config, items: list[pytest.Item]) -> None:
     items[:] = finding
 
 
+def _not_run_because(item: pytest.Item) -> str | None:
+    run = item.config.stash[CONFIG]
+    if item.get_closest_marker("writes") and not run.allow_writes:
+        return f"not checked: the case creates or deletes data and {WRITES_OFF}"
+    requirements = _requirements(item)
+    if not run.profile.checks_state and requirements and all(catalogue()[r].needs_state for r in requirements):
+        return NO_STATE_CLAIMS
+    return None
+
+
+def _case_threads(in_flight: int) -> int:
+    """Cases at once: enough that cases waiting on a shared fixture or on their own CPU work leave requests to fill
+    the in-flight bound; one at a time when one request may be in flight."""
+    return 1 if in_flight == 1 else min(4 * in_flight, 32)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session):
+    config = session.config
+    runner = None
+    if not config.option.collectonly and not session.testsfailed and CLIENT in config.stash:
+        client = config.stash[CLIENT]
+        runner = side_by_side.SideBySide(session, [item for item in session.items if _not_run_because(item) is None],
+                                         workers=_case_threads(config.stash[CONFIG].concurrency),
+                                         on_thread=lambda: setattr(client.session._sending, "pooled", True),
+                                         done_with=client.remove_created)
+        config.stash[side_by_side.RUNNER] = runner
+    try:
+        return (yield)
+    except BaseException:
+        if runner is not None:  # interrupted: no case starts any more, and those running send nothing more
+            runner.stop()
+            config.stash[CLIENT].drain()
+        raise
+    finally:
+        if runner is not None:
+            runner.finish()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    runner = pyfuncitem.config.stash.get(side_by_side.RUNNER, None)
+    if runner is None or pyfuncitem.nodeid not in runner.futures:
+        return None
+    ran = runner.result(pyfuncitem)
+    if ran is None:
+        pytest.skip("not checked: the run stopped before this case started")
+    pyfuncitem.stash[RAN] = ran
+    side_by_side.replay(pyfuncitem, ran)
+    return True
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     item.stash[HISTORY_MARK] = len(item.config.stash[CLIENT].history)
-    run = item.config.stash[CONFIG]
-    if item.get_closest_marker("writes") and not run.allow_writes:
-        pytest.skip(f"not checked: the case creates or deletes data and {WRITES_OFF}")
-    requirements = _requirements(item)
-    if not run.profile.checks_state and requirements and all(catalogue()[r].needs_state for r in requirements):
-        pytest.skip(NO_STATE_CLAIMS)
+    reason = _not_run_because(item)
+    if reason:
+        pytest.skip(reason)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    rep = yield
+    # pytest parses source (ast) to show a failure, as hypothesis does while it draws for cases still running:
+    # CPython 3.11 cannot do both at once, so the report waits for its turn
+    with HYPOTHESIS.turn():
+        rep = yield
     if rep.when == "call" or (rep.when == "setup" and not rep.passed):
         item.config.stash[OUTCOMES].append(_outcome(item, call, rep))
     return rep
@@ -344,7 +402,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -> CaseOutcome:
     client = item.config.stash[CLIENT]
     requirements = _requirements(item)
-    evidence = client.history[item.stash.get(HISTORY_MARK, len(client.history)):]
+    ran = item.stash.get(RAN, None)
+    evidence = list(ran.exchanges) if ran else client.history[item.stash.get(HISTORY_MARK, len(client.history)):]
     message = ""
     if rep.skipped:
         reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
@@ -383,7 +442,7 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
     picked = (evidence[:1] + evidence[-2:]) if len(evidence) > 3 else evidence
     return CaseOutcome(case=getattr(item, "originalname", item.name), nodeid=item.nodeid, requirements=requirements,
                        status=status, message=message, evidence=[e.to_dict(client.session.redact) for e in dict.fromkeys(picked)],
-                       seconds=rep.duration, blocked_by=item.stash.get(BLOCKED_BY, "") if status == "not_checked" else "")
+                       seconds=ran.seconds if ran else rep.duration, blocked_by=item.stash.get(BLOCKED_BY, "") if status == "not_checked" else "")
 
 
 def _answered_violation(call: pytest.CallInfo) -> bool:
@@ -429,7 +488,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     }
     if STATE in config.stash:
         meta["state"] = {"kept": config.stash[STATE].kept, "message": config.stash[STATE].message}
-    result = summarize(config.stash[OUTCOMES], config.stash[OBSERVATIONS], config.stash[BASELINE], meta)
+    # cases side by side observe in any order: the report lists what was observed in one order on every rerun
+    observed = {requirement: sorted(notes) for requirement, notes in config.stash[OBSERVATIONS].items()}
+    result = summarize(config.stash[OUTCOMES], observed, config.stash[BASELINE], meta)
     if unusable:
         result.update(verdict="unusable", exit_code=EXIT_UNUSABLE, unusable=unusable)
     elif _SESSION_FLAGS.pop("interrupted", False):

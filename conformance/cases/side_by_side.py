@@ -1,0 +1,234 @@
+"""Cases run side by side, reported in order.
+
+Against a distant target a case spends its time waiting for answers, and most cases do not depend on each other
+(each creates its own contacts, in its own lists). So when the run loop starts, every case that will run is handed
+to a pool of `--concurrency` threads; pytest then goes through the cases in their usual order, waits for each one's
+result and reports it as if it had just run it (its error raised again, its own exchanges as evidence). The
+session's in-flight bound still holds for all of them together, and at `--concurrency 1` the one thread runs the
+cases in order, one at a time.
+
+pytest's fixture machinery is not thread-safe, so the fixtures of a case run here are resolved the way pytest would:
+function fixtures per case; session and module fixtures once, by the first case that needs one while the others
+wait, in a context of their own (so what they draw does not depend on which case got there first), their exchanges
+part of the evidence of every case that uses them. Verdicts never depend on timing: each case and each fixture
+draws its data from its own seeded context (case_context.py)."""
+from __future__ import annotations
+
+import inspect
+from itertools import zip_longest
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from conformance import case_context
+
+RUNNER = pytest.StashKey["SideBySide"]()
+
+
+@dataclass
+class Ran:
+    error: BaseException | None
+    seconds: float
+    exchanges: list
+
+
+@dataclass
+class _Request:
+    """What the cases' fixtures read of pytest's `request`: the case's item and the run's config."""
+    node: pytest.Item
+
+    @property
+    def config(self) -> pytest.Config:
+        return self.node.config
+
+    @property
+    def session(self) -> pytest.Session:
+        return self.node.session
+
+
+@dataclass
+class _Shared:
+    """A session or module fixture: computed once, in its own context, by whichever case needs it first."""
+    context: case_context.CaseContext
+    done: threading.Event = field(default_factory=threading.Event)
+    value: Any = None
+    error: BaseException | None = None
+    uses: list[case_context.CaseContext] = field(default_factory=list)  # the shared fixtures it needed in turn
+    finalizers: list[Callable[[], None]] = field(default_factory=list)
+
+
+def shared_key(item: pytest.Item, fixturedef) -> str:
+    """The one instance of a session or module fixture: the same name on every installation and every run."""
+    return f"fixture {'' if fixturedef.scope == 'session' else item.path.name}::{fixturedef.argname}"
+
+
+def _shared_keys(items: list[pytest.Item]) -> list[str]:
+    keys = {shared_key(item, defs[-1]) for item in items
+            for defs in item._fixtureinfo.name2fixturedefs.values() if defs and defs[-1].scope != "function"}
+    return sorted(keys)
+
+
+class Fixtures:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._shared: dict[str, _Shared] = {}
+
+    def arguments(self, item: pytest.Item, used: list, finalizers: list) -> dict[str, Any]:
+        local: dict[str, Any] = {}
+        return {name: self._value(item, name, local, used, finalizers) for name in item._fixtureinfo.argnames}
+
+    def _value(self, item: pytest.Item, name: str, local: dict, used: list, finalizers: list) -> Any:
+        if name in local:
+            return local[name]
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if name == "request":
+            value = _Request(item)
+        elif name == "pytestconfig":
+            value = item.config
+        elif name in params:
+            value = params[name]
+        else:
+            fixturedef = item._fixtureinfo.name2fixturedefs[name][-1]
+            if fixturedef.scope == "function":
+                value = self._call(item, fixturedef, local, used, finalizers)
+            else:
+                value = self._shared_value(item, fixturedef, used)
+        local[name] = value
+        return value
+
+    def _call(self, item: pytest.Item, fixturedef, local: dict, used: list, finalizers: list) -> Any:
+        kwargs = {arg: self._value(item, arg, local, used, finalizers) for arg in fixturedef.argnames}
+        if not inspect.isgeneratorfunction(fixturedef.func):
+            return fixturedef.func(**kwargs)
+        generator = fixturedef.func(**kwargs)
+        value = next(generator)
+        finalizers.append(lambda: next(generator, None))
+        return value
+
+    def _shared_value(self, item: pytest.Item, fixturedef, used: list) -> Any:
+        key = shared_key(item, fixturedef)
+        with self._lock:
+            entry = self._shared.get(key)
+            mine = entry is None
+            if mine:
+                entry = self._shared[key] = _Shared(case_context.REGISTRY.context(key))
+        if mine:
+            def compute() -> None:
+                entry.value = self._call(item, fixturedef, {}, entry.uses, entry.finalizers)
+            try:
+                case_context.run_as(entry.context, compute)
+            except BaseException as exc:  # noqa: BLE001 - a skip or failure of the fixture is each user's outcome
+                entry.error = exc
+            finally:
+                entry.done.set()
+        entry.done.wait()
+        for context in [*entry.uses, entry.context]:
+            if context not in used:
+                used.append(context)
+        if entry.error is not None:
+            raise entry.error
+        return entry.value
+
+    def computed(self, key: str) -> _Shared | None:
+        with self._lock:
+            entry = self._shared.get(key)
+        return entry if entry is not None and entry.done.is_set() else None
+
+    def finish(self) -> None:
+        for entry in reversed(list(self._shared.values())):
+            for finalizer in reversed(entry.finalizers):
+                finalizer()
+
+
+class SideBySide:
+    def __init__(self, session: pytest.Session, items: list[pytest.Item], workers: int,
+                 on_thread: Callable[[], None], done_with: Callable[[list], None]) -> None:
+        self._fixtures = Fixtures()
+        self._on_thread = on_thread
+        self._done_with = done_with  # given the exchanges of a case or fixture no case needs any more
+        self._users: dict[str, int] = {}  # shared fixture -> cases that may still need it
+        self._users_lock = threading.Lock()
+        for item in items:
+            for key in _shared_keys([item]):
+                self._users[key] = self._users.get(key, 0) + 1
+        self._stopped = threading.Event()
+        self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="conformance-case")
+        case_context.REGISTRY.register([item.nodeid for item in session.items] + _shared_keys(session.items))
+        self.futures: dict[str, Future] = {}
+        for rank, item in enumerate(_modules_interleaved(items), start=1):
+            item.setup = _nothing  # its fixtures are resolved here, not by pytest
+            self.futures[item.nodeid] = self._pool.submit(self._run, item, rank)
+
+    def _run(self, item: pytest.Item, rank: int) -> Ran | None:
+        if self._stopped.is_set():
+            return None
+        self._on_thread()
+        context = case_context.REGISTRY.context(item.nodeid, priority=rank)  # fixtures others wait on: 0
+        used: list[case_context.CaseContext] = []
+        finalizers: list[Callable[[], None]] = []
+        started, error = time.monotonic(), None
+        try:
+            case_context.run_as(context, lambda: item.obj(**self._fixtures.arguments(item, used, finalizers)))
+        except BaseException as exc:  # noqa: BLE001 - every outcome of a case is reported by pytest, in order
+            error = exc
+        finally:
+            for finalizer in reversed(finalizers):
+                finalizer()
+        seconds = time.monotonic() - started
+        setup = [exchange for shared in used for exchange in shared.exchanges]
+        ran = Ran(error, seconds, setup + context.exchanges)
+        self._release(item, context)
+        return ran
+
+    def _release(self, item: pytest.Item, context: case_context.CaseContext) -> None:
+        """The case is done: what it created goes, and so does what a shared fixture created once its last case
+        is done."""
+        self._done_with(list(context.exchanges))
+        for key in _shared_keys([item]):
+            with self._users_lock:
+                self._users[key] -= 1
+                last = self._users[key] == 0
+            shared = self._fixtures.computed(key)
+            if last and shared is not None:
+                self._done_with(list(shared.context.exchanges))
+
+    def result(self, item: pytest.Item) -> Ran | None:
+        """What the case did, once it is done; None when it never started (the run is ending)."""
+        future = self.futures.get(item.nodeid)
+        try:
+            return None if future is None else future.result()
+        except CancelledError:
+            return None
+
+    def stop(self) -> None:
+        """Start no more cases (those running end on their own: the client sends nothing once the run is ending)."""
+        self._stopped.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def finish(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._fixtures.finish()
+
+
+def _modules_interleaved(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The first case of every module, then the second of every module, and so on: each module's shared fixtures
+    (the model's run, the spec's drawing) start at once instead of after all the cases before them."""
+    by_module: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_module.setdefault(str(item.path), []).append(item)
+    return [item for rank in zip_longest(*by_module.values()) for item in rank if item is not None]
+
+
+def _nothing() -> None:
+    return None
+
+
+def replay(item: pytest.Item, ran: Ran) -> None:
+    """The case's outcome, raised again where pytest expects it."""
+    if ran.error is not None:
+        raise ran.error
