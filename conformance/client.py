@@ -117,30 +117,40 @@ class InFlightLimit:
 
     A free slot goes to the waiting request of the highest priority (case_context: first what other cases wait
     for, then cases in the order they started), so the long chains of dependent requests are not queued behind
-    everything else; equal priorities go in arrival order."""
+    everything else; equal priorities go in arrival order. The slot is handed to that one waiter alone."""
 
     def __init__(self, bound: int) -> None:
         self.bound = self.limit = max(1, bound)
         self.in_flight = self.peak = 0
         self._calm = 0
         self._cv = threading.Condition()
-        self._queue: list[tuple[int, int]] = []
+        self._queue: list[tuple[int, int, threading.Event]] = []
         self._arrivals = itertools.count()
 
     def __enter__(self) -> None:
-        ticket = (case_context.current().priority, next(self._arrivals))
         with self._cv:
-            heapq.heappush(self._queue, ticket)
-            self._cv.wait_for(lambda: self.in_flight < self.limit and self._queue[0] == ticket)
-            heapq.heappop(self._queue)
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
-            self._cv.notify_all()  # the next in line may fit as well
+            if self.in_flight < self.limit and not self._queue:
+                self._take()
+                return
+            turn = threading.Event()
+            heapq.heappush(self._queue, (case_context.current().priority, next(self._arrivals), turn))
+        turn.wait()  # the slot is ours once set: whoever set it counted it
+
+    def _take(self) -> None:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+
+    def _hand_over(self) -> None:
+        while self._queue and self.in_flight < self.limit:
+            self._take()
+            heapq.heappop(self._queue)[2].set()
 
     def __exit__(self, *exc: object) -> None:
         with self._cv:
             self.in_flight -= 1
-            self._cv.notify_all()
+            self._hand_over()
+            if not self.in_flight:
+                self._cv.notify_all()
 
     def rate_limited(self) -> None:
         with self._cv:
@@ -151,7 +161,7 @@ class InFlightLimit:
             self._calm += 1
             if self._calm >= self.limit and self.limit < self.bound:
                 self.limit, self._calm = self.limit + 1, 0
-                self._cv.notify_all()
+                self._hand_over()
 
     def drained(self, timeout: float) -> bool:
         with self._cv:
@@ -512,7 +522,7 @@ class Client:
             if self._pool is None:
                 # more threads than slots: calls wait at the in-flight bound, where the priorities are, not in
                 # this pool's first-come queue
-                self._pool = ThreadPoolExecutor(min(8 * self.config.concurrency, 64), thread_name_prefix="conformance")
+                self._pool = ThreadPoolExecutor(min(4 * self.config.concurrency, 64), thread_name_prefix="conformance")
             pool = self._pool
         try:
             futures = [pool.submit(case_context.carried(self._pooled), call) for call in calls]

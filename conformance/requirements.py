@@ -17,6 +17,7 @@ class Requirement:
     doc: str
     cases: tuple[str, ...]
     needs_state: bool = False  # holds only on a target that keeps what it is sent; the contract profile skips it
+    needs_in_flight: int = 1  # requests that must be in flight together to judge it (a race needs two)
 
     @property
     def gates(self) -> bool:
@@ -27,5 +28,6 @@ class Requirement:
 @cache
 def catalogue() -> dict[str, Requirement]:
     entries = resources.load(resources.CATALOGUE_NAME)["requirements"]
-    return {e["id"]: Requirement(e["id"], e["level"], e["area"], e["doc"], tuple(e["cases"]), e.get("needs_state", False))
+    return {e["id"]: Requirement(e["id"], e["level"], e["area"], e["doc"], tuple(e["cases"]), e.get("needs_state", False),
+                                 e.get("needs_in_flight", 1))
             for e in entries}

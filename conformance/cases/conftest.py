@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 import signal
+from contextlib import nullcontext
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -341,7 +342,7 @@ def _not_run_because(item: pytest.Item) -> str | None:
 def _case_threads(in_flight: int) -> int:
     """Cases at once: enough that cases waiting on a shared fixture or on their own CPU work leave requests to fill
     the in-flight bound; one at a time when one request may be in flight."""
-    return 1 if in_flight == 1 else min(4 * in_flight, 32)
+    return 1 if in_flight == 1 else min(2 * in_flight, 32)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -391,8 +392,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     # pytest parses source (ast) to show a failure, as hypothesis does while it draws for cases still running:
-    # CPython 3.11 cannot do both at once, so the report waits for its turn
-    with HYPOTHESIS.turn():
+    # CPython 3.11 cannot do both at once, so the report of a failure waits for its turn
+    failing = call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception)
+    with HYPOTHESIS.turn() if failing else nullcontext():
         rep = yield
     if rep.when == "call" or (rep.when == "setup" and not rep.passed):
         item.config.stash[OUTCOMES].append(_outcome(item, call, rep))
