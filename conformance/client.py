@@ -2,6 +2,7 @@
 request budget, and the record of what this run created (the only ids it may ever DELETE)."""
 from __future__ import annotations
 
+import base64
 import heapq
 import itertools
 import json as jsonlib
@@ -89,19 +90,39 @@ class Exchange:
             if name.lower() in ("content-length", "user-agent", "accept-encoding", "accept", "connection"):
                 continue  # curl sets these itself
             parts += ["-H", _shell_word(f"{name}: {value}")]
+        binary = self._binary_body()
+        if binary is not None:  # bytes that are not text: printf writes them, curl reads them from its stdin
+            return f"printf {shlex.quote(_printf_escaped(binary))} | " + " ".join(parts + ["--data-binary", "@-"])
         if self.request_body is not None:
             parts += ["--data-binary", shlex.quote(self.request_body)]
         return " ".join(parts)
+
+    def _binary_body(self) -> bytes | None:
+        """The body as sent, when it is not UTF-8 text (a text rendering of it would not be what went out)."""
+        if self.request_bytes is None:
+            return None
+        try:
+            self.request_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            return self.request_bytes
+        return None
 
     def to_dict(self, redact: Callable[[str], str]) -> dict:
         """The exchange for a report, with the key redacted from every text."""
         return {"request": {"method": self.method, "url": redact(self.url),
                             "headers": {k: redact(v) for k, v in self.request_headers.items()},
-                            "body": redact(self.request_body) if self.request_body is not None else None},
+                            "body": redact(self.request_body) if self.request_body is not None else None,
+                            **({"body_base64": base64.b64encode(binary).decode()}
+                               if (binary := self._binary_body()) is not None else {})},
                 "response": {"status": self.status, "headers": {k: redact(v) for k, v in self.headers.items()},
                              "body": redact(self.text[:4000]), "truncated": self.truncated,
                              "elapsed_s": round(self.elapsed, 3)},
                 "error": redact(self.error) if self.error else None, "curl": redact(self.curl())}
+
+
+def _printf_escaped(data: bytes) -> str:
+    """A printf format that writes exactly `data` (octal escapes for every byte that is not plain ASCII)."""
+    return "".join(chr(b) if 32 <= b < 127 and chr(b) not in "%\\" else f"\\{b:03o}" for b in data)
 
 
 def _shell_word(text: str) -> str:

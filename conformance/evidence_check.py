@@ -35,7 +35,8 @@ def _matches(request: dict, entry: tuple[str, str, bytes, dict[str, str]]) -> bo
     method, target, body, headers = entry
     url = urlsplit(request["url"])
     sent_target = url.path + (f"?{url.query}" if url.query else "")
-    sent_body = (request["body"] or "").encode("utf-8")
+    sent_body = base64.b64decode(request["body_base64"]) if "body_base64" in request else (
+        request["body"] or "").encode("utf-8")
     return (request["method"] == method and sent_target == target and sent_body == body
             and all(_same_header(v, headers.get(k.lower())) for k, v in request["headers"].items()
                     if k.lower() not in _NOT_COMPARED))
