@@ -365,6 +365,8 @@ def pytest_runtestloop(session: pytest.Session):
         raise
     finally:
         if runner is not None:
+            if session.shouldstop:  # the target became unusable: no further case starts
+                runner.stop()
             runner.finish()
 
 
