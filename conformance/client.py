@@ -52,6 +52,10 @@ class NotAnswered(requests.ReadTimeout):
     """The target left a request of this kind unanswered before: it is not sent again, to bound the wait."""
 
 
+class CheckerBug(RuntimeError):
+    """The checker used its own machinery wrongly: no answer of the target can cause it (the run ends with exit 4)."""
+
+
 class UnsafeRequest(Exception):
     """A DELETE of an id this run did not create; it is never sent."""
 
@@ -98,14 +102,15 @@ class Exchange:
         return " ".join(parts)
 
     def _binary_body(self) -> bytes | None:
-        """The body as sent, when it is not UTF-8 text (a text rendering of it would not be what went out)."""
+        """The body as sent, when it is not UTF-8 text (a text rendering of it would not be what went out) or holds
+        a NUL byte (no shell word can)."""
         if self.request_bytes is None:
             return None
         try:
             self.request_bytes.decode("utf-8")
         except UnicodeDecodeError:
             return self.request_bytes
-        return None
+        return self.request_bytes if b"\x00" in self.request_bytes else None
 
     def to_dict(self, redact: Callable[[str], str]) -> dict:
         """The exchange for a report, with the key redacted from every text."""
@@ -153,9 +158,19 @@ class InFlightLimit:
             if self.in_flight < self.limit and not self._queue:
                 self._take()
                 return
-            turn = threading.Event()
-            heapq.heappush(self._queue, (case_context.current().priority, next(self._arrivals), turn))
-        turn.wait()  # the slot is ours once set: whoever set it counted it
+            ticket = (case_context.current().priority, next(self._arrivals), threading.Event())
+            heapq.heappush(self._queue, ticket)
+        try:
+            ticket[2].wait()  # the slot is ours once set: whoever set it counted it
+        except BaseException:  # interrupted while waiting: give back the slot, or the place in the queue
+            with self._cv:
+                if ticket[2].is_set():
+                    self.in_flight -= 1
+                    self._hand_over()
+                else:
+                    self._queue.remove(ticket)
+                    heapq.heapify(self._queue)
+            raise
 
     def _take(self) -> None:
         self.in_flight += 1
@@ -203,7 +218,7 @@ class WriteGate:
     @contextmanager
     def write(self) -> Iterator[None]:
         if threading.get_ident() in self._readers:
-            raise RuntimeError("a write inside a read of the whole account would wait for itself")
+            raise CheckerBug("a write inside a read of the whole account would wait for itself")
         with self._cv:
             self._cv.wait_for(lambda: not self._reading and not self._waiting)
             self._writing += 1

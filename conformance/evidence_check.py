@@ -80,9 +80,13 @@ def replay_statuses(report: dict, fault: str) -> dict:
                     continue
                 origin = "{0.scheme}://{0.netloc}".format(urlsplit(request["url"]))
                 command = evidence["curl"].replace(origin, f"http://127.0.0.1:{server.port}", 1)
-                done = subprocess.run(["bash", "-c", command + " -s -o /dev/null -w '%{http_code}'"],
-                                      capture_output=True, text=True, timeout=30, env={"ZEXA_API_KEY": key,
-                                                                                        "PATH": "/usr/bin:/bin"})
+                try:
+                    done = subprocess.run(["bash", "-c", command + " -s -o /dev/null -w '%{http_code}'"],
+                                          capture_output=True, text=True, timeout=30,
+                                          env={"ZEXA_API_KEY": key, "PATH": "/usr/bin:/bin"})
+                except (OSError, ValueError, subprocess.TimeoutExpired) as exc:  # a repro that cannot even run
+                    differ.append(f"{requirement['id']}: the repro did not run: {type(exc).__name__}: {exc}")
+                    continue
                 if done.stdout.strip() == str(status):
                     same += 1
                 else:

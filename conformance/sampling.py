@@ -39,7 +39,13 @@ class _Turns:
         ticket = (case_context.current().priority, next(self._arrivals))
         with self._cv:
             heapq.heappush(self._queue, ticket)
-            self._cv.wait_for(lambda: self._owner is None and self._queue[0] == ticket)
+            try:
+                self._cv.wait_for(lambda: self._owner is None and self._queue[0] == ticket)
+            except BaseException:  # interrupted while waiting: the next in line must not wait for this one
+                self._queue.remove(ticket)
+                heapq.heapify(self._queue)
+                self._cv.notify_all()
+                raise
             heapq.heappop(self._queue)
             self._owner = me
         try:

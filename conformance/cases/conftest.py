@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 
 from conformance import baseline, case_context, report, resources
 from conformance.cases import side_by_side
-from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest, created_id
+from conformance.client import BudgetExhausted, CheckerBug, Client, Exchange, TargetUnusable, UnsafeRequest, created_id
 from conformance.config import PROFILES, Config, ConfigError, resolve
 from conformance.paging import tag_name
 from conformance.requirements import catalogue
@@ -40,7 +40,7 @@ BLOCKED_BY = pytest.StashKey[str]()  # the requirement whose failure kept a case
 BASELINE = pytest.StashKey[set]()
 INTERNAL = pytest.StashKey[str]()  # the first error of the checker itself inside a case (the run ends with exit 4)
 # Exceptions no target answer can cause: a case raising one has a bug or a broken installation, not a finding.
-CHECKER_FAULTS = (ImportError, NameError, SyntaxError, FileNotFoundError, pytest.FixtureLookupError)
+CHECKER_FAULTS = (ImportError, NameError, SyntaxError, FileNotFoundError, pytest.FixtureLookupError, CheckerBug)
 FACTORY = pytest.StashKey["ContactFactory"]()
 STATE = pytest.StashKey[StateProbe]()
 NO_STATE_CLAIMS = "not checked: the contract profile makes no claim that needs state"

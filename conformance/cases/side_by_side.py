@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from conformance import case_context
+from conformance.client import CheckerBug
 
 RUNNER = pytest.StashKey["SideBySide"]()
 
@@ -49,6 +50,11 @@ class _Request:
     @property
     def session(self) -> pytest.Session:
         return self.node.session
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise CheckerBug(f"request.{name} is not available to a fixture of a case run side by side")
 
 
 @dataclass
