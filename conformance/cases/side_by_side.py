@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from _pytest import runner as runner_module
 
 from conformance import case_context
 from conformance.client import CheckerBug
@@ -166,6 +167,8 @@ class SideBySide:
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="conformance-case")
         case_context.REGISTRY.register([item.nodeid for item in session.items] + _shared_keys(session.items))
         self.futures: dict[str, Future] = {}
+        self._update_env = runner_module._update_current_test_var
+        runner_module._update_current_test_var = _environment_kept
         for rank, item in enumerate(_modules_interleaved(items), start=1):
             item.setup = _nothing  # its fixtures are resolved here, not by pytest
             self.futures[item.nodeid] = self._pool.submit(self._run, item, rank)
@@ -219,6 +222,13 @@ class SideBySide:
     def finish(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._fixtures.finish()
+        runner_module._update_current_test_var = self._update_env
+
+
+def _environment_kept(item: pytest.Item, when: str | None) -> None:
+    """pytest writes PYTEST_CURRENT_TEST into os.environ at every step of every case; cases running in other threads
+    read os.environ all the time (requests looks for proxy settings on every request), and a read while it is
+    being changed fails (KeyError). While cases run side by side the variable is left alone."""
 
 
 def _modules_interleaved(items: list[pytest.Item]) -> list[pytest.Item]:

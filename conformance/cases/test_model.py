@@ -73,7 +73,33 @@ class Driver:
         self.recreate_phase(deleted)
         with self.client.session.writes.whole_account():  # the account's list and total: the run writes nothing meanwhile
             self.read_phase(unfiltered=True)
+        self.listed_at_once_phase()
         return self.out
+
+    def listed_at_once_phase(self) -> None:
+        """One more create, read back before any other write of the run: an index that lists a contact only once a
+        later write flushes it hides this one (beside other cases' creates, the model's own contacts may be flushed
+        by them). The read settles as any other."""
+        if not self.model.lists:
+            return
+        list_id = self.model.lists[0]
+        body = self._body("Listed At Once", lists=[list_id])
+
+        def shows(exchange) -> bool:
+            data = (exchange.json_or_none() or {}).get("data") if isinstance(exchange.json_or_none(), dict) else None
+            return isinstance(data, list) and any(isinstance(i, dict) and i.get("id") == contact_id for i in data)
+        with self.client.session.writes.whole_account():
+            answer = self.client.create(body)
+            self._admit(body, answer)
+            if not _created(answer):
+                return
+            contact_id = answer.json_or_none()["id"]
+            listing = settled(lambda: self.client.list(list_id=list_id, per_page=100), shows, self.run.settle,
+                              self.client.ledger.settle_waits)
+        if listing.status == 200 and not shows(listing):
+            self._find("LIST-SHOWS-CREATED", f"contact {contact_id}, created with {answer.status}, is not listed under "
+                       f"its list {list_id} (read {self.run.settle:g} s long, with no other write of the run between)",
+                       listing)
 
     def lists_probe(self) -> None:
         """When the shared probe found no 201 for a create with a list, one more try tells a target that refuses the
