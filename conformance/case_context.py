@@ -4,6 +4,8 @@ evidence whatever ran next to them. The context follows a case into the threads 
 from __future__ import annotations
 
 import contextvars
+import heapq
+import itertools
 import random
 import threading
 from collections.abc import Callable
@@ -24,9 +26,14 @@ class CaseContext:
     priority: int = 0  # for a slot in flight: lower goes first (see InFlightLimit)
     metered: bool = True  # counts against the request budget (cleanup does not)
     _tails: dict = field(default_factory=dict)
+    _streams: dict = field(default_factory=dict)
 
     def rng(self, purpose: str) -> random.Random:
         return random.Random(f"{self.seed}:{self.key}:{purpose}")
+
+    def stream(self, purpose: str) -> random.Random:
+        """The context's one generator for `purpose`, carried on from draw to draw."""
+        return self._streams.setdefault(purpose, self.rng(purpose))
 
     def phone_tail(self, region: str, space: int) -> int:
         """The next tail for a number of `region`: first from this context's own share of `space` (no other
@@ -96,3 +103,55 @@ def carried(call: Callable[..., T]) -> Callable[..., T]:
         return context.copy().run(call, *args, **kwargs)
     return bound
 
+
+class Slots:
+    """At most `limit` holders at once. A free slot goes to the waiting one of the highest priority (the current
+    context's: first what other cases wait for, then cases in the order they started), equal priorities in arrival
+    order, handed to that one waiter alone."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.in_flight = self.peak = 0
+        self._cv = threading.Condition()
+        self._queue: list[tuple[int, int, threading.Event]] = []
+        self._arrivals = itertools.count()
+
+    def __enter__(self) -> None:
+        with self._cv:
+            if self.in_flight < self.limit and not self._queue:
+                self._take()
+                return
+            ticket = (current().priority, next(self._arrivals), threading.Event())
+            heapq.heappush(self._queue, ticket)
+        try:
+            ticket[2].wait()  # the slot is ours once set: whoever set it counted it
+        except BaseException:  # interrupted while waiting: give back the slot, or the place in the queue
+            with self._cv:
+                if ticket[2].is_set():
+                    self.in_flight -= 1
+                    self._hand_over()
+                else:
+                    self._queue.remove(ticket)
+                    heapq.heapify(self._queue)
+            raise
+
+    def _take(self) -> None:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+
+    def _hand_over(self) -> None:
+        """Under the lock: give free slots to the waiters first in line."""
+        while self._queue and self.in_flight < self.limit:
+            self._take()
+            heapq.heappop(self._queue)[2].set()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cv:
+            self.in_flight -= 1
+            self._hand_over()
+            if not self.in_flight:
+                self._cv.notify_all()
+
+    def drained(self, timeout: float) -> bool:
+        with self._cv:
+            return self._cv.wait_for(lambda: self.in_flight == 0, timeout)

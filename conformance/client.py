@@ -3,8 +3,6 @@ request budget, and the record of what this run created (the only ids it may eve
 from __future__ import annotations
 
 import base64
-import heapq
-import itertools
 import json as jsonlib
 import random
 import re
@@ -137,56 +135,16 @@ def _shell_word(text: str) -> str:
                    for p in pieces) or "''"
 
 
-class InFlightLimit:
-    """At most `limit` requests in flight. A 429 halves the limit; every `limit` answers without one grow it by one,
-    back up to the configured bound (additive increase, multiplicative decrease, as TCP does).
-
-    A free slot goes to the waiting request of the highest priority (case_context: first what other cases wait
-    for, then cases in the order they started), so the long chains of dependent requests are not queued behind
-    everything else; equal priorities go in arrival order. The slot is handed to that one waiter alone."""
+class InFlightLimit(case_context.Slots):
+    """At most `limit` requests in flight, a free slot to the waiting request of the highest priority (so the long
+    chains of dependent requests are not queued behind everything else). A 429 halves the limit; every `limit`
+    answers without one grow it by one, back up to the configured bound (additive increase, multiplicative
+    decrease, as TCP does)."""
 
     def __init__(self, bound: int) -> None:
-        self.bound = self.limit = max(1, bound)
-        self.in_flight = self.peak = 0
+        super().__init__(bound)
+        self.bound = self.limit
         self._calm = 0
-        self._cv = threading.Condition()
-        self._queue: list[tuple[int, int, threading.Event]] = []
-        self._arrivals = itertools.count()
-
-    def __enter__(self) -> None:
-        with self._cv:
-            if self.in_flight < self.limit and not self._queue:
-                self._take()
-                return
-            ticket = (case_context.current().priority, next(self._arrivals), threading.Event())
-            heapq.heappush(self._queue, ticket)
-        try:
-            ticket[2].wait()  # the slot is ours once set: whoever set it counted it
-        except BaseException:  # interrupted while waiting: give back the slot, or the place in the queue
-            with self._cv:
-                if ticket[2].is_set():
-                    self.in_flight -= 1
-                    self._hand_over()
-                else:
-                    self._queue.remove(ticket)
-                    heapq.heapify(self._queue)
-            raise
-
-    def _take(self) -> None:
-        self.in_flight += 1
-        self.peak = max(self.peak, self.in_flight)
-
-    def _hand_over(self) -> None:
-        while self._queue and self.in_flight < self.limit:
-            self._take()
-            heapq.heappop(self._queue)[2].set()
-
-    def __exit__(self, *exc: object) -> None:
-        with self._cv:
-            self.in_flight -= 1
-            self._hand_over()
-            if not self.in_flight:
-                self._cv.notify_all()
 
     def rate_limited(self) -> None:
         with self._cv:
@@ -198,10 +156,6 @@ class InFlightLimit:
             if self._calm >= self.limit and self.limit < self.bound:
                 self.limit, self._calm = self.limit + 1, 0
                 self._hand_over()
-
-    def drained(self, timeout: float) -> bool:
-        with self._cv:
-            return self._cv.wait_for(lambda: self.in_flight == 0, timeout)
 
 
 class WriteGate:
@@ -218,7 +172,7 @@ class WriteGate:
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        if threading.get_ident() in self._readers:
+        if self.reading_here():
             yield
             return
         with self._cv:
@@ -540,7 +494,6 @@ class Client:
         self.ledger = Ledger()
         self.history: list[Exchange] = []
         self.session = GuardedSession(config, self.ledger, self.history)
-        self._made_up: dict[str, random.Random] = {}  # per case: the same seed makes up the same ids
         self._ids_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._in_pool = threading.local()
@@ -662,10 +615,9 @@ class Client:
 
     def unknown_id(self) -> str:
         """An id no account holds (it carries this run's tag and randomness), so it is safe to DELETE."""
-        context = case_context.current()
+        made_up = case_context.current().stream("unknown ids")  # per case: the same seed makes up the same ids
         with self._ids_lock:
-            made = self._made_up.setdefault(context.key, context.rng("unknown ids"))
-            contact_id = f"cnt_zxconf{self.config.run_tag}missing{made.getrandbits(48):012x}"
+            contact_id = f"cnt_zxconf{self.config.run_tag}missing{made_up.getrandbits(48):012x}"
             self.ledger.unknown_ids.add(contact_id)
         return contact_id
 

@@ -31,7 +31,6 @@ CLIENT = pytest.StashKey[Client]()
 OUTCOMES = pytest.StashKey[list]()
 OBSERVATIONS = pytest.StashKey[dict]()
 STARTED = pytest.StashKey[float]()
-HISTORY_MARK = pytest.StashKey[int]()
 RAN = pytest.StashKey[side_by_side.Ran]()  # what a case run side by side did
 UNUSABLE = pytest.StashKey[str]()
 WRITES_OFF = "writes are off for this target (pass --allow-writes, or set ZEXA_ALLOW_WRITES=1)"
@@ -385,7 +384,6 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    item.stash[HISTORY_MARK] = len(item.config.stash[CLIENT].history)
     reason = _not_run_because(item)
     if reason:
         pytest.skip(reason)
@@ -396,7 +394,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     # pytest parses source (ast) to show a failure, as hypothesis does while it draws for cases still running:
     # CPython 3.11 cannot do both at once, so the report of a failure waits for its turn
     failing = call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception)
-    with HYPOTHESIS.turn() if failing else nullcontext():
+    with HYPOTHESIS if failing else nullcontext():
         rep = yield
     if rep.when == "call" or (rep.when == "setup" and not rep.passed):
         item.config.stash[OUTCOMES].append(_outcome(item, call, rep))
@@ -407,7 +405,7 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
     client = item.config.stash[CLIENT]
     requirements = _requirements(item)
     ran = item.stash.get(RAN, None)
-    evidence = list(ran.exchanges) if ran else client.history[item.stash.get(HISTORY_MARK, len(client.history)):]
+    evidence = list(ran.exchanges) if ran else []  # a case not run side by side (skipped at setup) sent nothing
     message = ""
     if rep.skipped:
         reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)

@@ -15,6 +15,7 @@ draws its data from its own seeded context (case_context.py)."""
 from __future__ import annotations
 
 import inspect
+from collections import Counter
 from itertools import zip_longest
 import threading
 import time
@@ -158,11 +159,9 @@ class SideBySide:
         self._fixtures = Fixtures()
         self._on_thread = on_thread
         self._done_with = done_with  # given the exchanges of a case or fixture no case needs any more
-        self._users: dict[str, int] = {}  # shared fixture -> cases that may still need it
+        self._needs = {item.nodeid: _shared_keys([item]) for item in items}  # case -> shared fixtures it may use
+        self._users = Counter(key for keys in self._needs.values() for key in keys)  # shared -> its cases not done
         self._users_lock = threading.Lock()
-        for item in items:
-            for key in _shared_keys([item]):
-                self._users[key] = self._users.get(key, 0) + 1
         self._stopped = threading.Event()
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="conformance-case")
         case_context.REGISTRY.register([item.nodeid for item in session.items] + _shared_keys(session.items))
@@ -198,7 +197,7 @@ class SideBySide:
         """The case is done: what it created goes, and so does what a shared fixture created once its last case
         is done."""
         self._done_with(list(context.exchanges))
-        for key in _shared_keys([item]):
+        for key in self._needs[item.nodeid]:
             with self._users_lock:
                 self._users[key] -= 1
                 last = self._users[key] == 0

@@ -164,7 +164,7 @@ def test_spec_stateful_links(api_schema, client, run_config, request):
             except (AssertionError, BaseExceptionGroup) as error:
                 raise blame(request.node, error)
 
-    with HYPOTHESIS.turn():
+    with HYPOTHESIS:
         Links.run(settings=hypothesis.settings(max_examples=max(1, steps // 5), stateful_step_count=5, deadline=None,
                                                database=None, suppress_health_check=list(hypothesis.HealthCheck)))
 
