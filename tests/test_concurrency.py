@@ -87,3 +87,34 @@ def test_interrupt_with_requests_in_flight_leaves_nothing_behind(tmp_path):
     assert process.returncode == 130, stdout[-2000:] + stderr[-2000:]
     assert remaining["meta"]["total"] == 0, [c["name"] for c in remaining["data"]]
     assert "Traceback" not in stderr
+
+
+def test_syntax_trees_are_built_one_at_a_time_while_cases_run_side_by_side(monkeypatch):
+    """CPython 3.11 fails two ast.parse at once (hypothesis draws in case threads, pytest formats an interrupt in
+    the main thread): while the runner lives, the parses of all threads take turns."""
+    import ast
+    import threading
+    from conformance.cases import side_by_side
+
+    at_once, peak, lock, real_parse = [0], [0], threading.Lock(), ast.parse
+
+    def slow_parse(*args, **kwargs):
+        with lock:
+            at_once[0] += 1
+            peak[0] = max(peak[0], at_once[0])
+        time.sleep(0.02)
+        with lock:
+            at_once[0] -= 1
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", slow_parse)
+    trees = side_by_side._SyntaxTrees()
+    trees.one_at_a_time()
+    try:
+        threads = [threading.Thread(target=ast.parse, args=("x = 1",)) for _ in range(6)]
+        [thread.start() for thread in threads]
+        [thread.join() for thread in threads]
+    finally:
+        trees.any_number()
+    assert peak[0] == 1, f"{peak[0]} syntax trees were built at once"
+    assert ast.parse is slow_parse, "the runner's end gives ast.parse back as it was"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 import signal
-from contextlib import nullcontext
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,6 @@ from conformance.client import BudgetExhausted, CheckerBug, Client, Exchange, Ta
 from conformance.config import PROFILES, Config, ConfigError, resolve
 from conformance.paging import tag_name
 from conformance.requirements import catalogue
-from conformance.sampling import HYPOTHESIS
 from conformance.state_probe import StateProbe, probe_state
 from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, REPORT, CaseOutcome, Violation, expect, summarize
 from phonenumbers import parse, region_code_for_number
@@ -148,6 +146,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         config.stash[STATE] = probe_state(client, config.stash[FACTORY], run.run_list("state"))
 
 
+@pytest.hookimpl(tryfirst=True)  # before the terminal's, which may fail
 def pytest_keyboard_interrupt(excinfo) -> None:
     _SESSION_FLAGS["interrupted"] = True
 
@@ -356,6 +355,8 @@ def pytest_runtestloop(session: pytest.Session):
                                          done_with=client.remove_created)
         config.stash[side_by_side.RUNNER] = runner
     try:
+        if runner is not None:
+            runner.start()
         return (yield)
     except BaseException:
         if runner is not None:  # interrupted: no case starts any more, and those running send nothing more
@@ -391,11 +392,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    # pytest parses source (ast) to show a failure, as hypothesis does while it draws for cases still running:
-    # CPython 3.11 cannot do both at once, so the report of a failure waits for its turn
-    failing = call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception)
-    with HYPOTHESIS if failing else nullcontext():
-        rep = yield
+    rep = yield
     if rep.when == "call" or (rep.when == "setup" and not rep.passed):
         item.config.stash[OUTCOMES].append(_outcome(item, call, rep))
     return rep

@@ -14,6 +14,7 @@ part of the evidence of every case that uses them. Verdicts never depend on timi
 draws its data from its own seeded context (case_context.py)."""
 from __future__ import annotations
 
+import ast
 import inspect
 from collections import Counter
 from itertools import zip_longest
@@ -166,9 +167,14 @@ class SideBySide:
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="conformance-case")
         case_context.REGISTRY.register([item.nodeid for item in session.items] + _shared_keys(session.items))
         self.futures: dict[str, Future] = {}
+        self._items = items
         self._update_env = runner_module._update_current_test_var
         runner_module._update_current_test_var = _environment_kept
-        for rank, item in enumerate(_modules_interleaved(items), start=1):
+        _SYNTAX_TREES.one_at_a_time()
+
+    def start(self) -> None:
+        """Every case starts in its turn; an interrupt meanwhile leaves a runner that `stop` and `finish` end."""
+        for rank, item in enumerate(_modules_interleaved(self._items), start=1):
             item.setup = _nothing  # its fixtures are resolved here, not by pytest
             self.futures[item.nodeid] = self._pool.submit(self._run, item, rank)
 
@@ -222,6 +228,32 @@ class SideBySide:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._fixtures.finish()
         runner_module._update_current_test_var = self._update_env
+        _SYNTAX_TREES.any_number()
+
+
+class _SyntaxTrees:
+    """CPython 3.11 keeps one depth counter per interpreter while it builds a syntax tree: two threads building one
+    at once fail with "SystemError: AST constructor recursion depth mismatch". hypothesis parses source while it
+    draws (a filter's lambda, the constants of a module) and pytest parses it to show a failure or an interrupt, in
+    the main thread, while other cases still run: while cases run side by side, ast.parse builds one at a time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._parse = ast.parse
+
+    def one_at_a_time(self) -> None:
+        parse, lock = self._parse, self._lock
+
+        def parse_alone(*args: Any, **kwargs: Any) -> ast.AST:
+            with lock:
+                return parse(*args, **kwargs)
+        ast.parse = parse_alone
+
+    def any_number(self) -> None:
+        ast.parse = self._parse
+
+
+_SYNTAX_TREES = _SyntaxTrees()
 
 
 def _environment_kept(item: pytest.Item, when: str | None) -> None:
