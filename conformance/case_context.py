@@ -9,6 +9,7 @@ import itertools
 import random
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -155,3 +156,56 @@ class Slots:
     def drained(self, timeout: float) -> bool:
         with self._cv:
             return self._cv.wait_for(lambda: self.in_flight == 0, timeout)
+
+
+class PriorityPool:
+    """Threads for the calls cases hand over (Client.gather). A free thread takes the waiting call of the highest
+    priority, as a free slot in flight does: a chain other cases wait for is never queued behind a case's cleanup
+    deletes, which would otherwise hold every thread while they wait for a slot."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._workers, self._name = max(1, workers), name
+        self._cv = threading.Condition()
+        self._queue: list[tuple[int, int, Future, Callable[[], Any]]] = []
+        self._arrivals = itertools.count()
+        self._threads = 0
+        self._idle = 0
+        self._closed = False
+
+    def submit(self, call: Callable[[], T]) -> Future:
+        future: Future = Future()
+        with self._cv:
+            if self._closed:
+                raise RuntimeError("the pool is shut down")
+            heapq.heappush(self._queue, (current().priority, next(self._arrivals), future, call))
+            grow = len(self._queue) > self._idle and self._threads < self._workers
+            self._threads += grow
+            self._cv.notify()
+        if grow:
+            threading.Thread(target=self._work, name=f"{self._name}-{self._threads}", daemon=True).start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            with self._cv:
+                self._idle += 1
+                self._cv.wait_for(lambda: self._queue or self._closed)
+                self._idle -= 1
+                if not self._queue:
+                    return
+                _, _, future, call = heapq.heappop(self._queue)
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(call())
+            except BaseException as exc:  # noqa: BLE001 - the caller sees it, as with any executor
+                future.set_exception(exc)
+
+    def shutdown(self) -> None:
+        """Calls not started are cancelled; those running end on their own."""
+        with self._cv:
+            self._closed = True
+            for _, _, future, _ in self._queue:
+                future.cancel()
+            self._queue.clear()
+            self._cv.notify_all()

@@ -191,6 +191,7 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
                    "--seed", str(config.seed), "--run-tag", config.run_tag, "--report-dir", args.report_dir,
                    "--concurrency", str(config.concurrency), "--settle", str(config.settle),
                    "-p", "no:cacheprovider", "--rootdir", str(CASES), "--no-header",
+                   "--disable-plugin-autoload",  # the plugins of the user's environment play no part in a run
                    # no pytest.ini or conftest.py of the directories around the installation or the cwd applies
                    "-c", os.devnull, "--confcutdir", str(CASES),
                    "--assert=plain",  # cases report through expect(); rewriting schemathesis costs seconds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json as jsonlib
+import os
 import random
 import re
 import shlex
@@ -241,6 +242,10 @@ class GuardedSession(requests.Session):
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, config.concurrency))
         self.mount("http://", adapter)
         self.mount("https://", adapter)
+        # the environment's proxy and CA settings, read once: requests reads all of os.environ again on every request
+        self.proxies = requests.utils.get_environ_proxies(config.base_url)  # {} when NO_PROXY covers the target
+        self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        self.trust_env = False
         self.unmetered = False  # cleanup is never stopped by the request budget
         self.stopping = False  # set once the run ends: side-by-side calls may send nothing more, cleanup may
 
@@ -495,7 +500,7 @@ class Client:
         self.history: list[Exchange] = []
         self.session = GuardedSession(config, self.ledger, self.history)
         self._ids_lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: case_context.PriorityPool | None = None
         self._in_pool = threading.local()
 
     def gather(self, calls: Iterable[Callable[[], T]]) -> list[T]:
@@ -513,10 +518,10 @@ class Client:
             if self._pool is None:
                 # more threads than slots: calls wait at the in-flight bound, where the priorities are, not in
                 # this pool's first-come queue
-                self._pool = ThreadPoolExecutor(min(4 * self.config.concurrency, 64), thread_name_prefix="conformance")
+                self._pool = case_context.PriorityPool(min(4 * self.config.concurrency, 64), "conformance")
             pool = self._pool
         try:
-            futures = [pool.submit(case_context.carried(self._pooled), call) for call in calls]
+            futures = [pool.submit(case_context.carried(lambda c=call: self._pooled(c))) for call in calls]
         except RuntimeError:  # the pool was shut down: the run is ending
             raise RunStopping("not sent: the run is ending") from None
         return self._gathered(futures)
@@ -540,7 +545,7 @@ class Client:
         """Let requests already in flight end (their creates must be recorded to be cleaned up); send no more."""
         self.session.stopping = True
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown()
             self._pool = None  # cleanup still gathers (its list walks): it gets a fresh pool
         self.session.limit.drained(self.config.connect_timeout + self.config.read_timeout)
 

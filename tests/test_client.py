@@ -85,3 +85,18 @@ def test_keys_forged_from_the_real_one_show_no_fragment_of_it_and_their_repro_ru
     echoed = subprocess.run(["bash", "-c", exchange.curl().replace("curl -i -X GET", "printf '%s\\n'")],
                             capture_output=True, text=True, env={"ZEXA_API_KEY": "zx_secret_key_123"}).stdout
     assert "Authorization: Bearer zx_secret_key_12X" in echoed
+
+
+def test_the_environments_proxy_is_used_unless_no_proxy_covers_the_target(monkeypatch):
+    """Proxy settings are read once, when the run starts (not from os.environ on every request), and still
+    honoured: a corporate CI reaches a remote target through its proxy."""
+    from conformance.mock.server import BackgroundServer
+    with BackgroundServer(api_key="k") as server:
+        config = resolve(base_url=server.base_url, api_key="k")
+        for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        assert "ProxyError" in (Client(config).list().error or "")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        assert Client(config).list().status == 200
