@@ -340,7 +340,7 @@ def _not_run_because(item: pytest.Item) -> str | None:
 def _case_threads(in_flight: int) -> int:
     """Cases at once: enough that cases waiting on a shared fixture or on their own CPU work leave requests to fill
     the in-flight bound; one at a time when one request may be in flight."""
-    return 1 if in_flight == 1 else min(4 * in_flight, 48)
+    return 1 if in_flight == 1 else min(2 * in_flight, 32)
 
 
 @pytest.hookimpl(wrapper=True)
