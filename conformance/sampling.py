@@ -5,10 +5,14 @@ the first send made (a 409 where a 422 was due) and hypothesis calls the result 
 inputs, whatever the concurrency."""
 from __future__ import annotations
 
+import os
+import tempfile
 import zlib
+from pathlib import Path
 from typing import TypeVar
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis import strategies as st
 
 from conformance import case_context
@@ -19,6 +23,25 @@ T = TypeVar("T")
 # compiles code while it draws, and CPython 3.11's compiler is not safe from two threads at once ("SystemError: AST
 # constructor recursion depth mismatch").
 HYPOTHESIS = case_context.Slots(1)
+
+
+def keep_hypothesis_cache() -> Path | None:
+    """hypothesis keeps what it computes once (its Unicode tables, the constants of the code it draws for) in a
+    .hypothesis folder of the current directory: a run from a fresh directory spent a second rebuilding them, and
+    left that folder in the user's project. It goes in the user's cache instead, unless the user chose a place."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return None
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    for folder in (base / "zexa-conformance" / "hypothesis",
+                   Path(tempfile.gettempdir()) / f"zexa-conformance-{os.getuid() if hasattr(os, 'getuid') else 0}"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            set_hypothesis_home_dir(folder)
+            return folder
+    return None
 
 
 def draws(strategy: st.SearchStrategy[T], count: int, run_seed: int, purpose: str) -> list[T]:

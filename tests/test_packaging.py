@@ -100,3 +100,4 @@ def test_installed_wheel_passes_a_quick_run_from_another_directory(wheel, tmp_pa
     result = json.loads((project / "reports" / "report.json").read_text(encoding="utf-8"))
     assert result["verdict"] == "pass" and result["data"]["leaked"] == []
     assert {"report.html", "junit.xml", "summary.md"} <= {p.name for p in (project / "reports").iterdir()}
+    assert not (project / ".hypothesis").exists(), "hypothesis' cache was left in the user's project"

@@ -18,6 +18,7 @@ from conformance.client import BudgetExhausted, CheckerBug, Client, Exchange, Ta
 from conformance.config import PROFILES, Config, ConfigError, resolve
 from conformance.paging import tag_name
 from conformance.requirements import catalogue
+from conformance.sampling import keep_hypothesis_cache
 from conformance.state_probe import StateProbe, probe_state
 from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, REPORT, CaseOutcome, Violation, expect, summarize
 from phonenumbers import parse, region_code_for_number
@@ -72,6 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     option = config.getoption
+    keep_hypothesis_cache()
     try:
         resources.check()
     except resources.MissingResource as exc:
