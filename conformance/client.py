@@ -516,8 +516,8 @@ class Client:
                 return self._gathered([own.submit(case_context.carried(self._pooled), call) for call in calls])
         with self._ids_lock:
             if self._pool is None:
-                # more threads than slots: calls wait at the in-flight bound, where the priorities are, not in
-                # this pool's first-come queue
+                # more threads than slots, and both taken by priority: the most urgent call gets a thread, and
+                # then a slot in flight, before any call queued earlier by a case of lower priority
                 self._pool = case_context.PriorityPool(min(4 * self.config.concurrency, 64), "conformance")
             pool = self._pool
         try:

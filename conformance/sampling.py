@@ -19,9 +19,9 @@ from conformance import case_context
 
 T = TypeVar("T")
 
-# One hypothesis run at a time, the waiting one of the highest priority first: cases run side by side, but hypothesis
-# compiles code while it draws, and CPython 3.11's compiler is not safe from two threads at once ("SystemError: AST
-# constructor recursion depth mismatch").
+# One hypothesis run at a time, the waiting one of the highest priority first: cases run side by side, but a
+# hypothesis run seeds and restores the process' one global `random` around every example, and two runs at once
+# would draw from each other's state (and parse source, which side_by_side.py serialises for CPython 3.11).
 HYPOTHESIS = case_context.Slots(1)
 
 
@@ -31,9 +31,7 @@ def keep_hypothesis_cache() -> Path | None:
     left that folder in the user's project. It goes in the user's cache instead, unless the user chose a place."""
     if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    for folder in (base / "zexa-conformance" / "hypothesis",
-                   Path(tempfile.gettempdir()) / f"zexa-conformance-{os.getuid() if hasattr(os, 'getuid') else 0}"):
+    for folder in _cache_folders():
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:
@@ -42,6 +40,17 @@ def keep_hypothesis_cache() -> Path | None:
             set_hypothesis_home_dir(folder)
             return folder
     return None
+
+
+def _cache_folders() -> list[Path]:
+    folders = []
+    try:  # no HOME and no account entry (a bare container user): the temporary folder only
+        folders.append(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zexa-conformance"
+                       / "hypothesis")
+    except (RuntimeError, KeyError):
+        pass
+    user = os.getuid() if hasattr(os, "getuid") else 0
+    return folders + [Path(tempfile.gettempdir()) / f"zexa-conformance-{user}" / "hypothesis"]
 
 
 def draws(strategy: st.SearchStrategy[T], count: int, run_seed: int, purpose: str) -> list[T]:
