@@ -195,6 +195,8 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
                    # no pytest.ini or conftest.py of the directories around the installation or the cwd applies
                    "-c", os.devnull, "--confcutdir", str(CASES),
                    "--assert=plain",  # cases report through expect(); rewriting schemathesis costs seconds
+                   # its five full garbage collections at exit cost a quarter of a second of every run
+                   "-p", "no:unraisableexception",
                    "--tb=no", "-W", "ignore::DeprecationWarning"]
     for flag, value in (("--baseline", args.baseline), ("--list-ids", args.list_ids), ("-k", args.keyword)):
         if value:

@@ -1,4 +1,4 @@
-"""Does the target keep what it is sent? Two creates, then bounded re-reads of the list looking for them. A target
+"""Does the target keep what it is sent? Two creates side by side, then bounded re-reads of the list looking for them. A target
 that answers creates but never lists them keeps no state (a stateless mock such as Prism), and every rule about
 membership, totals or lifecycle would fail for that one reason."""
 from __future__ import annotations
@@ -29,11 +29,14 @@ def probe_state(client, new_contact, list_id: str) -> StateProbe:
 
 
 def _probe(client, new_contact, list_id: str) -> StateProbe:
+    names = ("State Probe A", "State Probe B")
+    contacts = new_contact.create_all([new_contact.body(name, lists=[list_id]) for name in names])
+    unlisted = [name for name, contact in zip(names, contacts) if contact.exchange.status != 201]
+    # lists may have to exist before use
+    contacts = [c for c in contacts if c.exchange.status == 201] + new_contact.create_all(
+        [new_contact.body(name) for name in unlisted])
     created = []
-    for name in ("State Probe A", "State Probe B"):
-        contact = new_contact(name, lists=[list_id])
-        if contact.exchange.status != 201:  # lists may have to exist before use
-            contact = new_contact(name)
+    for contact in contacts:
         body = contact.exchange.json_or_none()
         if contact.exchange.status != 201 or not isinstance(body, dict) or not isinstance(body.get("id"), str):
             return StateProbe(None, f"a create answered {contact.exchange.status or contact.exchange.error}")

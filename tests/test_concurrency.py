@@ -118,3 +118,32 @@ def test_syntax_trees_are_built_one_at_a_time_while_cases_run_side_by_side(monke
         trees.any_number()
     assert peak[0] == 1, f"{peak[0]} syntax trees were built at once"
     assert ast.parse is slow_parse, "the runner's end gives ast.parse back as it was"
+
+
+def test_a_case_whose_shared_fixture_is_being_computed_is_put_aside_instead_of_holding_a_thread():
+    """A case thread that waited for another case to finish computing a shared fixture would send nothing
+    meanwhile: the case is put aside and handed back once the fixture is there."""
+    import threading
+    from pathlib import Path
+    from types import SimpleNamespace
+    from conformance.cases import side_by_side
+
+    fixtures, release = side_by_side.Fixtures(), threading.Event()
+    slow = SimpleNamespace(scope="session", argname="slow", argnames=(), func=lambda: release.wait(10) and "value")
+    item = SimpleNamespace(path=Path("test_x.py"))
+    key = side_by_side.shared_key(item, slow)
+    computing = threading.Thread(target=fixtures._shared_value, args=(item, slow, []))
+    computing.start()
+    deadline = time.monotonic() + 5
+    while key not in fixtures._shared:
+        assert time.monotonic() < deadline, "the fixture never started"
+        time.sleep(0.001)
+    resumed = []
+    assert fixtures.put_aside(["fixture other", key], lambda: resumed.append("resumed"))
+    assert resumed == [], "handed back before the fixture was computed"
+    release.set()
+    computing.join(5)
+    assert resumed == ["resumed"]
+    assert fixtures.computed(key).value == "value"
+    assert not fixtures.put_aside([key], lambda: resumed.append("again")), "a computed fixture is no reason to wait"
+    assert resumed == ["resumed"]

@@ -25,9 +25,16 @@ class FakeTarget:
     def gather(self, calls):
         return [call() for call in calls]
 
-    def new_contact(self, name: str, lists: list[str] | None = None):
-        body = {"name": f"{name} [zxconf test]", "phone": f"+2449123450{len(self.contacts):02d}",
+    def body(self, name: str, lists: list[str] | None = None) -> dict:
+        self.drawn = getattr(self, "drawn", 0) + 1
+        return {"name": f"{name} [zxconf test]", "phone": f"+2449123450{self.drawn:02d}",
                 **({"lists": lists} if lists else {})}
+
+    def create_all(self, bodies: list[dict]) -> list[SimpleNamespace]:
+        return [self.create(body) for body in bodies]
+
+    def create(self, body: dict):
+        lists = body.get("lists")
         if lists and not self.lists_exist:
             return SimpleNamespace(body=body, exchange=self._answer(422, {"error": "validation_error", "message": "x"}))
         contact = {"id": "cnt_same" if self.same_id else f"cnt_{len(self.contacts)}", **body}
@@ -48,7 +55,7 @@ class FakeTarget:
 
 def probe(target: FakeTarget):
     started = time.monotonic()
-    result = probe_state(target, target.new_contact, LIST_ID)
+    result = probe_state(target, target, LIST_ID)
     return result, time.monotonic() - started
 
 

@@ -2,7 +2,9 @@
 cleanup of everything the run created, reports, and the exit code (`pytest conformance/cases --base-url …`)."""
 from __future__ import annotations
 
+import gc
 import threading
+from concurrent.futures import Future
 from collections.abc import Sequence
 import signal
 import time
@@ -41,6 +43,7 @@ INTERNAL = pytest.StashKey[str]()  # the first error of the checker itself insid
 CHECKER_FAULTS = (ImportError, NameError, SyntaxError, FileNotFoundError, pytest.FixtureLookupError, CheckerBug)
 FACTORY = pytest.StashKey["ContactFactory"]()
 STATE = pytest.StashKey[StateProbe]()
+PROBING = pytest.StashKey[Future]()  # the state probe, while it runs beside collection
 NO_STATE_CLAIMS = "not checked: the contract profile makes no claim that needs state"
 KEEPS_NO_STATE = "not checked: the target keeps no state"
 
@@ -145,7 +148,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     elif probe.status == 404:
         _unusable(config, f"GET {run.base_url}/contacts answered 404: is the base URL right (it ends in /v1)?")
     elif run.allow_writes and run.profile.checks_state:
-        config.stash[STATE] = probe_state(client, config.stash[FACTORY], run.run_list("state"))
+        # its round trips overlap the collection of the cases; its verdict is needed once they are collected
+        probing = config.stash[PROBING] = Future()
+
+        def probe() -> None:
+            try:
+                probing.set_result(probe_state(client, config.stash[FACTORY], run.run_list("state")))
+            except BaseException as exc:  # noqa: BLE001 - raised again in the main thread
+                probing.set_exception(exc)
+        threading.Thread(target=probe, name="conformance-state-probe", daemon=True).start()
+
+
+def _probed(config: pytest.Config) -> None:
+    """Wait for the state probe, if it runs: its creates must be recorded before anything is judged or cleaned."""
+    probing = config.stash.get(PROBING, None)
+    if probing is not None:
+        del config.stash[PROBING]
+        config.stash[STATE] = probing.result()
 
 
 @pytest.hookimpl(tryfirst=True)  # before the terminal's, which may fail
@@ -304,6 +323,7 @@ def _requirements(item: pytest.Item) -> tuple[str, ...]:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    _probed(config)
     if UNUSABLE in config.stash:
         config.hook.pytest_deselected(items=list(items))
         items[:] = []
@@ -356,6 +376,9 @@ def pytest_runtestloop(session: pytest.Session):
                                          on_thread=lambda: setattr(client.session._sending, "pooled", True),
                                          done_with=client.remove_created)
         config.stash[side_by_side.RUNNER] = runner
+    # What exists now (modules, the spec, the collected cases) lives for the whole run: kept out of every later
+    # collection, hypothesis' per-thread gc.collect() and the automatic ones stop rescanning it
+    gc.freeze()
     try:
         if runner is not None:
             runner.start()
@@ -468,6 +491,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if CLIENT not in config.stash or config.option.collectonly:
         return
     client, run = config.stash[CLIENT], config.stash[CONFIG]
+    try:
+        _probed(config)  # interrupted during collection: the probe's contacts are cleaned up too
+    except Exception:  # noqa: BLE001 - its failure was no verdict; cleanup goes on
+        pass
     leak_check = _why_no_leak_check(config)
     leaked = client.cleanup(verify=not leak_check)
     unusable = config.stash.get(UNUSABLE, None)

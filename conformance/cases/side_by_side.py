@@ -69,6 +69,7 @@ class _Shared:
     error: BaseException | None = None
     uses: list[case_context.CaseContext] = field(default_factory=list)  # the shared fixtures it needed in turn
     finalizers: list[Callable[[], None]] = field(default_factory=list)
+    resume: list[Callable[[], None]] = field(default_factory=list)  # cases put aside until it is computed
 
 
 def shared_key(item: pytest.Item, fixturedef) -> str:
@@ -134,7 +135,11 @@ class Fixtures:
             except BaseException as exc:  # noqa: BLE001 - a skip or failure of the fixture is each user's outcome
                 entry.error = exc
             finally:
-                entry.done.set()
+                with self._lock:
+                    entry.done.set()
+                    resume, entry.resume = entry.resume, []
+                for call in resume:
+                    call()
         entry.done.wait()
         for context in [*entry.uses, entry.context]:
             if context not in used:
@@ -142,6 +147,15 @@ class Fixtures:
         if entry.error is not None:
             raise entry.error
         return entry.value
+
+    def put_aside(self, keys: list[str], resume: Callable[[], None]) -> bool:
+        """Whether one of the shared fixtures `keys` is being computed; if so, `resume` is called once it is."""
+        with self._lock:
+            busy = next((self._shared[key] for key in keys
+                         if key in self._shared and not self._shared[key].done.is_set()), None)
+            if busy is not None:
+                busy.resume.append(resume)
+        return busy is not None
 
     def computed(self, key: str) -> _Shared | None:
         with self._lock:
@@ -176,11 +190,33 @@ class SideBySide:
         """Every case starts in its turn; an interrupt meanwhile leaves a runner that `stop` and `finish` end."""
         for rank, item in enumerate(_modules_interleaved(self._items), start=1):
             item.setup = _nothing  # its fixtures are resolved here, not by pytest
-            self.futures[item.nodeid] = self._pool.submit(self._run, item, rank)
+            self.futures[item.nodeid] = Future()
+            self._submit(item, rank)
 
-    def _run(self, item: pytest.Item, rank: int) -> Ran | None:
+    def _submit(self, item: pytest.Item, rank: int) -> None:
+        try:
+            self._pool.submit(self._attempt, item, rank)
+        except RuntimeError:  # the pool is shut down: the run is ending
+            self.futures[item.nodeid].cancel()
+
+    def _attempt(self, item: pytest.Item, rank: int) -> None:
+        """Run the case, unless a shared fixture it needs is still being computed by another case: then the thread
+        goes on to the next case instead of waiting (a thread waiting is a thread sending nothing), and the case is
+        handed back to the pool once that fixture is done. Which thread runs a case, and when, changes no verdict."""
+        future = self.futures[item.nodeid]
         if self._stopped.is_set():
-            return None
+            future.cancel()
+            return
+        if self._fixtures.put_aside(self._needs[item.nodeid], lambda: self._submit(item, rank)):
+            return
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(self._run(item, rank))
+        except BaseException as exc:  # noqa: BLE001 - the reporting loop raises it again, in order
+            future.set_exception(exc)
+
+    def _run(self, item: pytest.Item, rank: int) -> Ran:
         self._on_thread()
         context = case_context.REGISTRY.context(item.nodeid, priority=rank)  # fixtures others wait on: 0
         used: list[case_context.CaseContext] = []
@@ -211,6 +247,11 @@ class SideBySide:
             if last and shared is not None:
                 self._done_with(list(shared.context.exchanges))
 
+    def _cancel_waiting(self) -> None:
+        """Cases not started (queued, or put aside) never will be: whoever waits for their result hears so."""
+        for future in self.futures.values():
+            future.cancel()
+
     def result(self, item: pytest.Item) -> Ran | None:
         """What the case did, once it is done; None when it never started (the run is ending)."""
         future = self.futures.get(item.nodeid)
@@ -223,9 +264,11 @@ class SideBySide:
         """Start no more cases (those running end on their own: the client sends nothing once the run is ending)."""
         self._stopped.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._cancel_waiting()
 
     def finish(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._cancel_waiting()
         self._fixtures.finish()
         runner_module._update_current_test_var = self._update_env
         _SYNTAX_TREES.any_number()
