@@ -3,6 +3,7 @@ request budget, and the record of what this run created (the only ids it may eve
 from __future__ import annotations
 
 import base64
+import contextvars
 import json as jsonlib
 import os
 import random
@@ -31,6 +32,10 @@ REDACTED = "[redacted]"
 KEY_VARIABLE = "$ZEXA_API_KEY"  # how evidence and repro commands show the run's key: the reader's own shell fills it in
 KEY_BUT_LAST = "${ZEXA_API_KEY%?}"  # the key without its last character (keys forged from the real one start so)
 _MISSING = object()
+# Calls sent together (Client.together) meet here, prepared and holding their slots, and go on the wire at once.
+_TOGETHER: contextvars.ContextVar[threading.Barrier | None] = contextvars.ContextVar("conformance_together",
+                                                                                      default=None)
+TOGETHER_WAIT_S = 0.5  # a partner that gets no slot within this goes on its own
 T = TypeVar("T")
 _CONTACT_PATH = re.compile(r"/contacts/([^/?#]+)$")
 
@@ -336,6 +341,12 @@ class GuardedSession(requests.Session):
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         self._sending.prepared = request  # what goes on the wire: full URL with query, final headers and body
+        together = _TOGETHER.get()
+        if together is not None:
+            try:
+                together.wait()
+            except threading.BrokenBarrierError:
+                pass  # a partner never came: this one goes on its own
         return super().send(request, **kwargs)
 
     def _record_prepared(self, record: Exchange) -> None:
@@ -525,6 +536,20 @@ class Client:
         except RuntimeError:  # the pool was shut down: the run is ending
             raise RunStopping("not sent: the run is ending") from None
         return self._gathered(futures)
+
+    def together(self, calls: Iterable[Callable[[], T]]) -> list[T]:
+        """As gather, but the calls that can be in flight at once go on the wire at the same moment, each prepared and
+        holding its slot: a race between them is a race, on a busy machine too (a server's read-then-insert window
+        may be a few milliseconds)."""
+        calls = list(calls)
+        if len(calls) < 2 or self.config.concurrency == 1 or getattr(self._in_pool, "active", False):
+            return self.gather(calls)  # one after another: nothing to send together
+        barrier = threading.Barrier(min(len(calls), self.session.limit.limit), timeout=TOGETHER_WAIT_S)
+        token = _TOGETHER.set(barrier)
+        try:
+            return self.gather(calls)
+        finally:
+            _TOGETHER.reset(token)
 
     @staticmethod
     def _gathered(futures: list[Future]) -> list:

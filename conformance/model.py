@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from conformance.paging import as_key
+
 DATE_SLACK_S = 5.0  # created_at against the answer's own Date header, plus the request's elapsed time
 CLOCK_SLACK_S = 300.0  # created_at against our clock, when the target sends no Date (clocks may be skewed)
 FIELDS = ("id", "name", "phone", "email", "created_at")
@@ -111,7 +113,7 @@ def check_create_answer(sent: dict, exchange) -> list[Finding]:
                              f"{answer.get('email')!r}", exchange))
     if sent.get("lists"):
         echoed = answer.get("lists")
-        if not isinstance(echoed, list) or set(echoed) != set(sent["lists"]):
+        if not isinstance(echoed, list) or {as_key(i) for i in echoed} != set(sent["lists"]):
             found.append(Finding("CREATE-ECHOES-FIELDS", f"lists sent {sent['lists']!r}, answered {echoed!r}",
                                  exchange))
     return found
@@ -184,7 +186,7 @@ def check_listing(model: Model, listing: Listing) -> list[Finding]:
     totals = [b["meta"]["total"] for b in bodies]
     items = [(item, exchange) for body, exchange in zip(bodies, listing.pages)
              for item in body["data"] if isinstance(item, dict)]
-    ids = [item.get("id") for item, _ in items]
+    ids = [as_key(item.get("id")) for item, _ in items]
     filtered = listing.list_id is not None
     expected = model.members(listing.list_id) if filtered else model.live()
     # The pages hold exactly the contacts the model expects, each once, every page with one total, yet that total
@@ -230,7 +232,7 @@ def _items(model: Model, listing: Listing, items: list, where: str) -> list[Find
     found = []
     filtered = listing.list_id is not None
     for item, exchange in items:
-        contact = model.contacts.get(item.get("id"))
+        contact = model.contacts.get(as_key(item.get("id")))
         if contact is None:
             if filtered and model.exclusive:
                 found.append(Finding("LIST-FILTER-BY-LIST", f"{where} shows {item.get('id')}, which this run never "
@@ -257,7 +259,7 @@ def check_account_total(model: Model, walks: list[Listing]) -> list[Finding]:
         bodies = walk.bodies()
         if bodies is None or not walk.complete or len(bodies) < 2:
             return []
-        ids = [item.get("id") for body in bodies for item in body["data"] if isinstance(item, dict)]
+        ids = [as_key(item.get("id")) for body in bodies for item in body["data"] if isinstance(item, dict)]
         totals = {b["meta"]["total"] for b in bodies}
         if len(totals) > 1 or len(set(ids)) != len(ids):
             return []
@@ -306,5 +308,5 @@ def note_seen(model: Model, listing: Listing) -> None:
     bodies = listing.bodies() or []
     for body in bodies:
         for item in body["data"]:
-            if isinstance(item, dict) and item.get("id") in model.contacts:
+            if isinstance(item, dict) and as_key(item.get("id")) in model.contacts:
                 model.seen.add((listing.list_id, item["id"]))

@@ -2,11 +2,23 @@
 and the run tag in contact names by which a walk finds one run's contacts."""
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 RUN_TAG = re.compile(r"\[zxconf ([0-9a-f]+)\]")
+
+
+def as_key(value: object) -> Hashable:
+    """A value from an answer, fit for a set: JSON the target should not have sent there (an object, an array)
+    becomes its canonical text, so an odd id or list id is a finding, never a crash of the checker."""
+    try:
+        hash(value)
+    except TypeError:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return value
 
 
 def tag_name(name: str, run_tag: str) -> str:
@@ -33,7 +45,7 @@ class Walk:
 
     @property
     def ids(self) -> list[str]:
-        return [item.get("id") for item in self.items]
+        return [as_key(item.get("id")) for item in self.items]
 
 
 def walk(client, *, list_id: str | None = None, per_page: int, max_pages: int) -> Walk:

@@ -100,3 +100,28 @@ def test_the_environments_proxy_is_used_unless_no_proxy_covers_the_target(monkey
         assert "ProxyError" in (Client(config).list().error or "")
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
         assert Client(config).list().status == 200
+
+
+def test_calls_sent_together_reach_the_wire_at_the_same_moment(monkeypatch):
+    """The parallel duplicate creates race a server's read-then-insert window of a few milliseconds: calls that get
+    ready at different moments (a busy machine) still go on the wire together."""
+    import time
+    client = Client(resolve(base_url="http://127.0.0.1:9/v1", api_key="k", concurrency=4))
+    sent = []
+
+    def on_the_wire(self, request, **kwargs):
+        sent.append(time.monotonic())
+        raise requests.ConnectionError("not sent")
+    monkeypatch.setattr(requests.Session, "send", on_the_wire)
+
+    def ready_after(seconds):
+        def call():
+            time.sleep(seconds)
+            return client.list(page=1)
+        return call
+    answers = client.together([ready_after(0.04 * i) for i in range(4)])
+    assert len(sent) == 4 and all(a.error for a in answers)
+    assert max(sent) - min(sent) < 0.03, f"spread {max(sent) - min(sent):.3f} s"
+    sent.clear()
+    client.gather([ready_after(0.04 * i) for i in range(4)])
+    assert max(sent) - min(sent) > 0.1, "without together, each goes when it is ready"

@@ -170,3 +170,19 @@ def test_a_target_echoing_the_key_never_gets_it_printed_or_written(hostile, tmp_
     assert len(written) == 5
     assert all(secret not in text for text in [done.stdout, done.stderr, plain.stdout, plain.stderr, *written])
     assert "[redacted]" in done.stdout
+
+
+@pytest.mark.parametrize("fault,requirement", [("echo_lists_as_objects", "CREATE-ECHOES-FIELDS"),
+                                               ("list_ids_as_objects", "SPEC-RESPONSES-CONFORM")])
+def test_json_objects_where_ids_belong_are_findings_not_crashes_of_the_checker(tmp_path, fault, requirement):
+    """Ids and list ids are compared as sets: an object where a string belongs once made every case of the model
+    fail with "unhashable type", blaming two dozen rules for one odd field."""
+    with BackgroundServer(api_key=API_KEY, deviations=[fault]) as server:
+        done = run_cli("run", "--base-url", server.base_url, "--seed", "3", "--report-dir", str(tmp_path),
+                       env={"ZEXA_API_KEY": API_KEY})
+    result = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    crashed = [case["message"] for entry in result["requirements"] for case in entry["cases"]
+               if "could not finish" in case["message"] or "unhashable" in case["message"]]
+    assert done.returncode == 1 and requirement in result["new_must_failures"], result["new_must_failures"]
+    assert not crashed, crashed[:3]
+    assert len(result["new_must_failures"]) <= 4, result["new_must_failures"]

@@ -3,6 +3,7 @@ create -> delete links (thorough profile). Only ids this run created are ever de
 from __future__ import annotations
 
 import re
+import threading
 
 import hypothesis
 import pytest
@@ -58,6 +59,10 @@ def documented_error_code(ctx, response, case) -> None:
 CHECKS = [documented_error_code, not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance, positive_data_acceptance, negative_data_rejection]
 DELETE_DRAWS = 2
+# schemathesis builds and caches parts of the schema as it goes (operations, strategies, validators) in dicts that
+# are not safe to change while another thread reads them ("dictionary changed size during iteration"): the cases
+# of this module use the schema by turns, and only their requests go side by side.
+SCHEMA = threading.RLock()
 # The docs allow an oversized per_page to be clamped, so a 200 for it is no failure to reject negative data.
 LIST_CHECKS = [c for c in CHECKS if c is not negative_data_rejection]
 
@@ -79,6 +84,32 @@ def api_schema(run_config):
     })
     return schemathesis.openapi.from_path(SPEC, config=config)
 
+
+
+class _CallSession:
+    """The session schemathesis' transport gets for one call. The transport swaps the headers (and auth) of the
+    session it is given while it sends, which on the run's one session would race with every other thread: it gets
+    this stand-in, and the request goes through the run's session, the schema lock released while it is on the
+    wire (schemathesis revalidates and serializes the case before, and wraps the answer after, under the lock)."""
+
+    def __init__(self, session) -> None:
+        self._session, self.headers, self.auth = session, {}, None
+
+    @property
+    def adapters(self):  # read to tell a dropped keep-alive connection from a refused one
+        return self._session.adapters
+
+    def request(self, *args, **kwargs):
+        SCHEMA.release()
+        try:
+            return self._session.request(*args, **kwargs)
+        finally:
+            SCHEMA.acquire()
+
+
+def send_case(case, client):
+    with SCHEMA:
+        return case.call(session=_CallSession(client.session), headers=client.auth_header)
 
 
 def make_safe(case, client, run_config) -> None:
@@ -128,18 +159,18 @@ def test_spec_operations(api_schema, client, run_config, request, operation):
     method, path = operation.split(" ")
     if method != "GET" and not run_config.allow_writes:
         pytest.skip(f"not checked: this operation writes and {WRITES_OFF}")
-    api_operation = api_schema[path][method]
-    cases = spec_cases(api_operation, run_config)
-    for case in cases:
-        make_safe(case, client, run_config)
-    responses = client.gather([lambda case=case: case.call(session=client.session, headers=client.auth_header)
-                               for case in cases])
+    with SCHEMA:
+        cases = spec_cases(api_schema[path][method], run_config)
+        for case in cases:
+            make_safe(case, client, run_config)
+    responses = client.gather([lambda case=case: send_case(case, client) for case in cases])
     checks = LIST_CHECKS if method == "GET" else CHECKS
-    for case, response in zip(cases, responses):
-        try:
-            case.validate_response(response, checks=checks, headers=client.auth_header)
-        except (AssertionError, BaseExceptionGroup) as error:
-            raise blame(request.node, error)
+    with SCHEMA:
+        for case, response in zip(cases, responses):
+            try:
+                case.validate_response(response, checks=checks, headers=client.auth_header)
+            except (AssertionError, BaseExceptionGroup) as error:
+                raise blame(request.node, error)
 
 
 @pytest.mark.writes
@@ -149,12 +180,15 @@ def test_spec_stateful_links(api_schema, client, run_config, request):
     if not steps:
         pytest.skip(f"not checked: the {run_config.profile.name} profile has no stateful phase")
 
-    class Links(api_schema.as_state_machine()):
+    with SCHEMA:
+        machine = api_schema.as_state_machine()
+
+    class Links(machine):
         def before_call(self, case):
             make_safe(case, client, run_config)
 
         def call(self, case, **kwargs):
-            return case.call(session=client.session, headers=client.auth_header)
+            return send_case(case, client)
 
         def validate_response(self, response, case, additional_checks=(), **kwargs):
             checks = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -164,7 +198,7 @@ def test_spec_stateful_links(api_schema, client, run_config, request):
             except (AssertionError, BaseExceptionGroup) as error:
                 raise blame(request.node, error)
 
-    with HYPOTHESIS:
+    with SCHEMA, HYPOTHESIS:
         Links.run(settings=hypothesis.settings(max_examples=max(1, steps // 5), stateful_step_count=5, deadline=None,
                                                database=None, suppress_health_check=list(hypothesis.HealthCheck)))
 

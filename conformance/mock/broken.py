@@ -307,12 +307,18 @@ register("ids_too_short", "Ids hold one random byte (cnt_3f): they collide after
          _short_random_ids, "CREATE-ID-UNIQUE")
 register("echo_drops_lists", "The create response leaves out lists.",
          only("created_body", _drop("lists")), "CREATE-ECHOES-FIELDS")
+register("echo_lists_as_objects", "The create response gives lists as objects ({\"id\": \"lst_…\"}), not ids.",
+         only("created_body", lambda body, **_: {**body, "lists": [{"id": i} for i in body["lists"]]}),
+         "CREATE-ECHOES-FIELDS")
 register("echo_drops_email", "The create response leaves out email (it is stored and listed).",
          only("created_body", _drop("email")), "CREATE-ECHOES-FIELDS")
 register("echo_lists_empty", "The create response says lists: [] (memberships are stored).",
          only("created_body", lambda body, **_: {**body, "lists": []}), "CREATE-ECHOES-FIELDS")
 register("email_local_part_lowercased", "The email's local part is lower-cased before it is stored.",
          _stored("email", _lower_local_part), "CREATE-ECHOES-FIELDS")
+register("email_plus_tag_dropped", "A + tag is dropped from the email's local part before it is stored "
+         "(maria+promo@… becomes maria@…, as one mail provider reads addresses).",
+         _stored("email", lambda email: re.sub(r"\+[^@]*@", "@", email)), "CREATE-ECHOES-FIELDS")
 register("email_cut_at_64", "Emails are cut to a 64-character column.",
          _stored("email", lambda email: email[:64]), "CREATE-ECHOES-FIELDS")
 register("name_ascii_folded", "Names come back with accents and other non-ASCII characters stripped.",
@@ -462,6 +468,9 @@ register("list_omits_name", "List items leave out name.",
 register("list_items_use_contact_id", "List items name the id contact_id.",
          only("list_body", _map_items(lambda item: {"contact_id": item["id"], **_drop("id")(item)})),
          "LIST-ITEM-FIELDS")
+register("list_ids_as_objects", "List items give the id as an object ({\"value\": \"cnt_…\"}), not a string.",
+         only("list_body", _map_items(lambda item: {**item, "id": {"value": item["id"]}})), "SPEC-RESPONSES-CONFORM",
+         also=("LIST-SHOWS-CREATED", "LIST-FILTER-BY-LIST"))
 register("list_created_at_epoch", "List items give created_at as a Unix timestamp number.",
          only("list_body", _map_items(lambda item: {**item, "created_at": 1782295200})), "SPEC-RESPONSES-CONFORM")
 register("lists_null_when_empty", "A create without lists answers lists: null instead of an array.",
