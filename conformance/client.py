@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextvars
+import http.cookiejar
 import json as jsonlib
 import os
 import random
@@ -231,6 +232,17 @@ class Ledger:
         return [i for i in self.created if i not in self.deleted]
 
 
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """The API keeps no sessions and uses no cookies (platform docs): a cookie a target or a proxy in front of it sets
+    is never sent back, so every request carries only what the case sent (and no thread changes a shared jar)."""
+
+    def set_ok(self, cookie, request) -> bool:
+        return False
+
+    def return_ok(self, cookie, request) -> bool:
+        return False
+
+
 class GuardedSession(requests.Session):
     """A requests session that every call of the run goes through, schemathesis' included."""
 
@@ -251,6 +263,7 @@ class GuardedSession(requests.Session):
         self.proxies = requests.utils.get_environ_proxies(config.base_url)  # {} when NO_PROXY covers the target
         self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self.trust_env = False
+        self.cookies.set_policy(_NoCookies())
         self.unmetered = False  # cleanup is never stopped by the request budget
         self.stopping = False  # set once the run ends: side-by-side calls may send nothing more, cleanup may
 

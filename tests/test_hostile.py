@@ -186,3 +186,15 @@ def test_json_objects_where_ids_belong_are_findings_not_crashes_of_the_checker(t
     assert done.returncode == 1 and requirement in result["new_must_failures"], result["new_must_failures"]
     assert not crashed, crashed[:3]
     assert len(result["new_must_failures"]) <= 4, result["new_must_failures"]
+
+
+def test_cookies_a_target_sets_are_never_sent_back(tmp_path):
+    """The API uses no cookies: what a proxy in front of it sets is not part of any request the run sends (a repro
+    would not carry it), and no jar shared by the run's threads changes under them."""
+    with BackgroundServer(api_key=API_KEY, deviations=["load_balancer_cookie"]) as server:
+        done = run_cli("run", "--base-url", server.base_url, "--profile", "quick", "--seed", "4",
+                       "--report-dir", str(tmp_path), env={"ZEXA_API_KEY": API_KEY})
+        entries = list(server.log.entries)
+    assert done.returncode == 0, done.stdout[-2000:]
+    with_cookies = [e["target"] for e in entries if any(name.lower() == "cookie" for name, _ in e["headers"])]
+    assert len(entries) > 100 and not with_cookies, with_cookies[:5]

@@ -124,6 +124,11 @@ def _chunked_lists(response: Response, operation: str, **_: Any) -> Response:
                              status_code=200, headers=headers)
 
 
+def _load_balancer_cookie(response: Response, **_: Any) -> Response:
+    response.headers.append("set-cookie", f"lb=node{random.randrange(1, 5)}; Path=/; HttpOnly")
+    return response
+
+
 def _location_header(response: Response, **_: Any) -> Response:
     if response.status_code == 201:
         response.headers["location"] = f"/v1/contacts/{json.loads(response.body)['id']}"
@@ -197,5 +202,8 @@ register("chunked_lists", "List answers are sent with Transfer-Encoding: chunked
          only("response", _chunked_lists))
 register("location_header", "201 answers carry a Location header naming the new contact (extra headers are "
          "allowed).", only("response", _location_header))
+register("load_balancer_cookie", "Every answer sets a load balancer's cookie (P: the API uses no cookies; a proxy "
+         "in front of it may set one all the same, and the API must not depend on it).", only("response",
+                                                                                           _load_balancer_cookie))
 register("email_domain_lowercased", "The email's domain is lower-cased on storage and echo (the domain of an "
          "address is case-insensitive, so it is the same address).", only("stored", _lower_domain))
