@@ -309,7 +309,7 @@ register("echo_drops_lists", "The create response leaves out lists.",
          only("created_body", _drop("lists")), "CREATE-ECHOES-FIELDS")
 register("echo_lists_as_objects", "The create response gives lists as objects ({\"id\": \"lst_…\"}), not ids.",
          only("created_body", lambda body, **_: {**body, "lists": [{"id": i} for i in body["lists"]]}),
-         "CREATE-ECHOES-FIELDS")
+         "CREATE-ECHOES-FIELDS", also=("SPEC-RESPONSES-CONFORM",))
 register("echo_drops_email", "The create response leaves out email (it is stored and listed).",
          only("created_body", _drop("email")), "CREATE-ECHOES-FIELDS")
 register("echo_lists_empty", "The create response says lists: [] (memberships are stored).",
@@ -470,7 +470,7 @@ register("list_items_use_contact_id", "List items name the id contact_id.",
          "LIST-ITEM-FIELDS")
 register("list_ids_as_objects", "List items give the id as an object ({\"value\": \"cnt_…\"}), not a string.",
          only("list_body", _map_items(lambda item: {**item, "id": {"value": item["id"]}})), "SPEC-RESPONSES-CONFORM",
-         also=("LIST-SHOWS-CREATED", "LIST-FILTER-BY-LIST"))
+         also=("LIST-SHOWS-CREATED", "LIST-FILTER-BY-LIST", "LIST-PAGES-PARTITION"))
 register("list_created_at_epoch", "List items give created_at as a Unix timestamp number.",
          only("list_body", _map_items(lambda item: {**item, "created_at": 1782295200})), "SPEC-RESPONSES-CONFORM")
 register("lists_null_when_empty", "A create without lists answers lists: null instead of an array.",
