@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from starlette.responses import PlainTextResponse, Response
+
 from conformance.mock.faults import REGISTRY, Hooks, register, only
 from conformance.mock.store import Query
 
@@ -442,6 +444,26 @@ register("last_page_overlaps", "The last page starts one contact early (pages be
               offset - 1 if page > 1 and offset < total <= offset + per_page else offset), "LIST-PAGES-PARTITION")
 register("order_random_per_request", "No ORDER BY: every page request sees the rows in a new order.",
          only("order", lambda order, **_: "random"), "LIST-PAGES-PARTITION")
+def _int32_overflow(limit_of: Callable[[int, int], int]) -> Callable[[], Hooks]:
+    """A list read whose value does not fit a 32-bit INT column fails the way a framework answers an uncaught
+    exception: 500, text/plain."""
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        try:
+            page, per_page = int(request.query_params.get("page", 1)), int(request.query_params.get("per_page", 50))
+        except ValueError:
+            return answer
+        if operation == "list" and answer.status_code == 200 and limit_of(page, per_page) > 2**31 - 1:
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        return answer
+    return only("response", response)
+
+
+register("page_over_int32_crashes", "A page number beyond 2^31-1 overflows a 32-bit column: 500 instead of an empty "
+         "page.", _int32_overflow(lambda page, per_page: page), "SPEC-NO-SERVER-ERROR",
+         also=("SPEC-RESPONSES-CONFORM",))
+register("offset_over_int32_crashes", "An offset ((page-1) × per_page) beyond 2^31-1 overflows a 32-bit column: 500.",
+         _int32_overflow(lambda page, per_page: (page - 1) * per_page), "SPEC-NO-SERVER-ERROR",
+         also=("SPEC-RESPONSES-CONFORM",))
 register("past_end_repeats_last_page", "A page past the end repeats the first page.",
          only("offset", lambda offset, total, **_: 0 if offset >= total else offset), "LIST-PAGE-PAST-END-EMPTY")
 register("past_end_clamps_to_last_page", "A page past the end answers the last page.",
