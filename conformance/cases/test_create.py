@@ -59,10 +59,15 @@ def test_valid_contact_is_201_created(maria):
 
 
 @pytest.mark.requirement("CREATE-ID-CNT-PREFIX")
-def test_id_is_prefixed_cnt(created_maria):
-    contact_id = created_maria.id
-    expect(contact_id.startswith("cnt_") and len(contact_id) > 4, f"id {contact_id!r} is not prefixed cnt_",
-           created_maria.exchange)
+def test_id_is_prefixed_cnt(maria, needs):
+    """Judged on any 2xx with a JSON object: an id that is no string (a number, an object) breaks this rule, it does
+    not mean the contact was not created."""
+    answer = maria.exchange.json_or_none()
+    if not (200 <= (maria.exchange.status or 0) < 300 and isinstance(answer, dict)):
+        needs(maria, "the docs' example contact (Maria Santos, +244…, maria@example.com)")
+    contact_id = answer.get("id")
+    expect(isinstance(contact_id, str) and contact_id.startswith("cnt_") and len(contact_id) > 4,
+           f"id {contact_id!r} is not a string prefixed cnt_", maria.exchange)
 
 
 @pytest.mark.requirement("CREATE-ID-UNIQUE")

@@ -287,6 +287,8 @@ class Driver:
         joins the model. A name longer than LONG refused with 400/422 is an observation, and that contact is not
         made."""
         if not _created(answer):
+            if 200 <= (answer.status or 0) < 300 and isinstance(answer.json_or_none(), dict):
+                return  # made, but with no string id to follow it by: CREATE-ID-CNT-PREFIX's finding
             size = max(len(body["name"]), len(body["name"].encode("utf-16-le")) // 2)  # code points or UTF-16 units
             if size > LONG and answer.status in (400, 422):
                 self.out.observations.append(("CREATE-NAME-AS-PROVIDED", f"a {len(body['name'])}-character name was "
