@@ -532,7 +532,7 @@ class Client:
         the order given, so a verdict never depends on which answer came first. The first exception, in that
         order, is raised once every call has ended: nothing is left in flight behind a failure."""
         calls = list(calls)
-        if len(calls) < 2 or self.config.concurrency == 1 or getattr(self._in_pool, "active", False):
+        if self._one_after_another(calls):
             return [call() for call in calls]
         if self.session.writes.reading_here():
             # the writes this read holds back may fill the shared pool: its own calls go on threads of their own
@@ -550,13 +550,17 @@ class Client:
             raise RunStopping("not sent: the run is ending") from None
         return self._gathered(futures)
 
+    def _one_after_another(self, calls: list) -> bool:
+        """Whether gather runs the calls in the calling thread: one call, one in flight, or already on a pool thread."""
+        return len(calls) < 2 or self.config.concurrency == 1 or getattr(self._in_pool, "active", False)
+
     def together(self, calls: Iterable[Callable[[], T]]) -> list[T]:
         """As gather, but the calls that can be in flight at once go on the wire at the same moment, each prepared and
         holding its slot: a race between them is a race, on a busy machine too (a server's read-then-insert window
         may be a few milliseconds)."""
         calls = list(calls)
-        if len(calls) < 2 or self.config.concurrency == 1 or getattr(self._in_pool, "active", False):
-            return self.gather(calls)  # one after another: nothing to send together
+        if self._one_after_another(calls):
+            return self.gather(calls)  # nothing to send together
         barrier = threading.Barrier(min(len(calls), self.session.limit.limit), timeout=TOGETHER_WAIT_S)
         token = _TOGETHER.set(barrier)
         try:

@@ -279,8 +279,8 @@ def test_page_zero_is_rejected_or_clamped(client):
 def test_list_order_is_observed(full_page, members, observe):
     exchange, data, meta = full_page
     last, earlier = members[-1].id, {m.id for m in members[:-1]}
-    seen = [as_key(item.get("id")) for item in data
-            if isinstance(item, dict) and (item.get("id") == last or as_key(item.get("id")) in earlier)]
+    listed = [as_key(item.get("id")) for item in data if isinstance(item, dict)]
+    seen = [contact_id for contact_id in listed if contact_id == last or contact_id in earlier]
     if last not in seen or len(seen) < 2:
         return
     order = "newest first" if seen[0] == last else "oldest first" if seen[-1] == last else "another order"
