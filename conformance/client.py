@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextvars
+import http.client
 import http.cookiejar
 import json as jsonlib
 import os
@@ -243,6 +244,22 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
         return False
 
 
+_DROPPED = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+
+
+class _ResendDropped(urllib3.util.Retry):
+    """A target (or a proxy before it) closes a keep-alive connection it found idle whenever it likes; a request
+    sent on it that moment is dropped unread (RFC 9112 section 9.3.1). Like browsers, curl and schemathesis, send such
+    a request once more on a fresh connection; every other error stays exactly as urllib3 raises it without retries.
+    A target that drops the fresh one too is reported with that error."""
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        reason = error.args[-1] if isinstance(error, urllib3.exceptions.ProtocolError) and error.args else None
+        if self.total and isinstance(reason, _DROPPED):
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+        return urllib3.util.Retry(0, read=False).increment(method, url, response, error, _pool, _stacktrace)
+
+
 class GuardedSession(requests.Session):
     """A requests session that every call of the run goes through, schemathesis' included."""
 
@@ -256,7 +273,12 @@ class GuardedSession(requests.Session):
         self._sending = threading.local()
         self.limit = InFlightLimit(config.concurrency)
         self.writes = WriteGate()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, config.concurrency))
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, config.concurrency),
+                                                max_retries=_ResendDropped(total=1, connect=0, read=1, redirect=0,
+                                                                           status=0, other=0, allowed_methods=None,
+                                                                           raise_on_redirect=False,
+                                                                           raise_on_status=False,
+                                                                           respect_retry_after_header=False))
         self.mount("http://", adapter)
         self.mount("https://", adapter)
         # the environment's proxy and CA settings, read once: requests reads all of os.environ again on every request

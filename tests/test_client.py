@@ -125,3 +125,61 @@ def test_calls_sent_together_reach_the_wire_at_the_same_moment(monkeypatch):
     sent.clear()
     client.gather([ready_after(0.04 * i) for i in range(4)])
     assert max(sent) - min(sent) > 0.1, "without together, each goes when it is ready"
+
+
+class _DroppingServer:
+    """Answers the first `answered` requests of each connection (keep-alive), then reads the next one and closes the
+    connection without a word: what a server does when its idle timeout fires as the request arrives."""
+
+    def __init__(self, answered: int, reset: bool) -> None:
+        import socket
+        import threading
+        self.answered, self.reset, self.requests = answered, reset, []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import socket
+        import struct
+        while True:
+            conn, _ = self._listener.accept()
+            with conn:
+                for number in range(self.answered + 1):
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    if not data:
+                        break
+                    self.requests.append((conn.fileno(), data.split(b"\r\n", 1)[0].decode()))
+                    if number == self.answered:
+                        if self.reset:
+                            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        break
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_a_request_dropped_on_a_kept_alive_connection_is_sent_once_more(reset, method):
+    server = _DroppingServer(answered=1, reset=reset)
+    client = Client(resolve(base_url=f"http://127.0.0.1:{server.port}/v1", api_key="zx_secret_key_123"))
+    client.ledger.created.add("cnt_mine")
+    url = client.url("/contacts" if method == "POST" else "/contacts/cnt_mine")
+    first = client.session.request("GET", client.url("/contacts"))
+    second = client.session.request(method, url, json={"name": "A"} if method == "POST" else None)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert [line.split(" ")[0] for _, line in server.requests] == ["GET", method, method]
+    assert [exchange.status for exchange in client.history] == [200, 200]
+
+
+def test_a_target_that_drops_every_request_is_reported_after_one_resend():
+    server = _DroppingServer(answered=0, reset=True)
+    client = Client(resolve(base_url=f"http://127.0.0.1:{server.port}/v1", api_key="zx_secret_key_123"))
+    with pytest.raises(requests.ConnectionError):
+        client.session.request("GET", client.url("/contacts"))
+    assert len(server.requests) == 2
+    assert "Connection" in client.history[-1].error
