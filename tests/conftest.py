@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -16,6 +17,12 @@ from conformance.mock.server import BackgroundServer
 
 ROOT = Path(__file__).resolve().parents[1]
 API_KEY = "zx_test_key_7f3a9c"
+
+# A shell starts a background job (`make test &`, some CI runners) with SIGINT ignored, and every child inherits
+# that: the interrupt tests would signal runs that never hear it. A handler does not survive exec, so the runs the
+# tests start get Python's own again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
