@@ -82,6 +82,7 @@ class Exchange:
     elapsed: float = 0.0
     error: str | None = None
     unanswered: bool = False  # the target never answered (read timeout), or a request of its kind hung before
+    resent: str | None = None  # why the first send got no answer, when it was sent once more (see _ResendDropped)
 
     @property
     def content_type(self) -> str:
@@ -128,7 +129,8 @@ class Exchange:
                 "response": {"status": self.status, "headers": {k: redact(v) for k, v in self.headers.items()},
                              "body": redact(self.text[:4000]), "truncated": self.truncated,
                              "elapsed_s": round(self.elapsed, 3)},
-                "error": redact(self.error) if self.error else None, "curl": redact(self.curl())}
+                "error": redact(self.error) if self.error else None, "curl": redact(self.curl()),
+                **({"resent": self.resent} if self.resent else {})}
 
 
 def _printf_escaped(data: bytes) -> str:
@@ -227,6 +229,7 @@ class Ledger:
     repeated_ids: list[Exchange] = field(default_factory=list)  # creates that answered an id an earlier one had
     uncertain_creates: int = 0  # POSTs whose outcome is unknown (no answer, or no id in a 2xx): may have created
     hangs: dict[str, float] = field(default_factory=dict)  # request kind the target never answered -> seconds waited
+    resent: int = 0  # requests dropped unanswered on a kept-alive connection and sent once more
 
     @property
     def live(self) -> list[str]:
@@ -245,6 +248,7 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
 
 
 _DROPPED = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+_DROPS = threading.local()  # why this thread's request was sent again, read back by GuardedSession._send
 
 
 class _ResendDropped(urllib3.util.Retry):
@@ -256,6 +260,7 @@ class _ResendDropped(urllib3.util.Retry):
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         reason = error.args[-1] if isinstance(error, urllib3.exceptions.ProtocolError) and error.args else None
         if self.total and isinstance(reason, _DROPPED):
+            _DROPS.reason = f"the first send was dropped unanswered ({type(reason).__name__}); sent once more"
             return super().increment(method, url, response, error, _pool, _stacktrace)
         return urllib3.util.Retry(0, read=False).increment(method, url, response, error, _pool, _stacktrace)
 
@@ -385,6 +390,10 @@ class GuardedSession(requests.Session):
         return super().send(request, **kwargs)
 
     def _record_prepared(self, record: Exchange) -> None:
+        record.resent, _DROPS.reason = _DROPS.reason, None
+        if record.resent:
+            with self._lock:
+                self._ledger.resent += 1
         prepared = getattr(self._sending, "prepared", None)
         if prepared is None:
             return
@@ -421,6 +430,7 @@ class GuardedSession(requests.Session):
             with self._lock:
                 self._ledger.uncertain_creates += 1
         self._sending.prepared = None
+        _DROPS.reason = None
         try:
             response = super().request(method, url, *args, **kwargs)
             self._record_prepared(record)

@@ -174,6 +174,8 @@ def test_a_request_dropped_on_a_kept_alive_connection_is_sent_once_more(reset, m
     assert (first.status_code, second.status_code) == (200, 200)
     assert [line.split(" ")[0] for _, line in server.requests] == ["GET", method, method]
     assert [exchange.status for exchange in client.history] == [200, 200]
+    assert client.history[0].resent is None and "dropped unanswered" in client.history[1].resent
+    assert client.ledger.resent == 1 and client.history[1].to_dict(str)["resent"] == client.history[1].resent
 
 
 def test_a_target_that_drops_every_request_is_reported_after_one_resend():

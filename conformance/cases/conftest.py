@@ -513,6 +513,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "data": {"created": len(client.ledger.created), "deleted": len(client.ledger.created - set(leaked)),
                  "leaked": leaked, **({"leak_check": leak_check} if leak_check else {})},
         "hangs": {"classes": sorted(client.ledger.hangs), "waited_s": round(sum(client.ledger.hangs.values()), 1)},
+        "resent": client.ledger.resent,
     }
     if STATE in config.stash:
         meta["state"] = {"kept": config.stash[STATE].kept, "message": config.stash[STATE].message}
@@ -557,5 +558,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
                              "requests of the same kind were not sent)")
         if leak_check:
             lines.insert(-1, f"leak check: {leak_check}")
+        if result.get("resent"):
+            lines.insert(-1, f"resent: {result['resent']} requests the target dropped unanswered (a kept-alive "
+                             "connection it closed as they arrived), each once on a fresh connection")
         for line in lines:
             terminalreporter.write_line(line)
