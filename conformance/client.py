@@ -461,7 +461,9 @@ class GuardedSession(requests.Session):
         record.text = response.text
         record.elapsed = time.monotonic() - started
         self._keep(record)
-        if creating and self._track(record):
+        # a create sent twice and refused as a duplicate may have been made by its first send: cleanup searches for it
+        first_send_may_have_made_it = record.resent is not None and record.status == 409
+        if creating and not first_send_may_have_made_it and self._track(record):
             with self._lock:
                 self._ledger.uncertain_creates -= 1
         return response

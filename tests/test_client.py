@@ -131,10 +131,12 @@ class _DroppingServer:
     """Answers the first `answered` requests of each connection (keep-alive), then reads the next one and closes the
     connection without a word: what a server does when its idle timeout fires as the request arrives."""
 
-    def __init__(self, answered: int, reset: bool) -> None:
+    def __init__(self, answered: int, reset: bool, status_after_drop: int = 200) -> None:
         import socket
         import threading
         self.answered, self.reset, self.requests = answered, reset, []
+        self.status = 200
+        self.status_after_drop = status_after_drop
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         threading.Thread(target=self._serve, daemon=True).start()
@@ -158,8 +160,10 @@ class _DroppingServer:
                     if number == self.answered:
                         if self.reset:
                             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        self.status = self.status_after_drop
                         break
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+                    conn.sendall(f"HTTP/1.1 {self.status} X\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: 2\r\n\r\n{}".encode())
 
 
 @pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
@@ -185,3 +189,11 @@ def test_a_target_that_drops_every_request_is_reported_after_one_resend():
         client.session.request("GET", client.url("/contacts"))
     assert len(server.requests) == 2
     assert "Connection" in client.history[-1].error
+
+
+def test_a_resent_create_refused_as_a_duplicate_may_have_been_made_by_its_first_send():
+    server = _DroppingServer(answered=1, reset=True, status_after_drop=409)
+    client = Client(resolve(base_url=f"http://127.0.0.1:{server.port}/v1", api_key="zx_secret_key_123"))
+    client.session.request("GET", client.url("/contacts"))
+    assert client.create({"name": "A", "phone": "+244912345678"}).status == 409
+    assert client.ledger.uncertain_creates == 1  # so cleanup searches the account for the run's tag
