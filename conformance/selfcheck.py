@@ -35,6 +35,7 @@ class Trial:
     failed_must: list[str]
     seconds: float
     not_checked: list[str] = field(default_factory=list)
+    failed_should: list[str] = field(default_factory=list)
     unmatched_evidence: list[str] = field(default_factory=list)
     replays: dict = field(default_factory=dict)  # {"same": n, "differ": [..]}
 
@@ -43,6 +44,9 @@ class Trial:
         if self.kind == "fault" and self.concurrency < catalogue()[self.declared[0]].needs_in_flight:
             # a race cannot be run with fewer requests in flight: the rule must say "not checked", and nothing fail
             return self.exit_code == 0 and self.declared[0] in self.not_checked
+        if self.kind == "fault" and catalogue()[self.declared[0]].level == "SHOULD":
+            # a SHOULD never fails the gate: the run passes, and says the rule is not met
+            return self.exit_code == 0 and self.declared[0] in self.failed_should
         if self.kind == "fault":
             return self.exit_code == 1 and self.declared[0] in self.failed_must
         return self.exit_code == 0 and not self.failed_must
@@ -104,6 +108,8 @@ def trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, repl
         return result
     result.failed_must = [r["id"] for r in report["requirements"] if r["status"] == "failed" and r["level"] == "MUST"]
     result.not_checked = [r["id"] for r in report["requirements"] if r["status"] == "not_checked"]
+    result.failed_should = [r["id"] for r in report["requirements"]
+                            if r["status"] == "failed" and r["level"] == "SHOULD"]
     result.unmatched_evidence = unmatched_evidence(report, log)
     if replay and kind == "fault":
         result.replays = replay_statuses(report, name)
@@ -140,7 +146,8 @@ def verdicts(trials: list[Trial]) -> list[dict]:
     for t in trials:
         row = rows.setdefault(t.name, {"name": t.name, "kind": t.kind, "declared": list(t.declared), "runs": []})
         row["runs"].append({"seed": t.seed, "concurrency": t.concurrency, "ok": t.ok, "attributed": t.attributed,
-                            "exit": t.exit_code, "failed_must": t.failed_must, "seconds": round(t.seconds, 1),
+                            "exit": t.exit_code, "failed_must": t.failed_must, "failed_should": t.failed_should,
+                            "seconds": round(t.seconds, 1),
                             "unmatched_evidence": t.unmatched_evidence, "replays": t.replays})
     for row in rows.values():
         oks = [r["ok"] for r in row["runs"]]
@@ -159,7 +166,9 @@ def table(rows: list[dict]) -> list[str]:
         verdict = "FLIPS" if row["flips"] else good if row["ok"] else bad
         if row["ok"] and row["kind"] == "fault" and not row["attributed"]:
             verdict = "caught+"
-        failing = ", ".join(row["runs"][0]["failed_must"]) or "-"
+        first = row["runs"][0]
+        failing = ", ".join(first["failed_must"] + [f"{r} (SHOULD)" for r in first["failed_should"]
+                                                   if r in row["declared"]]) or "-"
         lines.append(f"{row['name']:36} {row['kind']:8} {expected:32} {verdict:11} {failing[:44]:44}")
         if any(r["unmatched_evidence"] for r in row["runs"]):
             lines.append(f"    evidence not received as recorded: {row['runs'][0]['unmatched_evidence'][:2]}")

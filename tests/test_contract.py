@@ -84,10 +84,11 @@ def test_every_must_has_a_case_and_a_reference_fault():
         if requirement.level == "MUST":
             assert requirement.cases, f"{requirement.id} has no case"
             assert requirement.id in broken, f"{requirement.id} has no fault in the reference server"
+    assert "ERROR-REQUEST-ID" in broken  # SHOULD rules may have faults too: the self-check wants them reported
 
 
-def test_faults_break_known_must_requirements_and_variants_break_nothing():
+def test_faults_break_known_requirements_and_variants_break_nothing():
     for fault in faults():
-        assert catalogue()[fault.breaks].level == "MUST", fault.name
+        assert catalogue()[fault.breaks].level in ("MUST", "SHOULD"), fault.name
         assert all(catalogue()[also].level == "MUST" for also in fault.also_breaks), fault.name
     assert variants() and all(not v.breaks and not v.also_breaks for v in variants())

@@ -57,9 +57,16 @@ def test_error_code_matches_status(error_samples):
 
 @pytest.mark.requirement("ERROR-REQUEST-ID")
 def test_error_bodies_carry_request_id(error_samples):
+    """Each error names its own request: a request_id, and no two of the samples (five different requests) share
+    one."""
+    named_by: dict[str, int] = {}
     for status, exchange in each_error(error_samples):
         body = exchange.json_or_none() or {}
-        expect(isinstance(body, dict) and body.get("request_id"), f"the {status} body has no request_id", exchange)
+        request_id = body.get("request_id") if isinstance(body, dict) else None
+        expect(request_id, f"the {status} body has no request_id", exchange)
+        earlier = named_by.setdefault(repr(request_id), status)
+        expect(earlier == status, f"the {status} body repeats the request_id {request_id!r} of the {earlier} answer "
+                                  "to another request: a request id names one request", exchange)
 
 
 @pytest.mark.requirement("JSON-CONTENT-TYPE")

@@ -363,6 +363,10 @@ register("message_missing_on_404", "404 error bodies have no message field (othe
 register("errors_nested_under_error", "Error bodies nest the fields: {\"error\": {\"code\": …, \"message\": …}}.",
          only("error_body", lambda body, **_: {"error": {"code": body["error"], "message": body["message"]}}),
          "ERROR-BODY-SHAPE")
+register("error_without_request_id", "Error bodies carry no request_id (error and message are there).",
+         only("error_body", _drop("request_id")), "ERROR-REQUEST-ID")
+register("request_id_repeated", "Every error body carries the same request_id.",
+         only("error_body", lambda body, **_: {**body, "request_id": "req_5f2c9a01d3e4b786"}), "ERROR-REQUEST-ID")
 register("message_null_on_409", "409 error bodies carry message: null.",
          only("error_body", lambda body, status, **_: {**body, "message": None} if status == 409 else body),
          "ERROR-BODY-SHAPE")
