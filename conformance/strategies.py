@@ -193,6 +193,7 @@ NAME_CLASSES: dict[str, str] = {name: unicodedata.normalize("NFC", text) for nam
     "combining_without_precomposed": "Ọ̀lá A̋dé",
     "astral_plane": "𠮷田 𐐷𐑉 Nomvula",
     "emoji_zwj_sequences": "D'Angelo 👩🏽\u200d💻 👨\u200d👩\u200d👧\u200d👦",
+    "ampersand_and_quotes": 'Ana "Nita" Sousa & Filhos, Lda.',
     "single_character": "Z",
     "length_1000": ("Maria da Conceição Santos " * 40)[:999] + "s",
 }.items()}

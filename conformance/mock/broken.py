@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import itertools
 import json
 import random
@@ -325,6 +326,8 @@ register("email_cut_at_64", "Emails are cut to a 64-character column.",
          _stored("email", lambda email: email[:64]), "CREATE-ECHOES-FIELDS")
 register("name_ascii_folded", "Names come back with accents and other non-ASCII characters stripped.",
          _stored("name", _ascii_fold), "CREATE-NAME-AS-PROVIDED")
+register("name_html_escaped", "Names are stored HTML-escaped (& < > become entities), as a sanitising layer does.",
+         _stored("name", lambda name: html.escape(name, quote=False)), "CREATE-NAME-AS-PROVIDED")
 register("name_trimmed", "Leading and trailing whitespace is trimmed from names.",
          _stored("name", str.strip), "CREATE-NAME-AS-PROVIDED")
 register("name_whitespace_collapsed", "Runs of whitespace in names are collapsed to one space.",
