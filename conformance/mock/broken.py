@@ -322,6 +322,9 @@ register("email_local_part_lowercased", "The email's local part is lower-cased b
 register("email_plus_tag_dropped", "A + tag is dropped from the email's local part before it is stored "
          "(maria+promo@… becomes maria@…, as one mail provider reads addresses).",
          _stored("email", lambda email: re.sub(r"\+[^@]*@", "@", email)), "CREATE-ECHOES-FIELDS")
+register("email_local_dots_removed", "Dots are removed from the email's local part (one provider's rule applied "
+         "to every address).", _stored("email", lambda email: email.rpartition("@")[0].replace(".", "") + "@"
+                                       + email.rpartition("@")[2]), "CREATE-ECHOES-FIELDS")
 register("email_cut_at_64", "Emails are cut to a 64-character column.",
          _stored("email", lambda email: email[:64]), "CREATE-ECHOES-FIELDS")
 register("name_ascii_folded", "Names come back with accents and other non-ASCII characters stripped.",

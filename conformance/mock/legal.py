@@ -102,6 +102,14 @@ def _existing_contacts() -> Hooks:
     return {"opened": opened}
 
 
+def _pretty_ascii_json(response: Response, **_: Any) -> Response:
+    if not response.headers.get("content-type", "").startswith("application/json") or not response.body:
+        return response
+    body = json.dumps(json.loads(response.body), indent=2, ensure_ascii=True).encode()
+    headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+    return Response(body, status_code=response.status_code, headers=headers)
+
+
 def _gzip(response: Response, request: Any, **_: Any) -> Response:
     if "gzip" not in request.headers.get("accept-encoding", "") or not getattr(response, "body", b""):
         return response
@@ -189,11 +197,15 @@ register("long_names_rejected", "Names longer than 200 characters get 422 valida
               if len(body.get("name", "")) > 200 else problems))
 register("created_at_milliseconds", "created_at carries milliseconds (2026-06-24T10:00:00.123Z: still ISO 8601 "
          "UTC).", only("timestamp", lambda stamp, now, **_: now.isoformat(timespec="milliseconds")[:23] + "Z"))
+register("created_at_nanoseconds", "created_at carries nine fractional digits (ISO 8601 and RFC 3339 set no limit "
+         "on the fraction).", only("timestamp", lambda stamp, now, **_: now.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z"))
 register("created_at_zero_offset", "created_at ends in +00:00 instead of Z (ISO 8601 UTC either way).",
          only("timestamp", lambda stamp, **_: stamp.removesuffix("Z") + "+00:00"))
 register("bare_error_bodies", "Error bodies carry only error and message (P: details optional, request_id "
          "expected but not promised).",
          only("error_body", lambda body, **_: {"error": body["error"], "message": body["message"]}))
+register("pretty_ascii_json", "JSON bodies are pretty-printed and every non-ASCII character is a \\u escape (the "
+         "same JSON values).", only("response", _pretty_ascii_json))
 register("gzip_responses", "Answers are gzip-encoded when the client accepts gzip (HTTP content coding; the body "
          "is still JSON).", only("response", _gzip))
 register("connection_close", "Every answer carries Connection: close (no keep-alive; the docs say nothing of "
