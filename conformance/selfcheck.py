@@ -36,6 +36,7 @@ class Trial:
     seconds: float
     not_checked: list[str] = field(default_factory=list)
     failed_should: list[str] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)  # the report's first message of each failed MUST requirement
     unmatched_evidence: list[str] = field(default_factory=list)
     replays: dict = field(default_factory=dict)  # {"same": n, "differ": [..]}
 
@@ -110,6 +111,8 @@ def trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, repl
     result.not_checked = [r["id"] for r in report["requirements"] if r["status"] == "not_checked"]
     result.failed_should = [r["id"] for r in report["requirements"]
                             if r["status"] == "failed" and r["level"] == "SHOULD"]
+    result.why = [f"{r['id']}: {_first_message(r)}" for r in report["requirements"]
+                  if r["status"] == "failed" and r["level"] == "MUST"]
     result.unmatched_evidence = unmatched_evidence(report, log)
     if replay and kind == "fault":
         result.replays = replay_statuses(report, name)
@@ -140,6 +143,11 @@ def run_trials(plan: list[tuple[str, str, int, int]], workdir: Path, jobs: int, 
             _WORKERS.pop().close()
 
 
+def _first_message(requirement: dict) -> str:
+    message = next((case["message"] for case in requirement["cases"] if case["message"]), "")
+    return " ".join(message.split())[:300]
+
+
 def verdicts(trials: list[Trial]) -> list[dict]:
     """One row per server: caught/clean only when every seed and concurrency agrees; flips named."""
     rows: dict[str, dict] = {}
@@ -147,7 +155,7 @@ def verdicts(trials: list[Trial]) -> list[dict]:
         row = rows.setdefault(t.name, {"name": t.name, "kind": t.kind, "declared": list(t.declared), "runs": []})
         row["runs"].append({"seed": t.seed, "concurrency": t.concurrency, "ok": t.ok, "attributed": t.attributed,
                             "exit": t.exit_code, "failed_must": t.failed_must, "failed_should": t.failed_should,
-                            "seconds": round(t.seconds, 1),
+                            "seconds": round(t.seconds, 1), **({"why": t.why} if not t.ok else {}),
                             "unmatched_evidence": t.unmatched_evidence, "replays": t.replays})
     for row in rows.values():
         oks = [r["ok"] for r in row["runs"]]
@@ -170,6 +178,9 @@ def table(rows: list[dict]) -> list[str]:
         failing = ", ".join(first["failed_must"] + [f"{r} (SHOULD)" for r in first["failed_should"]
                                                    if r in row["declared"]]) or "-"
         lines.append(f"{row['name']:36} {row['kind']:8} {expected:32} {verdict:11} {failing[:44]:44}")
+        for run in (r for r in row["runs"] if not r["ok"] and row["kind"] != "fault"):
+            for why in run.get("why", [])[:3]:  # a false alarm says what failed (faults' misses name no message)
+                lines.append(f"    seed {run['seed']}, {run['concurrency']} in flight: {why}")
         if any(r["unmatched_evidence"] for r in row["runs"]):
             lines.append(f"    evidence not received as recorded: {row['runs'][0]['unmatched_evidence'][:2]}")
     return lines

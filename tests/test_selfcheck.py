@@ -22,3 +22,13 @@ def test_selfcheck_catches_every_fault_and_passes_every_variant():
     unmatched = [run["unmatched_evidence"] for s in summary["servers"] for run in s["runs"] if run["unmatched_evidence"]]
     assert not unmatched, f"evidence that is not what the server received: {unmatched[:3]}"
     assert summary["replays"]["same_status"] > len(faults()) // 2
+
+
+def test_a_false_alarm_says_what_failed_in_which_run():
+    from conformance.selfcheck import Trial, table, verdicts
+    clean = Trial("gzip_responses", "variant", (), 1, 8, 0, [], 1.0)
+    alarm = Trial("gzip_responses", "variant", (), 2, 8, 1, ["SPEC-NO-SERVER-ERROR"], 1.0,
+                  why=["SPEC-NO-SERVER-ERROR: the check could not finish: ConnectionError: reset"])
+    lines = table(verdicts([clean, alarm]))
+    assert "FLIPS" in lines[1]
+    assert lines[2].strip() == "seed 2, 8 in flight: SPEC-NO-SERVER-ERROR: the check could not finish: ConnectionError: reset"
