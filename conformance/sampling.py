@@ -6,6 +6,7 @@ inputs, whatever the concurrency."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import zlib
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import TypeVar
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis import strategies as st
+from hypothesis.internal import lambda_sources
 
 from conformance import case_context
 
@@ -23,6 +25,24 @@ T = TypeVar("T")
 # hypothesis run seeds and restores the process' one global `random` around every example, and two runs at once
 # would draw from each other's state (and parse source, which side_by_side.py serialises for CPython 3.11).
 HYPOTHESIS = case_context.Slots(1)
+
+
+class _ModulesSnapshot:
+    """`sys` as hypothesis' lambda namer sees it: `modules` is a copy. To name a lambda (in a statistic of a retried
+    draw that no run reads) hypothesis iterates sys.modules, and an import in another thread meanwhile raised
+    "dictionary changed size during iteration" out of the draw: a spec case failed on a faithful server about once in
+    a hundred runs. A dict's copy is made in one step under the GIL."""
+
+    def __getattr__(self, name: str):
+        return getattr(sys, name)
+
+    @property
+    def modules(self) -> dict:
+        return sys.modules.copy()
+
+
+if getattr(lambda_sources, "sys", None) is sys:  # a hypothesis that names lambdas some other way needs nothing
+    lambda_sources.sys = _ModulesSnapshot()
 
 
 def keep_hypothesis_cache() -> Path | None:

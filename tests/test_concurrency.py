@@ -147,3 +147,44 @@ def test_a_case_whose_shared_fixture_is_being_computed_is_put_aside_instead_of_h
     assert fixtures.computed(key).value == "value"
     assert not fixtures.put_aside([key], lambda: resumed.append("again")), "a computed fixture is no reason to wait"
     assert resumed == ["resumed"]
+
+
+def test_hypothesis_names_lambdas_while_other_threads_import(tmp_path, monkeypatch):
+    """hypothesis iterates sys.modules to name a lambda; an import in another thread meanwhile once failed a spec
+    case on a faithful server with "dictionary changed size during iteration". Thread switches every microsecond
+    make the race certain: without conformance.sampling's snapshot most of these 300 namings fail."""
+    import importlib
+    import threading
+    import types
+    from hypothesis.internal.reflection import get_pretty_function_description
+    import conformance.sampling  # noqa: F401 - gives hypothesis its snapshot of sys.modules
+
+    (tmp_path / "lambdas_to_name.py").write_text("import math\n" + "".join(
+        f"f{i}, g{i} = (lambda x: math.floor(x + {i})), (lambda y: math.ceil(y - {i}))\n" for i in range(300)))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("lambdas_to_name")
+    stop, errors = threading.Event(), []
+
+    def import_and_forget():
+        while not stop.is_set():
+            for j in range(50):
+                sys.modules[f"_imported_meanwhile_{j}"] = types.ModuleType("meanwhile")
+            for j in range(50):
+                del sys.modules[f"_imported_meanwhile_{j}"]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    importer = threading.Thread(target=import_and_forget)
+    importer.start()
+    try:
+        for i in range(300):
+            try:
+                get_pretty_function_description(getattr(module, f"f{i}"))
+            except RuntimeError as exc:
+                errors.append(exc)
+    finally:
+        stop.set()
+        importer.join()
+        sys.setswitchinterval(interval)
+        sys.modules.pop("lambdas_to_name", None)
+    assert not errors, f"{len(errors)} of 300 failed: {errors[0]}"
