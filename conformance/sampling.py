@@ -30,8 +30,8 @@ HYPOTHESIS = case_context.Slots(1)
 class _ModulesSnapshot:
     """`sys` as hypothesis' lambda namer sees it: `modules` is a copy. To name a lambda (in a statistic of a retried
     draw that no run reads) hypothesis iterates sys.modules, and an import in another thread meanwhile raised
-    "dictionary changed size during iteration" out of the draw: a spec case failed on a faithful server about once in
-    a hundred runs. A dict's copy is made in one step under the GIL."""
+    "dictionary changed size during iteration" out of the draw: a spec case failed on a faithful server now and then
+    (3 of about 600 self-check runs). A dict's copy is made in one step under the GIL."""
 
     def __getattr__(self, name: str):
         return getattr(sys, name)
