@@ -62,6 +62,11 @@ def _lower_local_part(email: str) -> str:
     return f"{local.lower()}@{domain}"
 
 
+def _undotted_local_part(email: str) -> str:
+    local, _, domain = email.rpartition("@")
+    return f"{local.replace('.', '')}@{domain}"
+
+
 def _error_code(fn: Callable[[str], str], status: int | None = None) -> Callable[[], Hooks]:
     return only("error_body", lambda body, status=None, _only=status, **_:
                 {**body, "error": fn(body["error"])} if _only in (None, status) else body)
@@ -323,8 +328,7 @@ register("email_plus_tag_dropped", "A + tag is dropped from the email's local pa
          "(maria+promo@… becomes maria@…, as one mail provider reads addresses).",
          _stored("email", lambda email: re.sub(r"\+[^@]*@", "@", email)), "CREATE-ECHOES-FIELDS")
 register("email_local_dots_removed", "Dots are removed from the email's local part (one provider's rule applied "
-         "to every address).", _stored("email", lambda email: email.rpartition("@")[0].replace(".", "") + "@"
-                                       + email.rpartition("@")[2]), "CREATE-ECHOES-FIELDS")
+         "to every address).", _stored("email", _undotted_local_part), "CREATE-ECHOES-FIELDS")
 register("email_cut_at_64", "Emails are cut to a 64-character column.",
          _stored("email", lambda email: email[:64]), "CREATE-ECHOES-FIELDS")
 register("name_ascii_folded", "Names come back with accents and other non-ASCII characters stripped.",

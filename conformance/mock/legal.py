@@ -102,18 +102,23 @@ def _existing_contacts() -> Hooks:
     return {"opened": opened}
 
 
+def _headers_for_new_body(response: Response) -> dict[str, str]:
+    """The answer's headers for a body re-encoded or re-framed: its Content-Length no longer holds."""
+    return {k: v for k, v in response.headers.items() if k != "content-length"}
+
+
 def _pretty_ascii_json(response: Response, **_: Any) -> Response:
     if not response.headers.get("content-type", "").startswith("application/json") or not response.body:
         return response
     body = json.dumps(json.loads(response.body), indent=2, ensure_ascii=True).encode()
-    headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+    headers = _headers_for_new_body(response)
     return Response(body, status_code=response.status_code, headers=headers)
 
 
 def _gzip(response: Response, request: Any, **_: Any) -> Response:
     if "gzip" not in request.headers.get("accept-encoding", "") or not getattr(response, "body", b""):
         return response
-    headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+    headers = _headers_for_new_body(response)
     return Response(gzip.compress(response.body), status_code=response.status_code,
                     headers={**headers, "content-encoding": "gzip", "vary": "Accept-Encoding"})
 
@@ -127,7 +132,7 @@ def _chunked_lists(response: Response, operation: str, **_: Any) -> Response:
     if operation != "list" or response.status_code != 200:
         return response
     body, size = response.body, 64
-    headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+    headers = _headers_for_new_body(response)
     return StreamingResponse(iter([body[i:i + size] for i in range(0, len(body), size)]),
                              status_code=200, headers=headers)
 
