@@ -9,7 +9,7 @@ import socket
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-LIST_ID = re.compile(r"^lst_[A-Za-z0-9_]+$")
+LIST_ID = re.compile(r"lst_[A-Za-z0-9_]+")
 
 
 class ConfigError(Exception):
@@ -116,7 +116,7 @@ def resolve(*, base_url: str | None, api_key: str | None, profile: str | None = 
     except ValueError:
         raise ConfigError(f"--seed must be a whole number, not {raw_seed!r}") from None
     ids = tuple(i.strip() for i in str(_flag_or_env(list_ids, env, "ZEXA_LIST_IDS") or "").split(",") if i.strip())
-    bad = [i for i in ids if not LIST_ID.match(i)]
+    bad = [i for i in ids if not LIST_ID.fullmatch(i)]
     if bad:
         raise ConfigError(f"--list-ids takes lst_ ids separated by commas; not a list id: {', '.join(bad)}")
     timeout = _seconds(env.get("ZEXA_READ_TIMEOUT"), "ZEXA_READ_TIMEOUT", 15.0)

@@ -67,6 +67,13 @@ def e164_15_digits(prefix: str, variation: int) -> str:
     raise ValueError(f"no valid 15-digit number starts with {prefix}")
 
 
+_ZEROS = "０٠۰०০"  # the zero of fullwidth, Arabic-Indic, Extended Arabic-Indic, Devanagari, Bengali digits
+
+
+def _digits_of_script(phone: str, zero: str) -> str:
+    return phone[:2] + "".join(chr(ord(zero) + int(digit)) for digit in phone[2:])
+
+
 def e164_phones(regions: tuple[str, ...] | None = None) -> st.SearchStrategy[str]:
     """Valid E.164 numbers of every region libphonenumber knows; shrinks to Angola's example number."""
     return st.builds(e164_for, st.sampled_from(regions or phone_regions()), st.integers(0, 9999))
@@ -82,6 +89,10 @@ INVALID_PHONE_CLASSES: dict[str, st.SearchStrategy] = {
     "country_code_zero": st.from_regex(r"\+0[0-9]{7,13}", fullmatch=True),
     "plus_alone": st.just("+"),
     "empty": st.just(""),
+    # a valid number followed by a newline: a validator's `$` takes it (re.match, Ruby, PCRE without D)
+    "trailing_newline": st.deferred(lambda: e164_phones().map(lambda phone: phone + "\n")),
+    # a valid number whose digits after the first are of another script: `\d` and str.isdigit() take them
+    "non_ascii_digits": st.deferred(lambda: st.builds(_digits_of_script, e164_phones(), st.sampled_from(_ZEROS))),
 }
 # Not a JSON string at all: the docs' 422 (not E.164) or 400 (not a valid request) are both right.
 NON_STRING_PHONES: dict[str, st.SearchStrategy] = {
@@ -168,6 +179,7 @@ MALFORMED_EMAIL_CLASSES: dict[str, st.SearchStrategy] = {
     "missing_local": st.builds(lambda d: f"@{d}", st.from_regex(_DOMAIN, fullmatch=True)),
     "trailing_dot": st.builds(lambda l, d: f"{l}@{d}.", st.from_regex(_LOCAL, fullmatch=True), st.from_regex(_DOMAIN, fullmatch=True)),
     "double_dot_domain": st.builds(lambda l: f"{l}@example..com", st.from_regex(_LOCAL, fullmatch=True)),
+    "trailing_newline": st.builds(lambda l, d: f"{l}@{d}\n", st.from_regex(_LOCAL, fullmatch=True), st.from_regex(_DOMAIN, fullmatch=True)),
 }
 
 # Valid or not depending on the validator: only ever observed, never judged.

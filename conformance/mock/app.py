@@ -17,10 +17,11 @@ from starlette.routing import Route
 from conformance.mock.faults import Active
 from conformance.mock.store import DuplicatePhone, Query, Store
 
-E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
-LIST_ID = re.compile(r"^lst_[A-Za-z0-9_]+$")
-EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-EMAIL_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$")
+# Used with fullmatch: `re.match` with a `$` would also take the value followed by a newline
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+LIST_ID = re.compile(r"lst_[A-Za-z0-9_]+")
+EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+EMAIL_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?")
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 100
 CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 410: "gone", 422: "validation_error", 429: "rate_limit_exceeded", 500: "internal_error"}
@@ -32,7 +33,7 @@ def email_is_valid(email: str) -> bool:
     if not at or len(email) > 254 or len(local) > 64:
         return False
     labels = domain.split(".")
-    return bool(EMAIL_LOCAL.match(local)) and len(labels) >= 2 and all(EMAIL_LABEL.match(l) for l in labels)
+    return bool(EMAIL_LOCAL.fullmatch(local)) and len(labels) >= 2 and all(EMAIL_LABEL.fullmatch(l) for l in labels)
 
 
 def utc_timestamp(now: datetime) -> str:
@@ -98,13 +99,13 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             return error(400, f"Wrong JSON type for: {', '.join(wrong_type)}.", {"fields": wrong_type})
         name, phone = body.get("name", ""), body.get("phone", "")
         problems = {}
-        if not active.apply("phone_valid", bool(E164.match(phone)), phone=phone):
+        if not active.apply("phone_valid", bool(E164.fullmatch(phone)), phone=phone):
             problems["phone"] = "must be E.164: +, country code and subscriber number, no spaces or dashes"
         email = body.get("email")
         if email is not None and not active.apply("email_valid", email_is_valid(email), email=email):
             problems["email"] = "is malformed"
         bad_lists = [i for i in body.get("lists", [])
-                     if not LIST_ID.match(i) or not active.apply("list_exists", True, list_id=i)]
+                     if not LIST_ID.fullmatch(i) or not active.apply("list_exists", True, list_id=i)]
         if bad_lists:
             problems["lists"] = f"unknown list id(s): {', '.join(bad_lists)}"
         problems = active.apply("problems", problems, body=body)

@@ -18,9 +18,9 @@ from starlette.responses import PlainTextResponse, Response
 from conformance.mock.faults import REGISTRY, Hooks, register, only
 from conformance.mock.store import Query
 
-E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
-E164_UP_TO_16 = re.compile(r"^\+[1-9][0-9]{1,15}$")
-DIGITS_WITHOUT_PLUS = re.compile(r"^[1-9][0-9]{7,14}$")
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # these with fullmatch; the faults that use `$` say so
+E164_UP_TO_16 = re.compile(r"\+[1-9][0-9]{1,15}")
+DIGITS_WITHOUT_PLUS = re.compile(r"[1-9][0-9]{7,14}")
 TWO_DIGIT_COUNTRY_CODES = {"20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
                            "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
                            "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98"}
@@ -218,13 +218,21 @@ register("single_quoted_json_accepted", "A lenient parser retries a body that is
 register("accepts_local_phone", "Local formats like 0912345678 are accepted.",
          only("phone_valid", lambda valid, phone, **_: valid or phone.isdigit()), "CREATE-422-PHONE-NOT-E164")
 register("accepts_phone_with_spaces", "Spaces are ignored when validating (+244 912 345 678 is stored as sent).",
-         only("phone_valid", lambda valid, phone, **_: valid or bool(E164.match(phone.replace(" ", "")))),
+         only("phone_valid", lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.replace(" ", "")))),
          "CREATE-422-PHONE-NOT-E164")
 register("accepts_phone_without_plus", "Digits without the leading + (244912345678) are accepted.",
-         only("phone_valid", lambda valid, phone, **_: valid or bool(DIGITS_WITHOUT_PLUS.match(phone))),
+         only("phone_valid", lambda valid, phone, **_: valid or bool(DIGITS_WITHOUT_PLUS.fullmatch(phone))),
          "CREATE-422-PHONE-NOT-E164")
 register("accepts_16_digit_phones", "The length check is off by one: 16 digits after + are accepted.",
-         only("phone_valid", lambda valid, phone, **_: valid or bool(E164_UP_TO_16.match(phone))),
+         only("phone_valid", lambda valid, phone, **_: valid or bool(E164_UP_TO_16.fullmatch(phone))),
+         "CREATE-422-PHONE-NOT-E164")
+register("phone_check_takes_trailing_newline", "The E.164 check is re.match with ^...$, whose $ also matches before a "
+         "final newline: '+244912345678\\n' is accepted.",
+         only("phone_valid", lambda valid, phone, **_: valid or bool(re.match(r"^\+[1-9][0-9]{1,14}$", phone))),
+         "CREATE-422-PHONE-NOT-E164")
+register("phone_check_takes_any_digits", "The E.164 check uses \\d, which matches the digits of every script "
+         "('+2４４９１２３４５６７８' is accepted).",
+         only("phone_valid", lambda valid, phone, **_: valid or bool(re.fullmatch(r"\+[1-9]\d{1,14}", phone))),
          "CREATE-422-PHONE-NOT-E164")
 register("bad_phone_is_400", "A phone not in E.164 gets 400 invalid_request instead of 422.",
          _validation_status_when(lambda problems: "phone" in problems), "CREATE-422-PHONE-NOT-E164")
@@ -235,6 +243,10 @@ register("accepts_email_with_spaces", "Emails containing spaces are accepted (th
          "CREATE-422-EMAIL-MALFORMED")
 register("email_checked_for_at_only", "Any email containing @ is accepted.",
          only("email_valid", lambda valid, email, **_: valid or "@" in email), "CREATE-422-EMAIL-MALFORMED")
+register("email_check_takes_trailing_newline", "The email check's $ also matches before a final newline: "
+         "'maria@example.com\\n' is accepted.",
+         only("email_valid", lambda valid, email, **_: valid or (email.endswith("\n") and _valid_email(email[:-1]))),
+         "CREATE-422-EMAIL-MALFORMED")
 register("bad_email_is_400", "A malformed email gets 400 invalid_request instead of 422.",
          _validation_status_when(lambda problems: "email" in problems), "CREATE-422-EMAIL-MALFORMED")
 register("rejects_nanp_phones", "Valid +1 numbers are rejected with 422.",
