@@ -16,7 +16,7 @@ from typing import Any
 from starlette.responses import PlainTextResponse, Response
 
 from conformance.mock.faults import REGISTRY, Hooks, register, only
-from conformance.mock.store import Query
+from conformance.mock.store import DuplicatePhone, Query
 
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # these with fullmatch; the faults that use `$` say so
 E164_UP_TO_16 = re.compile(r"\+[1-9][0-9]{1,15}")
@@ -247,6 +247,15 @@ register("email_check_takes_trailing_newline", "The email check's $ also matches
          "'maria@example.com\\n' is accepted.",
          only("email_valid", lambda valid, email, **_: valid or (email.endswith("\n") and _valid_email(email[:-1]))),
          "CREATE-422-EMAIL-MALFORMED")
+def _email_taken(key: str, contact: dict, store, **_) -> str:
+    if contact.get("email") and store.email_in_use(contact["email"]):
+        raise DuplicatePhone(contact["email"])
+    return key
+
+
+register("email_unique_per_account", "A unique index on email too: a second contact with a live contact's email "
+         "gets 409 conflict (the docs' 409 is for a phone that exists).", only("phone_key", _email_taken),
+         "CREATE-201-CREATED")
 register("bad_email_is_400", "A malformed email gets 400 invalid_request instead of 422.",
          _validation_status_when(lambda problems: "email" in problems), "CREATE-422-EMAIL-MALFORMED")
 register("rejects_nanp_phones", "Valid +1 numbers are rejected with 422.",
@@ -645,6 +654,7 @@ ALSO_BREAKS: dict[str, tuple[str, ...]] = {
     "emoji_name_crashes": ("CREATE-201-CREATED", "CREATE-NAME-AS-PROVIDED", "SPEC-RESPONSES-CONFORM",),
     "many_lists_crash": ("SPEC-RESPONSES-CONFORM",),
     "duplicate_is_422": ("CREATE-409-CONCURRENT-DUPLICATES",),
+    "email_unique_per_account": ("CREATE-VALID-EMAIL-ACCEPTED",),
     "id_without_prefix": ("SPEC-RESPONSES-CONFORM",),
     "id_prefix_contact": ("SPEC-RESPONSES-CONFORM",),
     "id_prefix_upper_case": ("SPEC-RESPONSES-CONFORM",),

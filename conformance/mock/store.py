@@ -95,6 +95,11 @@ class Store:
             row = self._db.execute(f"SELECT 1 FROM contacts WHERE phone = ?{live}", (phone,)).fetchone()
         return row is not None
 
+    def email_in_use(self, email: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM contacts WHERE email = ? AND deleted = 0", (email,)).fetchone()
+        return row is not None
+
     def exists(self, contact_id: str) -> bool:
         return bool(self.live_ids(contact_id))
 
