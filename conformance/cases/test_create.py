@@ -281,6 +281,30 @@ def test_duplicate_phone_is_409_conflict(created_maria, new_contact, client):
     expect_status(again, {409}, f"a second contact with phone {created_maria.body['phone']}")
 
 
+@pytest.mark.requirement("CREATE-409-DUPLICATE-PHONE")
+def test_409_is_only_for_the_same_number(new_contact, client, needs):
+    """A number with the subscriber digits of a live contact's Angolan number under Portugal's code (+351 9…, also a
+    valid mobile) is another number: a duplicate check on the national number, or on the last digits, refuses it.
+    A 409 may still be right (the account may hold that number): so the run's own contact is deleted and the same
+    create sent again; only a 2xx then shows that the first 409 was for the run's other number."""
+    held = new_contact("Phone Holder")
+    needs(held, "the contact whose subscriber digits the other number repeats")
+    other = "+351" + held.body["phone"].removeprefix("+244")
+    new_contact.used.add(other)
+    body = {**new_contact.body("Phone Cousin"), "phone": other}
+    first = client.create(body)
+    if first.status != 409:
+        return  # created, or refused for another reason (CREATE-VALID-PHONE-ACCEPTED judges valid numbers)
+    gone = client.delete(held.id)
+    if not (gone.status is not None and 200 <= gone.status < 300):
+        pytest.skip(f"inconclusive: {other} got 409 and the contact holding {held.body['phone']} could not be "
+                    f"deleted ({gone.status or gone.error}) to tell why")
+    again = client.create(body)
+    expect(not (again.status is not None and 200 <= again.status < 300),
+           f"{other} was refused with 409 while a contact of this run held {held.body['phone']}, and created "
+           f"({again.status}) once that contact was deleted: 409 is for a contact with the same number", first)
+
+
 @pytest.mark.requirement("CREATE-409-CONCURRENT-DUPLICATES")
 def test_parallel_duplicate_creates_give_one_201(new_contact, client, run_config, request):
     if run_config.concurrency < 2:

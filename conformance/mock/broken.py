@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import phonenumbers
 from starlette.responses import PlainTextResponse, Response
 
 from conformance.mock.faults import REGISTRY, Hooks, register, only
@@ -247,6 +248,13 @@ register("email_check_takes_trailing_newline", "The email check's $ also matches
          "'maria@example.com\\n' is accepted.",
          only("email_valid", lambda valid, email, **_: valid or (email.endswith("\n") and _valid_email(email[:-1]))),
          "CREATE-422-EMAIL-MALFORMED")
+def _national_number(phone: str) -> str:
+    try:
+        return str(phonenumbers.parse(phone).national_number)
+    except phonenumbers.NumberParseException:
+        return phone
+
+
 def _email_taken(key: str, contact: dict, store, **_) -> str:
     if contact.get("email") and store.email_in_use(contact["email"]):
         raise DuplicatePhone(contact["email"])
@@ -256,6 +264,10 @@ def _email_taken(key: str, contact: dict, store, **_) -> str:
 register("email_unique_per_account", "A unique index on email too: a second contact with a live contact's email "
          "gets 409 conflict (the docs' 409 is for a phone that exists).", only("phone_key", _email_taken),
          "CREATE-201-CREATED")
+register("duplicate_check_on_national_number", "The duplicate check compares national numbers: +351923120000 "
+         "conflicts with +244923120000.",
+         only("phone_key", lambda key, **_: _national_number(key)),
+         "CREATE-409-DUPLICATE-PHONE")
 register("bad_email_is_400", "A malformed email gets 400 invalid_request instead of 422.",
          _validation_status_when(lambda problems: "email" in problems), "CREATE-422-EMAIL-MALFORMED")
 register("rejects_nanp_phones", "Valid +1 numbers are rejected with 422.",
