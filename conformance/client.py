@@ -30,6 +30,7 @@ from conformance.paging import tagged_ids, walk
 from conformance.settling import settled
 
 MAX_BODY_BYTES = 1_000_000
+RATE_LIMIT_SAMPLES = 20  # 429 answers kept for RATE-LIMIT-RETRY-AFTER to judge
 REDACTED = "[redacted]"
 KEY_VARIABLE = "$ZEXA_API_KEY"  # how evidence and repro commands show the run's key: the reader's own shell fills it in
 KEY_BUT_LAST = "${ZEXA_API_KEY%?}"  # the key without its last character (keys forged from the real one start so)
@@ -230,6 +231,7 @@ class Ledger:
     uncertain_creates: int = 0  # POSTs whose outcome is unknown (no answer, or no id in a 2xx): may have created
     hangs: dict[str, float] = field(default_factory=dict)  # request kind the target never answered -> seconds waited
     resent: int = 0  # requests dropped unanswered on a kept-alive connection and sent once more
+    rate_limit_answers: list[Exchange] = field(default_factory=list)  # the first 429s, as they came
 
     @property
     def live(self) -> list[str]:
@@ -368,6 +370,8 @@ class GuardedSession(requests.Session):
             delay = self._retry_after(response)
             with self._lock:
                 self._ledger.rate_limited += 1
+                if len(self._ledger.rate_limit_answers) < RATE_LIMIT_SAMPLES:
+                    self._ledger.rate_limit_answers.append(self._sending.record)
                 self._ledger.lowest_limit = min(self._ledger.lowest_limit or self.limit.bound, self.limit.limit)
             if delay > self._config.max_rate_limit_wait or waited + delay > self._config.max_rate_limit_wait:
                 raise TargetUnusable(

@@ -52,6 +52,7 @@ MARKERS = (
     "create: POST /contacts", "auth: authentication", "errors: error bodies and content types",
     "listing: GET /contacts and pagination", "delete: DELETE /contacts/{id}", "spec: schemathesis property tests",
     "writes: the case creates or deletes data on the target",
+    "after_all: the case starts once every other case is done (it judges what the whole run saw)",
 )
 
 

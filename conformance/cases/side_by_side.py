@@ -187,10 +187,30 @@ class SideBySide:
         _SYNTAX_TREES.one_at_a_time()
 
     def start(self) -> None:
-        """Every case starts in its turn; an interrupt meanwhile leaves a runner that `stop` and `finish` end."""
-        for rank, item in enumerate(_modules_interleaved(self._items), start=1):
+        """Every case starts in its turn, a case marked `after_all` once every other case is done (it judges what
+        the whole run saw); an interrupt meanwhile leaves a runner that `stop` and `finish` end."""
+        order = _modules_interleaved(self._items)
+        last = [item for item in order if item.get_closest_marker("after_all")]
+        first = [item for item in order if item not in last]
+        ranked = list(enumerate(first + last, start=1))
+        for _, item in ranked:
             item.setup = _nothing  # its fixtures are resolved here, not by pytest
             self.futures[item.nodeid] = Future()
+        waiting = {item.nodeid for item in first}
+        lock = threading.Lock()
+
+        def one_done(future: Future, nodeid: str) -> None:
+            with lock:
+                waiting.discard(nodeid)
+                now = not waiting
+            if now:
+                for rank, item in ranked[len(first):]:
+                    self._submit(item, rank)
+        for _, item in ranked[:len(first)]:
+            self.futures[item.nodeid].add_done_callback(lambda future, nodeid=item.nodeid: one_done(future, nodeid))
+        if not first:
+            one_done(Future(), "")
+        for rank, item in ranked[:len(first)]:
             self._submit(item, rank)
 
     def _submit(self, item: pytest.Item, rank: int) -> None:

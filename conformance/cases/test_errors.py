@@ -1,6 +1,8 @@
 """Error bodies (the platform's JSON shape, the code that belongs to the status) and JSON content types."""
 from __future__ import annotations
 
+from email.utils import parsedate_to_datetime
+
 import pytest
 
 from conformance.results import expect
@@ -82,3 +84,35 @@ def test_responses_are_json(error_samples, client, run_config):
                f"{exchange.method} answered {exchange.status} with Content-Type {exchange.content_type!r}", exchange)
         expect(exchange.json_or_none() is not None, f"{exchange.method} answered {exchange.status} with a body "
                                                     f"that is not JSON: {exchange.text[:200]!r}", exchange)
+
+
+@pytest.mark.after_all
+@pytest.mark.requirement("RATE-LIMIT-RETRY-AFTER", "JSON-CONTENT-TYPE", "ERROR-BODY-SHAPE")
+def test_rate_limit_answers_say_when_to_retry(client):
+    """The 429s the target answered during the whole run (this case starts once every other one is done): each
+    says in Retry-After how long to wait, as seconds (or an HTTP date, RFC 9110's other form), and is an error
+    like any other, a JSON object with error and message."""
+    answers = list(client.ledger.rate_limit_answers)
+    if not answers:
+        pytest.skip("not checked: the target answered no request of this run with 429")
+    for exchange in answers:
+        retry_after = exchange.headers.get("retry-after", "").strip()
+        expect(retry_after.isdigit() or _http_date(retry_after),
+               f"a 429 says Retry-After {retry_after!r}: the platform's 429 carries the number of seconds to wait"
+               if retry_after else "a 429 came without Retry-After: the platform's 429 carries the number of "
+                                   "seconds to wait", exchange, "RATE-LIMIT-RETRY-AFTER")
+    for exchange in answers:
+        ctype = exchange.content_type.split(";")[0].strip().lower()
+        expect(ctype == "application/json" or ctype.endswith("+json"),
+               f"a 429 came with Content-Type {exchange.content_type!r}", exchange, "JSON-CONTENT-TYPE")
+        body = exchange.json_or_none()
+        expect(isinstance(body, dict) and all(isinstance(body.get(f), str) and body[f] for f in ("error", "message")),
+               f"a 429's body is not an error object with error and message: {exchange.text[:200]!r}", exchange,
+               "ERROR-BODY-SHAPE")
+
+
+def _http_date(value: str) -> bool:
+    try:
+        return parsedate_to_datetime(value) is not None
+    except (TypeError, ValueError):
+        return False

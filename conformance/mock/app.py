@@ -72,7 +72,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         if not active.apply("rate_limited", False, request=request):
             return None
         response = error(429, "Too many requests; retry after the number of seconds in Retry-After.")
-        response.headers["Retry-After"] = active.apply("retry_after", "1")
+        if (retry_after := active.apply("retry_after", "1")) is not None:
+            response.headers["Retry-After"] = retry_after
         return response
 
     async def validated_contact(request: Request) -> dict | JSONResponse:

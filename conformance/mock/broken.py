@@ -408,6 +408,26 @@ register("errors_nested_under_error", "Error bodies nest the fields: {\"error\":
          "ERROR-BODY-SHAPE")
 register("error_without_request_id", "Error bodies carry no request_id (error and message are there).",
          only("error_body", _drop("request_id")), "ERROR-REQUEST-ID")
+def _rate_limited_every(n: int, **hooks: Callable[..., Any]) -> Callable[[], Hooks]:
+    def hooks_() -> Hooks:
+        counter = itertools.count(1)
+        return {"rate_limited": lambda limited, **_: limited or next(counter) % n == 0, **hooks}
+    return hooks_
+
+
+def _plain_text_429(response: Response, **_: Any) -> Response:
+    if response.status_code != 429:
+        return response
+    return PlainTextResponse("Too Many Requests", status_code=429, headers={"Retry-After": "1"})
+
+
+register("rate_limit_without_retry_after", "Every 40th request gets 429 with no Retry-After header.",
+         _rate_limited_every(40, retry_after=lambda value, **_: None), "RATE-LIMIT-RETRY-AFTER")
+register("rate_limit_plain_text", "Every 40th request gets a proxy's 429: text/plain 'Too Many Requests'.",
+         _rate_limited_every(40, response=_plain_text_429), "JSON-CONTENT-TYPE")
+register("rate_limit_body_without_message", "Every 40th request gets 429 whose JSON body carries only error.",
+         _rate_limited_every(40, error_body=lambda body, status, **_: {"error": body["error"]} if status == 429
+                             else body), "ERROR-BODY-SHAPE")
 register("request_id_repeated", "Every error body carries the same request_id.",
          only("error_body", lambda body, **_: {**body, "request_id": "req_5f2c9a01d3e4b786"}), "ERROR-REQUEST-ID")
 register("message_null_on_409", "409 error bodies carry message: null.",
