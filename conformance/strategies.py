@@ -54,6 +54,9 @@ def e164_for(region: str, variation: int) -> str:
 # mobile range of Austria, Berlin's and Belgrade's fixed lines), libphonenumber's numbers there take 15 digits.
 LONGEST_PHONE_PREFIXES: dict[str, str] = {"AT_mobile": "+43664", "DE_fixed_line": "+4930", "RS_fixed_line": "+38111"}
 E164_MAX_DIGITS = 15
+# Regions whose valid numbers have 7 digits in all, the fewest of any (Tokelau, Tristan da Cunha): a length check
+# that wants 8 or more refuses them.
+SHORTEST_PHONE_REGIONS = ("TK", "TA")
 
 
 def e164_15_digits(prefix: str, variation: int) -> str:

@@ -21,8 +21,9 @@ from conformance.results import expect, expect_status
 from conformance.sampling import draws
 from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
                                     MALFORMED_EMAIL_CLASSES, NAME_CLASSES, NON_STRING_PHONES, RAW_NAME_CLASSES,
-                                    VALID_EMAIL_CLASSES, e164_15_digits, echoed_email_matches, every_class,
-                                    list_id_sets, person_names, phone_regions, valid_emails)
+                                    SHORTEST_PHONE_REGIONS, VALID_EMAIL_CLASSES, e164_15_digits,
+                                    echoed_email_matches, every_class, list_id_sets, person_names, phone_regions,
+                                    valid_emails)
 
 pytestmark = [pytest.mark.create, pytest.mark.writes]
 ISO8601_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00:?00)$")
@@ -206,9 +207,11 @@ def test_e164_phones_of_every_region_are_accepted(new_contact, run_config):
     rng = random.Random(run_config.seed ^ zlib.crc32(b"phones:15-digits"))
     longest = {kind: e164_15_digits(prefix, rng.randrange(2**32)) for kind, prefix in LONGEST_PHONE_PREFIXES.items()}
     new_contact.used.update(longest.values())
-    bodies = [new_contact.body(f"Region {region}", region=region) for region in regions] + [
+    shortest = [region for region in SHORTEST_PHONE_REGIONS if region not in regions]
+    bodies = [new_contact.body(f"Region {region}", region=region) for region in [*regions, *shortest]] + [
         {**new_contact.body(f"Longest {kind}"), "phone": phone} for kind, phone in longest.items()]
     kinds = [f"a valid number of region {region}" for region in regions] + [
+        f"a valid number of region {region}, of 7 digits (the shortest any region has)" for region in shortest] + [
         f"a valid {kind.replace('_', ' ')} number of 15 digits (E.164's maximum)" for kind in longest]
     for kind, contact in zip(kinds, new_contact.create_all(bodies)):
         expect_created(contact.exchange, f"{contact.body['phone']}, {kind}")

@@ -208,6 +208,7 @@ BOUNDARY_BODIES = {
     "empty-lists": {"lists": []},
     "long-name": {"name_prefix": "Maria " * 200},
     "many-lists": {"lists": [f"lst_boundary_{i}" for i in range(50)]},
+    "repeated-list": {"lists": ["lst_boundary_0", "lst_boundary_0"]},  # the schema has no uniqueItems
     "shortest-phone": {"phone": "+12"},
     "longest-phone": {},
     "extra-field": {"nickname": "Mia"},

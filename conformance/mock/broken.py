@@ -278,6 +278,8 @@ register("rejects_15_digit_phones", "Off by one at the E.164 limit: numbers of 1
 register("rejects_two_digit_country_codes", "Numbers with a two-digit country code (+44, +55, +81 …) are rejected.",
          only("phone_valid", lambda valid, phone, **_: valid and phone[1:3] not in TWO_DIGIT_COUNTRY_CODES),
          "CREATE-VALID-PHONE-ACCEPTED")
+register("rejects_phones_under_8_digits", "The length check wants 8 to 15 digits: Tokelau's 7-digit numbers get 422.",
+         only("phone_valid", lambda valid, phone, **_: valid and len(phone) > 8), "CREATE-VALID-PHONE-ACCEPTED")
 register("rejects_non_angolan_phones", "Only +244 numbers are accepted (an Angola-only validator).",
          only("phone_valid", lambda valid, phone, **_: valid and phone.startswith("+244")),
          "CREATE-VALID-PHONE-ACCEPTED")
@@ -304,6 +306,9 @@ register("long_name_crashes", "Names longer than 255 characters overflow the col
          only("crash", lambda crash, body, **_: crash or len(str(body.get("name", ""))) > 255), "SPEC-NO-SERVER-ERROR")
 register("emoji_name_crashes", "Names with characters outside the BMP (emoji) crash a utf8mb3 column (500).",
          only("crash", lambda crash, body, **_: crash or any(ord(ch) > 0xFFFF for ch in str(body.get("name", "")))),
+         "SPEC-NO-SERVER-ERROR")
+register("repeated_list_crashes", "A list id given twice breaks the memberships' primary key (500).",
+         only("crash", lambda crash, body, **_: crash or len(set(lists := body.get("lists") or [])) < len(lists)),
          "SPEC-NO-SERVER-ERROR")
 register("many_lists_crash", "A contact with 10 or more lists crashes (500).",
          only("crash", lambda crash, body, **_: crash or len(body.get("lists") or []) >= 10), "SPEC-NO-SERVER-ERROR")
