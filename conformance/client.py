@@ -729,8 +729,17 @@ class Client:
             failed = [contact_id for contact_id, ok in zip(live, pool.map(removed, live)) if not ok]
         if not verify:
             return []
-        still_there = settled(lambda: self._tagged_on_account(also=self.ledger.created), lambda ids: not ids,
-                              self.config.settle, self.ledger.settle_waits) if self.ledger.created else []
+
+        def left() -> list[str]:
+            return settled(lambda: self._tagged_on_account(also=self.ledger.created), lambda ids: not ids,
+                           self.config.settle, self.ledger.settle_waits)
+        still_there = left() if self.ledger.created else []
+        strays = [contact_id for contact_id in still_there if contact_id not in self.ledger.created]
+        if strays:  # the run's tag, on contacts no create of the run was answered with: a refusal that stored one
+            self.ledger.created.update(strays)
+            with ThreadPoolExecutor(self.config.concurrency) as pool:
+                failed += [contact_id for contact_id, ok in zip(strays, pool.map(removed, strays)) if not ok]
+            still_there = left()
         return list(dict.fromkeys(failed + still_there))
 
     def _tagged_on_account(self, also: set[str] = frozenset(), max_pages: int = 50) -> list[str]:

@@ -17,7 +17,7 @@ import pytest
 from conformance.cases.conftest import BLOCKED_BY, expect_created
 from conformance.client import created_id
 from conformance.paging import as_key
-from conformance.results import expect, expect_status
+from conformance.results import Violation, expect, expect_status
 from conformance.sampling import draws
 from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
                                     MALFORMED_EMAIL_CLASSES, NAME_CLASSES, NON_STRING_PHONES, RAW_NAME_CLASSES,
@@ -306,6 +306,37 @@ def test_409_is_only_for_the_same_number(new_contact, client, needs):
     expect(not (again.status is not None and 200 <= again.status < 300),
            f"{other} was refused with 409 while a contact of this run held {held.body['phone']}, and created "
            f"({again.status}) once that contact was deleted: 409 is for a contact with the same number", first)
+
+
+@pytest.mark.requirement("CREATE-REFUSED-CREATES-NOTHING")
+def test_refused_creates_make_no_contact(created_maria, new_contact, client, run_config, lists_accepted):
+    """A create answered with an error made no contact (a target that stores the row before it validates, or
+    before its duplicate check, shows one). Each refused body joins a list of the run under a name of its own;
+    that list, read once all are answered, shows none of them."""
+    if not lists_accepted:
+        pytest.skip("not checked: the target does not take the run's list ids, and only a list finds these contacts")
+    list_id = run_config.run_list("refused")
+    bodies = {
+        "a phone in local format": {**new_contact.body("Refused Local Phone"), "phone": "0912345678"},
+        "a malformed email": new_contact.body("Refused Bad Email", email="maria.example.com"),
+        "the phone of a live contact": {**new_contact.body("Refused Duplicate"), "phone": created_maria.body["phone"]},
+    }
+    bodies = {why: {**body, "lists": [list_id]} for why, body in bodies.items()}
+    answers = client.gather([lambda b=body: client.create(b) for body in bodies.values()])
+    refused = {body["name"]: (why, answer) for (why, body), answer in zip(bodies.items(), answers)
+               if answer.status is not None and 400 <= answer.status < 500}  # a 2xx is the status rules' finding
+    if not refused:
+        pytest.skip("not checked: the target refused none of the invalid creates with a 4xx")
+    listing = client.list(list_id=list_id, per_page=100)
+    body = listing.json_or_none()
+    if listing.status != 200 or not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        pytest.skip(f"inconclusive: the list of the refused creates answered {listing.status or listing.error}")
+    for item in body["data"]:
+        name = item.get("name") if isinstance(item, dict) else None
+        if name in refused:
+            why, answer = refused[name]
+            raise Violation(f"list {list_id} shows {item.get('id')!r} named {name!r}, whose create with {why} was "
+                            f"answered {answer.status}: a refused create made a contact", listing)
 
 
 @pytest.mark.requirement("CREATE-409-CONCURRENT-DUPLICATES")

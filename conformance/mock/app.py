@@ -109,7 +109,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
                      if not LIST_ID.fullmatch(i) or not active.apply("list_exists", True, list_id=i)]
         if bad_lists:
             problems["lists"] = f"unknown list id(s): {', '.join(bad_lists)}"
-        problems = active.apply("problems", problems, body=body)
+        problems = active.apply("problems", problems, body=body, store=store)
         if active.apply("crash", False, problems=problems, body=body):
             return error(500, "Internal error.")
         if problems:

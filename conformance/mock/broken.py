@@ -10,7 +10,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import phonenumbers
@@ -255,6 +255,17 @@ def _national_number(phone: str) -> str:
         return phone
 
 
+def _stored_before_validation(problems: dict, body: dict, store, **_: Any) -> dict:
+    """The row is written first and the validation error answered after, with nothing rolled back."""
+    if problems and isinstance(body.get("name"), str) and isinstance(body.get("phone"), str):
+        lists = [i for i in body.get("lists") or [] if isinstance(i, str)]
+        email = body.get("email") if isinstance(body.get("email"), str) else None
+        store.insert({"id": f"cnt_{random.getrandbits(48):012x}", "name": body["name"], "phone": body["phone"],
+                      "email": email, "lists": lists, "created_at": datetime.now(timezone.utc).strftime(ISO_SECONDS)},
+                     phone_key=None)
+    return problems
+
+
 def _email_taken(key: str, contact: dict, store, **_) -> str:
     if contact.get("email") and store.email_in_use(contact["email"]):
         raise DuplicatePhone(contact["email"])
@@ -268,6 +279,9 @@ register("duplicate_check_on_national_number", "The duplicate check compares nat
          "conflicts with +244923120000.",
          only("phone_key", lambda key, **_: _national_number(key)),
          "CREATE-409-DUPLICATE-PHONE")
+register("refused_creates_stored", "A create that fails validation is stored before the 422 is answered (no "
+         "rollback): the contact exists although its create was refused.", only("problems", _stored_before_validation),
+         "CREATE-REFUSED-CREATES-NOTHING")
 register("bad_email_is_400", "A malformed email gets 400 invalid_request instead of 422.",
          _validation_status_when(lambda problems: "email" in problems), "CREATE-422-EMAIL-MALFORMED")
 register("rejects_nanp_phones", "Valid +1 numbers are rejected with 422.",
@@ -692,6 +706,7 @@ ALSO_BREAKS: dict[str, tuple[str, ...]] = {
     "many_lists_crash": ("SPEC-RESPONSES-CONFORM",),
     "duplicate_is_422": ("CREATE-409-CONCURRENT-DUPLICATES",),
     "email_unique_per_account": ("CREATE-VALID-EMAIL-ACCEPTED",),
+    "refused_creates_stored": ("SPEC-RESPONSES-CONFORM",),
     "id_without_prefix": ("SPEC-RESPONSES-CONFORM",),
     "id_prefix_contact": ("SPEC-RESPONSES-CONFORM",),
     "id_prefix_upper_case": ("SPEC-RESPONSES-CONFORM",),
