@@ -182,7 +182,8 @@ MALFORMED_EMAIL_CLASSES: dict[str, st.SearchStrategy] = {
     "missing_local": st.builds(lambda d: f"@{d}", st.from_regex(_DOMAIN, fullmatch=True)),
     "trailing_dot": st.builds(lambda l, d: f"{l}@{d}.", st.from_regex(_LOCAL, fullmatch=True), st.from_regex(_DOMAIN, fullmatch=True)),
     "double_dot_domain": st.builds(lambda l: f"{l}@example..com", st.from_regex(_LOCAL, fullmatch=True)),
-    "trailing_newline": st.builds(lambda l, d: f"{l}@{d}\n", st.from_regex(_LOCAL, fullmatch=True), st.from_regex(_DOMAIN, fullmatch=True)),
+    "trailing_newline": st.builds(lambda l, d: f"{l}@{d}\n", st.from_regex(_LOCAL, fullmatch=True),
+                                  st.from_regex(_DOMAIN, fullmatch=True)),
 }
 
 # Valid or not depending on the validator: only ever observed, never judged.

@@ -205,7 +205,8 @@ def test_cookies_a_target_sets_are_never_sent_back(tmp_path):
 
 def test_contacts_a_refused_create_stored_are_found_by_the_run_tag_and_deleted(tmp_path):
     """A target that stores a create before it refuses it: the run never got an id for that contact, yet its name
-    carries the run's tag, so cleanup finds it on the account and deletes it (without that, 38 stayed after a quick run)."""
+    carries the run's tag, so cleanup finds it on the account and deletes it (without that, 38 stayed after a quick
+    run)."""
     auth = {"Authorization": f"Bearer {API_KEY}"}
     with BackgroundServer(api_key=API_KEY, deviations=["refused_creates_stored"]) as server:
         done = run_cli("run", "--base-url", server.base_url, "--profile", "quick", "--report-dir", str(tmp_path),
