@@ -34,6 +34,8 @@ RATE_LIMIT_SAMPLES = 20  # 429 answers kept for RATE-LIMIT-RETRY-AFTER to judge
 REDACTED = "[redacted]"
 KEY_VARIABLE = "$ZEXA_API_KEY"  # how evidence and repro commands show the run's key: the reader's own shell fills it in
 KEY_BUT_LAST = "${ZEXA_API_KEY%?}"  # the key without its last character (keys forged from the real one start so)
+KEY_SWAPPED = '$(printf %s "$ZEXA_API_KEY" | tr a-zA-Z A-Za-z)'  # the key with its letters' case swapped
+KEY_STAND_INS = (KEY_VARIABLE, KEY_BUT_LAST, KEY_SWAPPED)  # what evidence shows for the key and keys made from it
 _MISSING = object()
 # Calls sent together (Client.together) meet here, prepared and holding their slots, and go on the wire at once.
 _TOGETHER: contextvars.ContextVar[threading.Barrier | None] = contextvars.ContextVar("conformance_together",
@@ -140,9 +142,10 @@ def _printf_escaped(data: bytes) -> str:
 
 
 def _shell_word(text: str) -> str:
-    """Quote text for a POSIX shell, leaving $ZEXA_API_KEY and ${ZEXA_API_KEY%?} to be expanded."""
-    pieces = re.split(f"({re.escape(KEY_VARIABLE)}|{re.escape(KEY_BUT_LAST)})", text)
-    return "".join(f'"{p}"' if p in (KEY_VARIABLE, KEY_BUT_LAST) else shlex.quote(p) if p else ""
+    """Quote text for a POSIX shell, leaving the key's stand-ins ($ZEXA_API_KEY and keys made from it) to be
+    expanded."""
+    pieces = re.split(f"({'|'.join(map(re.escape, KEY_STAND_INS))})", text)
+    return "".join(f'"{p}"' if p in KEY_STAND_INS else shlex.quote(p) if p else ""
                    for p in pieces) or "''"
 
 
@@ -301,19 +304,21 @@ class GuardedSession(requests.Session):
         self._history.append(record)
         case_context.current().exchanges.append(record)
 
-    def _hide_key(self, text: str, whole: str, but_last: str) -> str:
+    def _hide_key(self, text: str, whole: str, but_last: str, swapped: str) -> str:
         key = self._config.api_key
         text = text.replace(key, whole)
+        if key.swapcase() != key:
+            text = text.replace(key.swapcase(), swapped)
         return text.replace(key[:-1], but_last) if len(key) > 4 else text
 
     def redact(self, text: str) -> str:
-        return self._hide_key(text, REDACTED, REDACTED) if text else text
+        return self._hide_key(text, REDACTED, REDACTED, REDACTED) if text else text
 
     def _masked_headers(self, headers: Any) -> dict[str, str]:
         out = {}
         for name, value in dict(headers or {}).items():
             value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-            out[str(name)] = self._hide_key(value, KEY_VARIABLE, KEY_BUT_LAST)
+            out[str(name)] = self._hide_key(value, *KEY_STAND_INS)
         return out
 
     def _guard_writes(self, method: str, url: str) -> None:

@@ -87,6 +87,16 @@ def test_keys_forged_from_the_real_one_show_no_fragment_of_it_and_their_repro_ru
     assert "Authorization: Bearer zx_secret_key_12X" in echoed
 
 
+def test_the_key_with_its_case_swapped_is_hidden_and_its_repro_runs(client):
+    exchange = client.list(auth="Bearer ZX_SECRET_KEY_123")
+    assert "ZX_SECRET_KEY" not in str(exchange.to_dict(client.session.redact)) + exchange.curl()
+    import subprocess
+    echoed = subprocess.run(["bash", "-c", exchange.curl().replace("curl -i -X GET", "printf '%s\\n'")],
+                            capture_output=True, text=True, env={"ZEXA_API_KEY": "zx_secret_key_123",
+                                                                 "PATH": "/usr/bin:/bin"}).stdout
+    assert "Authorization: Bearer ZX_SECRET_KEY_123" in echoed, echoed
+
+
 def test_the_environments_proxy_is_used_unless_no_proxy_covers_the_target(monkeypatch):
     """Proxy settings are read once, when the run starts (not from os.environ on every request), and still
     honoured: a corporate CI reaches a remote target through its proxy."""

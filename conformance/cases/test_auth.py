@@ -52,11 +52,14 @@ def other_character(ch: str) -> str:
 
 def forged_keys(key: str) -> dict[str, str]:
     """Keys made from the real one, none of them the real key: its last character changed, a suffix added, cut one
-    character short (a comparison of a prefix, or of the shorter length, takes them for the key)."""
+    character short (a comparison of a prefix, or of the shorter length, takes them for the key), its letters' case
+    swapped (a case-insensitive comparison, such as a MySQL column's default collation, takes that one)."""
     variants = {"the key with its last character changed": f"Bearer {key[:-1]}{other_character(key[-1])}",
                 "the key with a suffix": f"Bearer {key}0"}
     if len(key) > 1:
         variants["the key cut one character short"] = f"Bearer {key[:-1]}"
+    if key.swapcase() != key:
+        variants["the key with its letters' case swapped"] = f"Bearer {key.swapcase()}"
     return variants
 
 

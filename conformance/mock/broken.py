@@ -169,6 +169,9 @@ register("invalid_key_is_403", "A wrong key gets 403 forbidden instead of 401.",
          only("auth_failure_status", lambda s, reason, **_: 403 if reason == "invalid" else s), "AUTH-401-INVALID-KEY")
 register("key_compared_by_prefix", "Only the first 8 characters of the key are compared.",
          only("key_valid", lambda valid, key, expected, **_: valid or key[:8] == expected[:8]), "AUTH-401-INVALID-KEY")
+register("key_compared_case_insensitively", "Keys are compared ignoring case (a column with a case-insensitive "
+         "collation).", only("key_valid", lambda valid, key, expected, **_: valid or key.lower() == expected.lower()),
+         "AUTH-401-INVALID-KEY")
 register("invalid_key_accepted_on_list", "GET /contacts accepts any key (only a missing one gets 401).",
          only("key_valid", lambda valid, operation, **_: valid or operation == "list"), "AUTH-401-INVALID-KEY")
 register("missing_key_allowed_on_list", "GET /contacts without Authorization answers 200.",
