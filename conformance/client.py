@@ -739,11 +739,10 @@ class Client:
             return settled(lambda: self._tagged_on_account(also=self.ledger.created), lambda ids: not ids,
                            self.config.settle, self.ledger.settle_waits)
         still_there = left() if self.ledger.created else []
-        strays = [contact_id for contact_id in still_there if contact_id not in self.ledger.created]
-        if strays:  # the run's tag, on contacts no create of the run was answered with: a refusal that stored one
-            self.ledger.created.update(strays)
+        if still_there:  # deleted and back (a create revived it), or never answered as made (a refusal stored it)
+            self.ledger.created.update(still_there)
             with ThreadPoolExecutor(self.config.concurrency) as pool:
-                failed += [contact_id for contact_id, ok in zip(strays, pool.map(removed, strays)) if not ok]
+                failed += [contact_id for contact_id, ok in zip(still_there, pool.map(removed, still_there)) if not ok]
             still_there = left()
         return list(dict.fromkeys(failed + still_there))
 

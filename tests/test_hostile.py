@@ -203,16 +203,18 @@ def test_cookies_a_target_sets_are_never_sent_back(tmp_path):
     assert len(entries) > 100 and not with_cookies, with_cookies[:5]
 
 
-def test_contacts_a_refused_create_stored_are_found_by_the_run_tag_and_deleted(tmp_path):
-    """A target that stores a create before it refuses it: the run never got an id for that contact, yet its name
-    carries the run's tag, so cleanup finds it on the account and deletes it (without that, 38 stayed after a quick
-    run)."""
+@pytest.mark.parametrize("fault,rule", [("refused_creates_stored", "CREATE-REFUSED-CREATES-NOTHING"),
+                                        ("recreate_revives_deleted_id", "CREATE-ID-UNIQUE")])
+def test_contacts_still_there_after_cleanup_are_deleted_once_more(tmp_path, fault, rule):
+    """What the verifying search still finds with the run's tag is deleted once more: a contact a refused create
+    stored (the run never got its id; 38 stayed after a quick run before), or one a create revived under an id the
+    run had deleted (it was taken for deleted)."""
     auth = {"Authorization": f"Bearer {API_KEY}"}
-    with BackgroundServer(api_key=API_KEY, deviations=["refused_creates_stored"]) as server:
+    with BackgroundServer(api_key=API_KEY, deviations=[fault]) as server:
         done = run_cli("run", "--base-url", server.base_url, "--profile", "quick", "--report-dir", str(tmp_path),
                        env={"ZEXA_API_KEY": API_KEY})
         left = requests.get(server.base_url + "/contacts", params={"per_page": 100}, headers=auth).json()
     result = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
-    assert done.returncode == 1 and "CREATE-REFUSED-CREATES-NOTHING" in result["new_must_failures"]
+    assert done.returncode == 1 and rule in result["new_must_failures"]
     assert left["meta"]["total"] == 0 and result["data"]["leaked"] == [], left
     assert result["data"]["created"] == result["data"]["deleted"] > 0

@@ -133,11 +133,13 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             await asyncio.sleep(delay)
         now = active.apply("clock", datetime.now(timezone.utc))
         contact = active.apply("stored", {"id": active.apply("new_id", f"cnt_{secrets.token_hex(6)}"), **fields,
-                                          "created_at": active.apply("timestamp", utc_timestamp(now), now=now)})
+                                          "created_at": active.apply("timestamp", utc_timestamp(now), now=now)},
+                               store=store)
         memberships = active.apply("memberships", contact["lists"], name=contact["name"])
         try:
             if active.apply("keeps_contact", True):
-                store.insert({**contact, "lists": memberships}, replace=active.apply("insert_replaces", False),
+                store.insert({**contact, "lists": memberships},
+                             replace=active.apply("insert_replaces", False, contact=contact, store=store),
                              phone_key=active.apply("phone_key", contact["phone"], contact=contact, store=store))
         except DuplicatePhone:
             return conflict()

@@ -653,6 +653,16 @@ register("conflict_precheck_sees_deleted", "Deletes are soft and the duplicate p
          "re-creating a deleted contact's phone gets 409.",
          _soft_delete(duplicate_precheck_delay=lambda delay, **_: 0.0,
                       precheck_includes_deleted=lambda include, **_: True), "DELETE-FREES-PHONE")
+def _revived(contact: dict, store, **_: Any) -> dict:
+    holder = store.deleted_holder(contact["phone"])
+    return contact if holder is None else {**contact, "id": holder}
+
+
+register("recreate_revives_deleted_id", "Deletes are soft and keep the phone; a create with a deleted contact's "
+         "phone revives that row (upsert on the phone): the new contact gets the deleted one's id.",
+         lambda: {"delete_mode": lambda mode, **_: ("soft_keep_phone", mode[1]), "stored": _revived,
+                  "insert_replaces": lambda replace, contact, store, **_: replace or
+                  store.deleted_holder(contact["phone"]) is not None}, "CREATE-ID-UNIQUE")
 register("recreate_after_delete_crashes", "Deletes are soft; re-creating a deleted contact's phone crashes (500) "
          "on a lookup that finds the deleted row.", _recreate_after_delete_crashes, "DELETE-FREES-PHONE")
 register("delete_matches_id_prefix", "DELETE finds the contact with LIKE 'id%': a prefix of an existing id deletes "
@@ -710,6 +720,7 @@ ALSO_BREAKS: dict[str, tuple[str, ...]] = {
     "duplicate_is_422": ("CREATE-409-CONCURRENT-DUPLICATES",),
     "email_unique_per_account": ("CREATE-VALID-EMAIL-ACCEPTED",),
     "refused_creates_stored": ("SPEC-RESPONSES-CONFORM",),
+    "recreate_revives_deleted_id": ("DELETE-GONE-FROM-LIST", "DELETE-REMOVED-FROM-LISTS", "LIST-TOTAL-COUNTS-MATCHES",),
     "id_without_prefix": ("SPEC-RESPONSES-CONFORM",),
     "id_prefix_contact": ("SPEC-RESPONSES-CONFORM",),
     "id_prefix_upper_case": ("SPEC-RESPONSES-CONFORM",),

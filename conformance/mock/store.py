@@ -95,6 +95,13 @@ class Store:
             row = self._db.execute(f"SELECT 1 FROM contacts WHERE phone = ?{live}", (phone,)).fetchone()
         return row is not None
 
+    def deleted_holder(self, phone: str) -> str | None:
+        """The id of a soft-deleted contact that still holds this phone."""
+        with self._lock:
+            row = self._db.execute("SELECT id FROM contacts WHERE phone = ? AND deleted = 1 AND phone_key IS NOT NULL",
+                                   (phone,)).fetchone()
+        return row[0] if row else None
+
     def email_in_use(self, email: str) -> bool:
         with self._lock:
             row = self._db.execute("SELECT 1 FROM contacts WHERE email = ? AND deleted = 0", (email,)).fetchone()
