@@ -269,6 +269,13 @@ def _stored_before_validation(problems: dict, body: dict, store, **_: Any) -> di
     return problems
 
 
+def _conflict_after_insert(key: str, contact: dict, store, **_: Any) -> str:
+    """The row goes in first, the phone index after: a taken phone answers 409 and the row stays."""
+    if store.phone_in_use(contact["phone"]):
+        store.insert({**contact, "id": f"cnt_{random.getrandbits(48):012x}"}, phone_key=None)
+    return key
+
+
 def _email_taken(key: str, contact: dict, store, **_) -> str:
     if contact.get("email") and store.email_in_use(contact["email"]):
         raise DuplicatePhone(contact["email"])
@@ -285,6 +292,8 @@ register("duplicate_check_on_national_number", "The duplicate check compares nat
 register("refused_creates_stored", "A create that fails validation is stored before the 422 is answered (no "
          "rollback): the contact exists although its create was refused.", only("problems", _stored_before_validation),
          "CREATE-REFUSED-CREATES-NOTHING")
+register("conflicting_create_stored", "A create whose phone is taken is inserted before the phone index refuses it "
+         "(409), and the row stays.", only("phone_key", _conflict_after_insert), "CREATE-REFUSED-CREATES-NOTHING")
 register("bad_email_is_400", "A malformed email gets 400 invalid_request instead of 422.",
          _validation_status_when(lambda problems: "email" in problems), "CREATE-422-EMAIL-MALFORMED")
 register("rejects_nanp_phones", "Valid +1 numbers are rejected with 422.",
@@ -437,6 +446,12 @@ def _rate_limited_every(n: int, **hooks: Callable[..., Any]) -> Callable[[], Hoo
     return hooks_
 
 
+def _reset_header_on_429(response: Response, **_: Any) -> Response:
+    if response.status_code == 429:
+        response.headers["X-RateLimit-Reset"] = str(int(time.time()) + 1)
+    return response
+
+
 def _plain_text_429(response: Response, **_: Any) -> Response:
     if response.status_code != 429:
         return response
@@ -445,6 +460,11 @@ def _plain_text_429(response: Response, **_: Any) -> Response:
 
 register("rate_limit_without_retry_after", "Every 40th request gets 429 with no Retry-After header.",
          _rate_limited_every(40, retry_after=lambda value, **_: None), "RATE-LIMIT-RETRY-AFTER")
+register("rate_limit_retry_after_fraction", "Every 40th request gets 429 with Retry-After: 0.5 (delay-seconds is a "
+         "whole number).", _rate_limited_every(40, retry_after=lambda value, **_: "0.5"), "RATE-LIMIT-RETRY-AFTER")
+register("rate_limit_reset_header_instead", "Every 40th request gets 429 with X-RateLimit-Reset (an epoch second) "
+         "instead of Retry-After.", _rate_limited_every(40, retry_after=lambda value, **_: None,
+                                                        response=_reset_header_on_429), "RATE-LIMIT-RETRY-AFTER")
 register("rate_limit_plain_text", "Every 40th request gets a proxy's 429: text/plain 'Too Many Requests'.",
          _rate_limited_every(40, response=_plain_text_429), "JSON-CONTENT-TYPE")
 register("rate_limit_body_without_message", "Every 40th request gets 429 whose JSON body carries only error.",
