@@ -209,6 +209,7 @@ BOUNDARY_BODIES = {
     "long-name": {"name_prefix": "Maria " * 200},
     "many-lists": {"lists": [f"lst_boundary_{i}" for i in range(50)]},
     "repeated-list": {"lists": ["lst_boundary_0", "lst_boundary_0"]},  # the schema has no uniqueItems
+    "nul-in-name": {"name_prefix": "Maria\u0000Santos"},  # a JSON string may hold U+0000; PostgreSQL text may not
     "shortest-phone": {"phone": "+12"},
     "longest-phone": {},
     "extra-field": {"nickname": "Mia"},

@@ -336,6 +336,8 @@ register("emoji_name_crashes", "Names with characters outside the BMP (emoji) cr
 register("repeated_list_crashes", "A list id given twice breaks the memberships' primary key (500).",
          only("crash", lambda crash, body, **_: crash or len(set(lists := body.get("lists") or [])) < len(lists)),
          "SPEC-NO-SERVER-ERROR")
+register("nul_in_name_crashes", "A name holding U+0000 fails the database insert (PostgreSQL's text refuses it): 500.",
+         only("crash", lambda crash, body, **_: crash or "\x00" in str(body.get("name", ""))), "SPEC-NO-SERVER-ERROR")
 register("many_lists_crash", "A contact with 10 or more lists crashes (500).",
          only("crash", lambda crash, body, **_: crash or len(body.get("lists") or []) >= 10), "SPEC-NO-SERVER-ERROR")
 
@@ -740,6 +742,7 @@ ALSO_BREAKS: dict[str, tuple[str, ...]] = {
     "duplicate_is_422": ("CREATE-409-CONCURRENT-DUPLICATES",),
     "email_unique_per_account": ("CREATE-VALID-EMAIL-ACCEPTED",),
     "refused_creates_stored": ("SPEC-RESPONSES-CONFORM",),
+    "nul_in_name_crashes": ("SPEC-RESPONSES-CONFORM",),
     "phone_check_takes_trailing_newline": ("SPEC-RESPONSES-CONFORM",),
     "recreate_revives_deleted_id": ("DELETE-GONE-FROM-LIST", "DELETE-REMOVED-FROM-LISTS", "LIST-TOTAL-COUNTS-MATCHES",),
     "id_without_prefix": ("SPEC-RESPONSES-CONFORM",),
