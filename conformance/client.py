@@ -83,6 +83,7 @@ class Exchange:
     text: str = ""
     truncated: bool = False
     elapsed: float = 0.0
+    answered_at: float = 0.0  # time.monotonic() when the answer was read
     error: str | None = None
     unanswered: bool = False  # the target never answered (read timeout), or a request of its kind hung before
     resent: str | None = None  # why the first send got no answer, when it was sent once more (see _ResendDropped)
@@ -468,7 +469,8 @@ class GuardedSession(requests.Session):
         record.status = response.status_code
         record.headers = {k.lower(): v for k, v in response.headers.items()}
         record.text = response.text
-        record.elapsed = time.monotonic() - started
+        record.answered_at = time.monotonic()
+        record.elapsed = record.answered_at - started
         self._keep(record)
         # a create sent twice and refused as a duplicate may have been made by its first send: cleanup searches for it
         first_send_may_have_made_it = record.resent is not None and record.status == 409

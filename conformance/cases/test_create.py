@@ -8,6 +8,7 @@ import json
 import math
 import random
 import re
+import time
 import zlib
 from datetime import datetime, timezone
 from urllib.parse import urlencode
@@ -30,6 +31,7 @@ ISO8601_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00
 # The docs set no length limit: a name longer than this many characters (code points, or UTF-16 units for a target
 # that counts those) may be refused with 400/422, an observation; a shorter one must be accepted.
 LONG_NAME = 100
+CREATED_AT_GAP_S = 2.0  # between two creates whose created_at must differ: twice the Date header's resolution
 DOCS_BAD_PHONES = [("local_format", "0912345678"), ("spaces", "+244 912 345 678")]
 NO_SUCH_LIST = "lst_zxconf-no-such-list"  # no list has this id (a hyphen: not even the docs' id alphabet)
 MISSING_FIELDS = [("name",), ("phone",), ("name", "phone")]
@@ -156,6 +158,35 @@ def test_created_at_is_close_to_now(created_maria):
         pytest.skip("not checked: created_at does not parse (CREATE-CREATED-AT-ISO-UTC reports it)")
     skew = abs((datetime.now(timezone.utc) - created).total_seconds())
     expect(skew <= 300, f"created_at {stamp} is {skew:.0f} s away from now", created_maria.exchange)
+
+
+@pytest.mark.after_all
+@pytest.mark.requirement("CREATE-CREATED-AT-MATCHES-DATE")
+def test_created_at_moves_on_with_time(created_maria, new_contact, needs):
+    """created_at is when the contact was created: a contact created at least 2 s after another has the later one
+    (a timestamp computed once, when the server started, never moves; one cut to the minute seldom does). Run once
+    every other case is done, so the gap is there already on all but the shortest runs."""
+    first = _parsed(created_maria.response.get("created_at"))
+    if first is None:
+        pytest.skip("not checked: created_at does not parse (CREATE-CREATED-AT-ISO-UTC reports it)")
+    time.sleep(max(0.0, created_maria.exchange.answered_at + CREATED_AT_GAP_S - time.monotonic()))
+    later = new_contact("Created Later")
+    needs(later, "a second contact to compare created_at with")
+    second = _parsed(later.response.get("created_at"))
+    if second is None:
+        pytest.skip("not checked: created_at does not parse (CREATE-CREATED-AT-ISO-UTC reports it)")
+    gap = time.monotonic() - later.exchange.elapsed - created_maria.exchange.answered_at
+    expect(second > first, f"created_at {later.response['created_at']} of a contact created {gap:.1f} s after one "
+           f"whose created_at is {created_maria.response['created_at']}: the later contact is not the later one",
+           later.exchange)
+
+
+def _parsed(stamp: object) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if isinstance(stamp, str) else None
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 @pytest.mark.requirement("CREATE-400-MISSING-FIELD")

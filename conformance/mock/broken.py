@@ -336,6 +336,13 @@ register("emoji_name_crashes", "Names with characters outside the BMP (emoji) cr
 register("repeated_list_crashes", "A list id given twice breaks the memberships' primary key (500).",
          only("crash", lambda crash, body, **_: crash or len(set(lists := body.get("lists") or [])) < len(lists)),
          "SPEC-NO-SERVER-ERROR")
+def _timestamp_of_start() -> Hooks:
+    started = datetime.now(timezone.utc).strftime(ISO_SECONDS)
+    return {"timestamp": lambda stamp, **_: started}
+
+
+register("created_at_fixed_at_start", "created_at is computed once, when the server starts (a default argument "
+         "evaluated at import): every contact has the same one.", _timestamp_of_start, "CREATE-CREATED-AT-MATCHES-DATE")
 register("nul_in_name_crashes", "A name holding U+0000 fails the database insert (PostgreSQL's text refuses it): 500.",
          only("crash", lambda crash, body, **_: crash or "\x00" in str(body.get("name", ""))), "SPEC-NO-SERVER-ERROR")
 register("many_lists_crash", "A contact with 10 or more lists crashes (500).",
