@@ -56,6 +56,24 @@ def test_created_at_is_judged_against_the_date_header_then_our_clock():
     assert requirements(check_created_at(undated, made)) == {"CREATE-CREATED-AT-RECENT"}
 
 
+def test_a_created_at_ahead_of_a_lagging_date_stands_when_the_next_answer_dates_it():
+    """A busy uvicorn sent Date 10:00:00 with created_at 10:00:09 (its cached Date lagged); the next answer, sent
+    after that one was read, said 10:00:10. A created_at 30 s ahead of both is still a finding."""
+    made = parse_instant("2026-06-24T10:00:09Z")
+    create = answer(201, {"created_at": "2026-06-24T10:00:09Z"}, date="Wed, 24 Jun 2026 10:00:00 GMT")
+    create.answered_at, create.elapsed = 100.0, 0.03
+    before = answer(200, {}, date="Wed, 24 Jun 2026 10:00:00 GMT")
+    before.answered_at, before.elapsed = 100.02, 0.05  # sent before the create was answered: no evidence
+    nxt = answer(200, {}, date="Wed, 24 Jun 2026 10:00:10 GMT")
+    nxt.answered_at, nxt.elapsed = 100.5, 0.02
+    assert requirements(check_created_at(create, made)) == {"CREATE-CREATED-AT-MATCHES-DATE"}
+    assert requirements(check_created_at(create, made, [before])) == {"CREATE-CREATED-AT-MATCHES-DATE"}
+    assert not check_created_at(create, made, [before, nxt])
+    ahead = answer(201, {"created_at": "2026-06-24T10:00:40Z"}, date="Wed, 24 Jun 2026 10:00:10 GMT")
+    ahead.answered_at, ahead.elapsed = 100.0, 0.03
+    assert requirements(check_created_at(ahead, made, [before, nxt])) == {"CREATE-CREATED-AT-MATCHES-DATE"}
+
+
 def test_a_list_id_that_is_a_prefix_of_another_filters_exactly():
     model = Model(lists=(M1, M10), exclusive=True)
     only_m10 = contact("cnt_a", (M10,))

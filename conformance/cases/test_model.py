@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from conformance import case_context
 from conformance.model import (Contact, Finding, Listing, Model, check_account_total, check_create_answer,
                                check_created_at, check_listing, may_be_lag, note_seen)
 from conformance.paging import tag_name
@@ -56,6 +57,7 @@ class Driver:
         self.lists_wanted = tuple(dict.fromkeys(run.run_list(p) for p in LIST_PURPOSES))
         self.model = Model(lists=self.lists_wanted if lists_ok else (), exclusive=not run.list_ids)
         self.out = ModelRun()
+        self.created_at_answers: list = []  # (answer, when it was read) of every create the model made
 
     # --- phases -------------------------------------------------------------------------------------------------
     def run_all(self) -> ModelRun:
@@ -76,6 +78,9 @@ class Driver:
         with self.client.session.writes.whole_account():
             self.read_phase(unfiltered=True)
             self.listed_at_once_phase()
+        later = sorted(case_context.current().exchanges, key=lambda e: e.answered_at - e.elapsed)
+        for answer, received_at in self.created_at_answers:  # judged now: the answers after each one are known
+            self.out.findings += check_created_at(answer, received_at, later)
         return self.out
 
     def listed_at_once_phase(self) -> None:
@@ -301,7 +306,7 @@ class Driver:
             self._find("CREATE-201-CREATED", f"a valid contact{' with lists' if body.get('lists') else ''} was "
                        f"created with {answer.status}, not 201: {answer.text[:200]}", answer)
         self.out.findings += check_create_answer(body, answer)
-        self.out.findings += check_created_at(answer, datetime.now(timezone.utc))
+        self.created_at_answers.append((answer, datetime.now(timezone.utc)))
         contact = Contact(sent=body, answer=answer.json_or_none(), lists=tuple(body.get("lists", ())))
         if contact.id in self.model.contacts:  # deleted ones included: an id names one contact, ever
             self._find("CREATE-ID-UNIQUE", f"create answered id {contact.id}, the id of an earlier contact of this "
