@@ -46,6 +46,9 @@ class HangsOnMalformedJson(BaseHTTPRequestHandler):
         except ValueError:
             time.sleep(READ_TIMEOUT * 4)
             return
+        if not isinstance(body, dict):  # JSON, but no object (a top-level array): refused at once
+            self._answer(400, {"error": "invalid_request", "message": "the body must be a JSON object"})
+            return
         self._answer(201, {"id": f"cnt_{len(self.server.posts)}", **body, "created_at": "2026-06-24T10:00:00Z"})
 
 
