@@ -203,7 +203,13 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
             pytest_args += [flag, value]
     pytest_args += ["--allow-writes"] * config.allow_writes + ["--update-baseline"] * args.update_baseline
     capture = _ReportCapture()
-    code = pytest.main(pytest_args, plugins=[capture])
+    try:
+        code = pytest.main(pytest_args, plugins=[capture])
+    except SystemError as exc:  # CPython 3.11 building two syntax trees at once (see side_by_side._SyntaxTrees)
+        interrupted = capture.report is not None and capture.report["verdict"] == "interrupted"
+        if not interrupted or "AST constructor" not in str(exc):
+            raise
+        code = pytest.ExitCode.INTERRUPTED  # pytest failed while it formatted the interrupt the report records
     if capture.report is None:
         if code == pytest.ExitCode.USAGE_ERROR:
             print(f"conformance: the run ended before a verdict (pytest exit {int(code)})", file=sys.stderr)

@@ -157,6 +157,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 probing.set_result(probe_state(client, config.stash[FACTORY], run.run_list("state")))
             except BaseException as exc:  # noqa: BLE001 - raised again in the main thread
                 probing.set_exception(exc)
+        side_by_side.syntax_trees_one_at_a_time()
         threading.Thread(target=probe, name="conformance-state-probe", daemon=True).start()
 
 

@@ -298,7 +298,8 @@ class _SyntaxTrees:
     """CPython 3.11 keeps one depth counter per interpreter while it builds a syntax tree: two threads building one
     at once fail with "SystemError: AST constructor recursion depth mismatch". hypothesis parses source while it
     draws (a filter's lambda, the constants of a module) and pytest parses it to show a failure or an interrupt, in
-    the main thread, while other cases still run: while cases run side by side, ast.parse builds one at a time."""
+    the main thread, while other cases still run: while another thread works (the state probe beside collection,
+    cases side by side), ast.parse builds one at a time. An interrupt formatted meanwhile became exit 4, not 130."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -317,6 +318,11 @@ class _SyntaxTrees:
 
 
 _SYNTAX_TREES = _SyntaxTrees()
+
+
+def syntax_trees_one_at_a_time() -> None:
+    """Before a second thread starts working for the run (see _SyntaxTrees); SideBySide.finish ends it."""
+    _SYNTAX_TREES.one_at_a_time()
 
 
 def _environment_kept(item: pytest.Item, when: str | None) -> None:
