@@ -16,7 +16,7 @@ from typing import Any
 import phonenumbers
 from starlette.responses import PlainTextResponse, Response
 
-from conformance.mock.faults import REGISTRY, Hooks, register, only
+from conformance.mock.faults import REGISTRY, Hooks, only, rate_limited_every, register
 from conformance.mock.store import DuplicatePhone, Query
 
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # these with fullmatch; the faults that use `$` say so
@@ -448,13 +448,6 @@ register("errors_nested_under_error", "Error bodies nest the fields: {\"error\":
          "ERROR-BODY-SHAPE")
 register("error_without_request_id", "Error bodies carry no request_id (error and message are there).",
          only("error_body", _drop("request_id")), "ERROR-REQUEST-ID")
-def _rate_limited_every(n: int, **hooks: Callable[..., Any]) -> Callable[[], Hooks]:
-    def hooks_() -> Hooks:
-        counter = itertools.count(1)
-        return {"rate_limited": lambda limited, **_: limited or next(counter) % n == 0, **hooks}
-    return hooks_
-
-
 def _reset_header_on_429(response: Response, **_: Any) -> Response:
     if response.status_code == 429:
         response.headers["X-RateLimit-Reset"] = str(int(time.time()) + 1)
@@ -468,16 +461,16 @@ def _plain_text_429(response: Response, **_: Any) -> Response:
 
 
 register("rate_limit_without_retry_after", "Every 40th request gets 429 with no Retry-After header.",
-         _rate_limited_every(40, retry_after=lambda value, **_: None), "RATE-LIMIT-RETRY-AFTER")
+         rate_limited_every(40, retry_after=lambda value, **_: None), "RATE-LIMIT-RETRY-AFTER")
 register("rate_limit_retry_after_fraction", "Every 40th request gets 429 with Retry-After: 0.5 (delay-seconds is a "
-         "whole number).", _rate_limited_every(40, retry_after=lambda value, **_: "0.5"), "RATE-LIMIT-RETRY-AFTER")
+         "whole number).", rate_limited_every(40, retry_after=lambda value, **_: "0.5"), "RATE-LIMIT-RETRY-AFTER")
 register("rate_limit_reset_header_instead", "Every 40th request gets 429 with X-RateLimit-Reset (an epoch second) "
-         "instead of Retry-After.", _rate_limited_every(40, retry_after=lambda value, **_: None,
+         "instead of Retry-After.", rate_limited_every(40, retry_after=lambda value, **_: None,
                                                         response=_reset_header_on_429), "RATE-LIMIT-RETRY-AFTER")
 register("rate_limit_plain_text", "Every 40th request gets a proxy's 429: text/plain 'Too Many Requests'.",
-         _rate_limited_every(40, response=_plain_text_429), "JSON-CONTENT-TYPE")
+         rate_limited_every(40, response=_plain_text_429), "JSON-CONTENT-TYPE")
 register("rate_limit_body_without_message", "Every 40th request gets 429 whose JSON body carries only error.",
-         _rate_limited_every(40, error_body=lambda body, status, **_: {"error": body["error"]} if status == 429
+         rate_limited_every(40, error_body=lambda body, status, **_: {"error": body["error"]} if status == 429
                              else body), "ERROR-BODY-SHAPE")
 register("request_id_repeated", "Every error body carries the same request_id.",
          only("error_body", lambda body, **_: {**body, "request_id": "req_5f2c9a01d3e4b786"}), "ERROR-REQUEST-ID")

@@ -3,6 +3,7 @@ the faithful server does not use). Each is a small set of hooks; the app folds v
 A name may carry one number, `lagging_lists=2`, for the deviations that take a parameter (their description says)."""
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,14 @@ def register(name: str, description: str, make_hooks: Callable[..., Hooks], brea
 def only(point: str, hook: Callable[..., Any]) -> Callable[[], Hooks]:
     """A deviation made of one stateless hook."""
     return lambda: {point: hook}
+
+
+def rate_limited_every(n: int, **hooks: Callable[..., Any]) -> Callable[[], Hooks]:
+    """A deviation that answers every n-th request with 429, and `hooks` beside it (what that 429 says)."""
+    def make() -> Hooks:
+        counter = itertools.count(1)
+        return {"rate_limited": lambda limited, **_: limited or next(counter) % n == 0, **hooks}
+    return make
 
 
 def faults() -> list[Deviation]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.responses import Response, StreamingResponse
 
-from conformance.mock.faults import Hooks, only, register
+from conformance.mock.faults import Hooks, only, rate_limited_every, register
 from conformance.mock.store import DuplicatePhone, Store
 
 LAG_SECONDS = 0.5
@@ -24,11 +24,6 @@ DOCS_EXAMPLES = [  # the contacts the docs show, as an account that already hold
     {"id": "cnt_ghi789", "name": "João Ferreira", "phone": "+244923456789", "email": "joao@example.com",
      "lists": [], "created_at": "2026-06-23T14:30:00Z"},
 ]
-
-
-def _every_nth_rate_limited(n: int) -> Hooks:
-    counter = itertools.count(1)
-    return {"rate_limited": lambda limited, **_: limited or next(counter) % n == 0}
 
 
 def _latency_spikes(n: int) -> Hooks:
@@ -148,10 +143,8 @@ def _location_header(response: Response, **_: Any) -> Response:
     return response
 
 
-def _retry_after_http_date() -> Hooks:
-    return {**_every_nth_rate_limited(25),
-            "retry_after": lambda value, **_: format_datetime(datetime.now(timezone.utc) + timedelta(seconds=2),
-                                                              usegmt=True)}
+def _two_seconds_ahead(value: str, **_: Any) -> str:
+    return format_datetime(datetime.now(timezone.utc) + timedelta(seconds=2), usegmt=True)
 
 
 def _lower_domain(contact: dict, **_: Any) -> dict:
@@ -176,10 +169,10 @@ register("email_null", "A contact without email shows email: null instead of lea
          lambda: {"created_body": lambda body, **_: {"email": None, **body},
                   "list_body": _map_items(lambda item: {"email": None, **item})})
 register("occasional_429", "Every 40th request is rate limited with Retry-After: 1 (P: 429 with Retry-After).",
-         lambda: _every_nth_rate_limited(40))
+         rate_limited_every(40))
 register("retry_after_http_date", "Every 25th request is rate limited with Retry-After as an HTTP date 2 s ahead "
          "(P says 'number of seconds'; RFC 9110 allows either form and clients must take both).",
-         _retry_after_http_date)
+         rate_limited_every(25, retry_after=_two_seconds_ahead))
 register("latency_spikes", "One request in twenty takes 0.1-0.5 s longer.", lambda: _latency_spikes(20))
 register("lists_must_exist", "Only the docs' lists (lst_abc123, lst_def456) exist; other list ids get 422.",
          only("list_exists", lambda exists, list_id, **_: exists and list_id in ("lst_abc123", "lst_def456")))
