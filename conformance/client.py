@@ -731,9 +731,11 @@ class Client:
                 return self.delete(contact_id).status in (200, 204, 404)
             except (UnsafeRequest, BudgetExhausted, TargetUnusable):
                 return False
-        live = self.ledger.live
-        with ThreadPoolExecutor(self.config.concurrency) as pool:  # the session still bounds what is in flight
-            failed = [contact_id for contact_id, ok in zip(live, pool.map(removed, live)) if not ok]
+
+        def not_removed(ids: list[str]) -> list[str]:
+            with ThreadPoolExecutor(self.config.concurrency) as pool:  # the session still bounds what is in flight
+                return [contact_id for contact_id, ok in zip(ids, pool.map(removed, ids)) if not ok]
+        failed = not_removed(self.ledger.live)
         if not verify:
             return []
 
@@ -743,8 +745,7 @@ class Client:
         still_there = left() if self.ledger.created else []
         if still_there:  # deleted and back (a create revived it), or never answered as made (a refusal stored it)
             self.ledger.created.update(still_there)
-            with ThreadPoolExecutor(self.config.concurrency) as pool:
-                failed += [contact_id for contact_id, ok in zip(still_there, pool.map(removed, still_there)) if not ok]
+            failed += not_removed(still_there)
             still_there = left()
         return list(dict.fromkeys(failed + still_there))
 

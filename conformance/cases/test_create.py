@@ -17,6 +17,7 @@ import pytest
 
 from conformance.cases.conftest import BLOCKED_BY, expect_created
 from conformance.client import created_id
+from conformance.model import parse_instant
 from conformance.paging import as_key
 from conformance.results import Violation, expect, expect_status
 from conformance.sampling import draws
@@ -166,27 +167,19 @@ def test_created_at_moves_on_with_time(created_maria, new_contact, needs):
     """created_at is when the contact was created: a contact created at least 2 s after another has the later one
     (a timestamp computed once, when the server started, never moves; one cut to the minute seldom does). Run once
     every other case is done, so the gap is there already on all but the shortest runs."""
-    first = _parsed(created_maria.response.get("created_at"))
+    first = parse_instant(created_maria.response.get("created_at"))
     if first is None:
         pytest.skip("not checked: created_at does not parse (CREATE-CREATED-AT-ISO-UTC reports it)")
     time.sleep(max(0.0, created_maria.exchange.answered_at + CREATED_AT_GAP_S - time.monotonic()))
     later = new_contact("Created Later")
     needs(later, "a second contact to compare created_at with")
-    second = _parsed(later.response.get("created_at"))
+    second = parse_instant(later.response.get("created_at"))
     if second is None:
         pytest.skip("not checked: created_at does not parse (CREATE-CREATED-AT-ISO-UTC reports it)")
     gap = time.monotonic() - later.exchange.elapsed - created_maria.exchange.answered_at
     expect(second > first, f"created_at {later.response['created_at']} of a contact created {gap:.1f} s after one "
            f"whose created_at is {created_maria.response['created_at']}: the later contact is not the later one",
            later.exchange)
-
-
-def _parsed(stamp: object) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if isinstance(stamp, str) else None
-    except ValueError:
-        return None
-    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 @pytest.mark.requirement("CREATE-400-MISSING-FIELD")
