@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--settle", help="seconds a list may take to show a create or delete before it is judged "
                                       "(default 3, or ZEXA_SETTLE)")
     run.add_argument("-k", dest="keyword", help="only run cases matching this pytest -k expression")
+    run.add_argument("--requirement", action="append", default=[], metavar="ID",
+                     help="only run the cases that check this requirement of the catalogue (repeatable)")
     run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
                      help="with the bundled server only: switch on this fault or variant (the self-check uses it)")
     run.add_argument("--reference-request-log", help=argparse.SUPPRESS)  # the self-check compares evidence with it
@@ -73,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--only", action="append", default=[], metavar="NAME", help="only this fault or variant")
     check.add_argument("--jobs", type=int, default=2, help="runs side by side (default 2)")
     check.add_argument("--settle", default="", help="--settle for every run (default: the run's own default)")
+    check.add_argument("--targeted", action="store_true",
+                       help="run each fault's server with only the cases of the rule it breaks (the whole profile "
+                            "when those miss it); clean servers always get the whole profile")
     check.add_argument("--out", default="reports/selfcheck.json")
     return parser
 
@@ -94,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.seeds < 1 or args.jobs < 1:
             raise ConfigError("--seeds and --jobs take a whole number of at least 1")
         return selfcheck(args.out, seeds=args.seeds, concurrency=_levels(args.concurrency), only=tuple(args.only),
-                         jobs=args.jobs, settle=args.settle)
+                         jobs=args.jobs, settle=args.settle, targeted=args.targeted)
     except ConfigError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -201,6 +206,8 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
     for flag, value in (("--baseline", args.baseline), ("--list-ids", args.list_ids), ("-k", args.keyword)):
         if value:
             pytest_args += [flag, value]
+    for requirement in args.requirement:
+        pytest_args += ["--requirement", requirement]
     pytest_args += ["--allow-writes"] * config.allow_writes + ["--update-baseline"] * args.update_baseline
     capture = _ReportCapture()
     try:

@@ -39,6 +39,7 @@ class Trial:
     why: list[str] = field(default_factory=list)  # the report's first message of each failed MUST requirement
     unmatched_evidence: list[str] = field(default_factory=list)
     replays: dict = field(default_factory=dict)  # {"same": n, "differ": [..]}
+    only: str = ""  # the run had only the cases of this requirement (a targeted self-check)
 
     @property
     def ok(self) -> bool:
@@ -88,19 +89,33 @@ class Worker:
 _workers = threading.local()
 
 
-def trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, replay: bool, settle: str) -> Trial:
+def trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, replay: bool, settle: str,
+          targeted: bool = False) -> Trial:
+    """One run of the default profile; `targeted` runs a fault's server with only the cases of the rule it breaks,
+    and the whole profile when those alone do not catch it (a finding may need what other cases send)."""
+    if targeted and kind == "fault":
+        result = _trial(name, kind, seed, concurrency, workdir, replay, settle, requirement=declared(name)[0])
+        if result.ok:
+            return result
+    return _trial(name, kind, seed, concurrency, workdir, replay, settle)
+
+
+def _trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, replay: bool, settle: str,
+           requirement: str = "") -> Trial:
     label = f"{name or 'faithful'}-s{seed}-c{concurrency}"
     report_dir, log, output = workdir / label, workdir / f"{label}.requests.jsonl", workdir / f"{label}.out"
     argv = ["run", "--seed", str(seed), "--profile", "default", "--concurrency", str(concurrency),
             "--report-dir", str(report_dir), "--reference-request-log", str(log),
-            *(["--reference-fault", name] if name else []), *(["--settle", settle] if settle else [])]
+            *(["--reference-fault", name] if name else []), *(["--settle", settle] if settle else []),
+            *(["--requirement", requirement] if requirement else [])]
     if not hasattr(_workers, "worker"):
         _workers.worker = Worker()
         _WORKERS.append(_workers.worker)
     started = time.monotonic()
     exit_code = _workers.worker.run(argv, output)
     seconds = time.monotonic() - started
-    result = Trial(name or "faithful", kind, declared(name), seed, concurrency, exit_code, [], seconds)
+    result = Trial(name or "faithful", kind, declared(name), seed, concurrency, exit_code, [], seconds,
+                   only=requirement)
     try:
         report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -125,15 +140,15 @@ _WORKERS: list[Worker] = []
 
 
 def run_trials(plan: list[tuple[str, str, int, int]], workdir: Path, jobs: int, replay: bool,
-               settle: str = "") -> list[Trial]:
+               settle: str = "", targeted: bool = False) -> list[Trial]:
     done = itertools.count(1)
 
     def run(step: tuple[str, str, int, int]) -> Trial:
-        result = trial(*step, workdir, replay, settle)
+        result = trial(*step, workdir, replay, settle, targeted)
         verdict = ("caught" if result.ok else "MISSED") if result.kind == "fault" else (
             "clean" if result.ok else "FALSE ALARM")
         print(f"  [{next(done)}/{len(plan)}] {result.name} (seed {result.seed}, {result.concurrency} in flight): "
-              f"{verdict}, {result.seconds:.1f} s", flush=True)
+              f"{verdict}{f' by the cases of {result.only} alone' if result.only else ''}, {result.seconds:.1f} s", flush=True)
         return result
     try:
         with ThreadPoolExecutor(jobs) as pool:
@@ -156,7 +171,8 @@ def verdicts(trials: list[Trial]) -> list[dict]:
         row["runs"].append({"seed": t.seed, "concurrency": t.concurrency, "ok": t.ok, "attributed": t.attributed,
                             "exit": t.exit_code, "failed_must": t.failed_must, "failed_should": t.failed_should,
                             "seconds": round(t.seconds, 1), **({"why": t.why} if not t.ok else {}),
-                            "unmatched_evidence": t.unmatched_evidence, "replays": t.replays})
+                            "unmatched_evidence": t.unmatched_evidence, "replays": t.replays,
+                            **({"only": t.only} if t.only else {})})
     for row in rows.values():
         oks = [r["ok"] for r in row["runs"]]
         row["ok"] = all(oks) and not any(r["unmatched_evidence"] for r in row["runs"])
@@ -187,7 +203,8 @@ def table(rows: list[dict]) -> list[str]:
 
 
 def selfcheck(out: str = "reports/selfcheck.json", seeds: int = 1, concurrency: tuple[int, ...] = (8,),
-              only: tuple[str, ...] = (), jobs: int = 2, replay: bool = True, settle: str = "") -> int:
+              only: tuple[str, ...] = (), jobs: int = 2, replay: bool = True, settle: str = "",
+              targeted: bool = False) -> int:
     deviations = [d for d in faults() + variants() if not only or d.name in only]
     plan = [(name, kind, SEED + i, n) for name, kind in [("", "faithful")] + [(d.name, d.kind) for d in deviations]
             for i in range(seeds) for n in concurrency]
@@ -197,7 +214,7 @@ def selfcheck(out: str = "reports/selfcheck.json", seeds: int = 1, concurrency: 
           f"({len(plan)} runs, {jobs} at a time)", flush=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="selfcheck-") as tmp:
-        rows = verdicts(run_trials(plan, Path(tmp), jobs, replay, settle))
+        rows = verdicts(run_trials(plan, Path(tmp), jobs, replay, settle, targeted))
     for line in table(rows):
         print(line)
     fault_rows = [r for r in rows if r["kind"] == "fault"]

@@ -71,6 +71,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--update-baseline", action="store_true", help="write the current MUST failures to --baseline")
     group.addoption("--concurrency", help="requests in flight at most (default 8, or ZEXA_CONCURRENCY)")
     group.addoption("--settle", help="seconds a list may take to show a write (default 3, or ZEXA_SETTLE)")
+    group.addoption("--requirement", action="append", default=[], metavar="ID",
+                    help="only the cases that check this catalogue requirement (repeatable)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -335,8 +337,21 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         unknown = [r for r in _requirements(item) if r not in known]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid} names unknown requirement(s) {unknown}")
+    _only_requirements(config, items)
     if STATE in config.stash and config.stash[STATE].kept is False:
         _stop_early(config, items)
+
+
+def _only_requirements(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = set(config.getoption("requirement"))
+    if not wanted:
+        return
+    unknown = sorted(wanted - set(catalogue()))
+    if unknown:
+        raise pytest.UsageError(f"--requirement names no requirement of the catalogue: {', '.join(unknown)}")
+    other = [item for item in items if not wanted & set(_requirements(item))]
+    config.hook.pytest_deselected(items=other)
+    items[:] = [item for item in items if item not in other]
 
 
 def _stop_early(config: pytest.Config, items: list[pytest.Item]) -> None:
