@@ -59,6 +59,14 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subpro
                           timeout=timeout, env=full_env, cwd=ROOT)
 
 
+def eventually(condition, within: float = 30.0) -> None:
+    """Polls until `condition()` holds: for what a server shows only after a delay of its own."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, f"still not true after {within} s"
+        time.sleep(0.05)
+
+
 class HostileHandler(BaseHTTPRequestHandler):
     """Answers every request the way its server's `mode` says a broken target might."""
     protocol_version = "HTTP/1.1"

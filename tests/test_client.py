@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import email.utils
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 
-from conformance.client import Client, UnsafeRequest
+from conformance.client import TOGETHER_WAIT_S, Client, UnsafeRequest
 from conformance.config import resolve
 
 
@@ -114,27 +115,30 @@ def test_the_environments_proxy_is_used_unless_no_proxy_covers_the_target(monkey
 
 def test_calls_sent_together_reach_the_wire_at_the_same_moment(monkeypatch):
     """The parallel duplicate creates race a server's read-then-insert window of a few milliseconds: calls that get
-    ready at different moments (a busy machine) still go on the wire together."""
-    import time
+    ready at different moments (a busy machine) still go on the wire together, none before the last is ready."""
     client = Client(resolve(base_url="http://127.0.0.1:9/v1", api_key="k", concurrency=4))
-    sent = []
+    events: list[str] = []
+    first_sent = threading.Event()
 
     def on_the_wire(self, request, **kwargs):
-        sent.append(time.monotonic())
+        events.append("sent")
+        first_sent.set()
         raise requests.ConnectionError("not sent")
     monkeypatch.setattr(requests.Session, "send", on_the_wire)
 
-    def ready_after(seconds):
+    def ready(first_send_or_seconds: float):
         def call():
-            time.sleep(seconds)
+            first_sent.wait(timeout=first_send_or_seconds)  # the last call is ready late, or once one went out
+            events.append("ready")
             return client.list(page=1)
         return call
-    answers = client.together([ready_after(0.04 * i) for i in range(4)])
-    assert len(sent) == 4 and all(a.error for a in answers)
-    assert max(sent) - min(sent) < 0.03, f"spread {max(sent) - min(sent):.3f} s"
-    sent.clear()
-    client.gather([ready_after(0.04 * i) for i in range(4)])
-    assert max(sent) - min(sent) > 0.1, "without together, each goes when it is ready"
+    answers = client.together([ready(0), ready(0), ready(0), ready(TOGETHER_WAIT_S / 5)])
+    assert len(answers) == 4 and all(a.error for a in answers)
+    assert events == ["ready"] * 4 + ["sent"] * 4, f"a call went on the wire before the last was ready: {events}"
+    events.clear()
+    first_sent.clear()
+    client.gather([ready(0), ready(30), ready(30), ready(30)])
+    assert events[:2] == ["ready", "sent"], f"without together, each goes when it is ready: {events}"
 
 
 class _DroppingServer:

