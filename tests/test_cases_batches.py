@@ -52,15 +52,16 @@ def test_blocked_by_reaches_the_requirement_entry():
     assert entry["blocked_by"] == ["CREATE-201-CREATED"] and entry["status"] == "not_checked"
 
 
-def test_a_seed_sends_the_same_requests_at_concurrency_1_and_8():
-    def requests_of_a_run(concurrency: str) -> list[str]:
-        done = subprocess.run([sys.executable, "-m", "tests.record_requests", "42", concurrency], cwd=ROOT,
+def test_a_seed_sends_the_same_requests_at_every_concurrency_and_another_seed_does_not():
+    def requests_of_a_run(seed: str, concurrency: str) -> list[str]:
+        done = subprocess.run([sys.executable, "-m", "tests.record_requests", seed, concurrency], cwd=ROOT,
                               capture_output=True, text=True, timeout=300)
         return json.loads(done.stdout.rsplit("REQUESTS ", 1)[1])
-    one, eight = requests_of_a_run("1"), requests_of_a_run("8")
+    one, eight, other = requests_of_a_run("42", "1"), requests_of_a_run("42", "8"), requests_of_a_run("43", "8")
     # the race of parallel creates runs only with two or more in flight (and what it created is deleted)
     assert any('"Parallel ' in r for r in eight) and not any('"Parallel ' in r for r in one)
-    eight = [r for r in eight if '"Parallel ' not in r]
-    one, eight = ([r for r in run if r != "DELETE /v1/contacts/ "] for run in (one, eight))
+    eight, other = ([r for r in run if '"Parallel ' not in r] for run in (eight, other))
+    one, eight, other = ([r for r in run if r != "DELETE /v1/contacts/ "] for run in (one, eight, other))
     assert len(one) > 100
     assert one == eight, sorted(set(one) ^ set(eight))[:5]
+    assert other != eight
