@@ -12,16 +12,14 @@ FIRST_PAUSE = 0.1
 
 def settled(read: Callable[[], T], agrees: Callable[[T], bool], settle_s: float,
             waits: list[float] | None = None) -> T:
-    """Read until `agrees` holds or `settle_s` seconds have passed; the last read is returned either way, and the
-    time waited is appended to `waits` when there was any."""
+    """Read until `agrees` holds or a read that started `settle_s` seconds after the first has been made; the last
+    read is returned either way, and the time waited is appended to `waits` when there was any. The last read starts
+    after the settle time however long each read takes: a slow answer never cuts the target's time short."""
     started = time.monotonic()
-    result, pause, reread = read(), FIRST_PAUSE, False
-    while not agrees(result):
-        left = settle_s - (time.monotonic() - started)
-        if left <= 0:
-            break
-        time.sleep(min(pause, left))
-        pause, reread = pause * 2, True
+    result, pause, reread, last_started = read(), FIRST_PAUSE, False, started
+    while not agrees(result) and last_started - started < settle_s:
+        time.sleep(max(0.0, min(pause, settle_s - (time.monotonic() - started))))
+        pause, reread, last_started = pause * 2, True, time.monotonic()
         result = read()
     if reread and waits is not None:
         waits.append(round(time.monotonic() - started, 3))
