@@ -40,9 +40,9 @@ $(PRISM):
 	npm install --silent --no-audit --no-fund --prefix .tools/prism @stoplight/prism-cli@$(PRISM_VERSION)
 	@test -x $(PRISM) || { echo "Prism could not be installed into .tools/prism"; exit 2; }
 
-# The self-check is named first so one xdist worker starts it at once while the other runs everything else.
-test: $(STAMP) tools prism other-pythons
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/test_selfcheck.py tests
+# The self-check and the other Pythons' installs are named first so workers start them at once; the rest fills in.
+test: $(STAMP) tools prism
+	$(BIN)/python -m pytest -q -n 3 --dist load tests/test_selfcheck.py tests/test_other_pythons.py tests
 
 # The wheel, installed into a fresh venv, passes a quick run on every other Python 3.11-3.13 of this machine.
 other-pythons: $(STAMP)
