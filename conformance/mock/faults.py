@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.mock.hook_points import POINTS
+
 Hooks = Mapping[str, Callable[..., Any]]
 
 
@@ -78,8 +80,15 @@ class Active:
             self._hooks = [REGISTRY[base].make_hooks(*args) for base, args in parsed]
         except TypeError:
             raise ValueError(f"only some deviations take a value: {', '.join(self.names)}") from None
+        for (base, _), hooks in zip(parsed, self._hooks):
+            undeclared = sorted(set(hooks) - set(POINTS))
+            if undeclared:
+                raise ValueError(f"{base} hooks into undeclared point(s) {', '.join(undeclared)} "
+                                 "(conformance/mock/hook_points.py)")
 
     def apply(self, point: str, value: Any, **context: Any) -> Any:
+        if POINTS.get(point) != tuple(sorted(context)):
+            raise TypeError(f"hook point {point!r} is declared with {POINTS.get(point)}, folded with {sorted(context)}")
         for hooks in self._hooks:
             if point in hooks:
                 value = hooks[point](value, **context)
