@@ -22,7 +22,7 @@ from conformance.paging import tag_name
 from conformance.requirements import catalogue
 from conformance.sampling import keep_hypothesis_cache
 from conformance.state_probe import StateProbe, probe_state
-from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, REPORT, CaseOutcome, Violation, expect, summarize
+from conformance.results import REPORT, CaseOutcome, Violation, expect, summarize
 from phonenumbers import parse, region_code_for_number
 
 from conformance.strategies import e164_for
@@ -71,6 +71,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--update-baseline", action="store_true", help="write the current MUST failures to --baseline")
     group.addoption("--concurrency", help="requests in flight at most (default 8, or ZEXA_CONCURRENCY)")
     group.addoption("--settle", help="seconds a list may take to show a write (default 3, or ZEXA_SETTLE)")
+    group.addoption("--require-complete", action="store_true",
+                    help="exit 1 when rules were not judged (a PARTIAL verdict), or ZEXA_REQUIRE_COMPLETE=1")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -85,7 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         run = resolve(base_url=option("base_url"), api_key=option("api_key"), profile=option("profile"),
                       seed=option("seed"), list_ids=option("list_ids"), allow_writes=option("allow_writes"),
-                      run_tag=option("run_tag"), concurrency=option("concurrency"), settle=option("settle"))
+                      run_tag=option("run_tag"), concurrency=option("concurrency"), settle=option("settle"),
+                      require_complete=option("require_complete"))
         known = baseline.load(None if option("update_baseline") else option("baseline"))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -521,16 +524,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         meta["state"] = {"kept": config.stash[STATE].kept, "message": config.stash[STATE].message}
     # cases side by side observe in any order: the report lists what was observed in one order on every rerun
     observed = {requirement: sorted(notes) for requirement, notes in config.stash[OBSERVATIONS].items()}
-    result = summarize(config.stash[OUTCOMES], observed, config.stash[BASELINE], meta)
-    if unusable:
-        result.update(verdict="unusable", exit_code=EXIT_UNUSABLE, unusable=unusable)
-    elif _SESSION_FLAGS.pop("interrupted", False):
-        result.update(verdict="interrupted", exit_code=EXIT_INTERRUPTED)
-    elif internal:
-        result.update(verdict="error", exit_code=EXIT_INTERNAL, error=internal)
-    elif exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
-        result.update(verdict="error", exit_code=EXIT_INTERNAL,
-                      error="internal error: the checker itself failed (a case module did not load, or pytest failed)")
+    interrupted = _SESSION_FLAGS.pop("interrupted", False)
+    if not internal and exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR,
+                                       pytest.ExitCode.INTERNAL_ERROR):
+        internal = "internal error: the checker itself failed (a case module did not load, or pytest failed)"
+    result = summarize(config.stash[OUTCOMES], observed, config.stash[BASELINE], meta, unusable=unusable or "",
+                       interrupted=interrupted, error=internal or "", require_complete=run.require_complete)
     config.stash[REPORT] = result
     if config.getoption("report_dir"):
         report.write_all(result, config.getoption("report_dir"))
