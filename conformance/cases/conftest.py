@@ -8,15 +8,18 @@ from concurrent.futures import Future
 from collections.abc import Sequence
 import signal
 import time
+import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from conformance import baseline, case_context, report, resources
+from conformance.checker_faults import is_checker_fault
 from conformance.cases import side_by_side
-from conformance.client import BudgetExhausted, CheckerBug, Client, Exchange, TargetUnusable, UnsafeRequest, created_id
+from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest, created_id
 from conformance.config import PROFILES, Config, ConfigError, resolve
 from conformance.paging import tag_name
 from conformance.requirements import catalogue
@@ -39,8 +42,8 @@ BLAMED = pytest.StashKey[set]()  # requirements a case's failure is narrowed to 
 BLOCKED_BY = pytest.StashKey[str]()  # the requirement whose failure kept a case from setting up what it needs
 BASELINE = pytest.StashKey[set]()
 INTERNAL = pytest.StashKey[str]()  # the first error of the checker itself inside a case (the run ends with exit 4)
-# Exceptions no target answer can cause: a case raising one has a bug or a broken installation, not a finding.
-CHECKER_FAULTS = (ImportError, NameError, SyntaxError, FileNotFoundError, pytest.FixtureLookupError, CheckerBug)
+INTERNAL_TRACEBACK = pytest.StashKey[str]()  # its traceback, written to the report directory for a bug report
+INTERNAL_ERROR_FILE = "internal-error.txt"
 FACTORY = pytest.StashKey["ContactFactory"]()
 STATE = pytest.StashKey[StateProbe]()
 PROBING = pytest.StashKey[Future]()  # the state probe, while it runs beside collection
@@ -449,10 +452,13 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
             status = "inconclusive"
             item.config.stash[UNUSABLE] = message
             item.session.shouldstop = f"target unusable: {message}"
-        elif isinstance(error, CHECKER_FAULTS):
+        elif error is not None and is_checker_fault(error, item.path.parent):
             status = "not_checked"
-            message = f"internal error: {message.splitlines()[0]}"
-            item.config.stash.setdefault(INTERNAL, message)
+            message = f"internal error in {item.nodeid}: {message.splitlines()[0]}"
+            if INTERNAL not in item.config.stash:
+                item.config.stash[INTERNAL] = message
+                trace = "".join(traceback.format_exception(error))
+                item.config.stash[INTERNAL_TRACEBACK] = client.session.redact(f"{message}\n\n{trace}")
         elif isinstance(error, Violation):
             if error.exchange is not None:
                 evidence = [error.exchange, *[e for e in evidence if e is not error.exchange]]
@@ -525,6 +531,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # cases side by side observe in any order: the report lists what was observed in one order on every rerun
     observed = {requirement: sorted(notes) for requirement, notes in config.stash[OBSERVATIONS].items()}
     interrupted = _SESSION_FLAGS.pop("interrupted", False)
+    if config.getoption("report_dir"):  # a traceback of an earlier run's error must not pass for this run's
+        trace = Path(config.getoption("report_dir")) / INTERNAL_ERROR_FILE
+        trace.unlink(missing_ok=True)
+        if internal and INTERNAL_TRACEBACK in config.stash:
+            trace.parent.mkdir(parents=True, exist_ok=True)
+            trace.write_text(config.stash[INTERNAL_TRACEBACK], encoding="utf-8")
+            internal += f" (traceback in {trace})"
     if not internal and exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR,
                                        pytest.ExitCode.INTERNAL_ERROR):
         internal = "internal error: the checker itself failed (a case module did not load, or pytest failed)"
