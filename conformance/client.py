@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextvars
 import http.client
+import importlib.metadata
 import http.cookiejar
 import json as jsonlib
 import os
@@ -30,6 +31,8 @@ from conformance.paging import tagged_ids, walk
 from conformance.settling import settled
 
 MAX_BODY_BYTES = 1_000_000
+# Every request says who sends it, so an API team can find the checker's traffic in its logs or let it past a WAF.
+USER_AGENT = f"zexa-conformance/{importlib.metadata.version('zexa-conformance')} (+conformance checker)"
 RATE_LIMIT_SAMPLES = 20  # 429 answers kept for RATE-LIMIT-RETRY-AFTER to judge
 REDACTED = "[redacted]"
 KEY_VARIABLE = "$ZEXA_API_KEY"  # how evidence and repro commands show the run's key: the reader's own shell fills it in
@@ -297,6 +300,7 @@ class GuardedSession(requests.Session):
         self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self.trust_env = False
         self.cookies.set_policy(_NoCookies())
+        self.headers["User-Agent"] = USER_AGENT
         self.unmetered = False  # cleanup is never stopped by the request budget
         self.stopping = False  # set once the run ends: side-by-side calls may send nothing more, cleanup may
 
@@ -361,6 +365,7 @@ class GuardedSession(requests.Session):
         self._guard_writes(method, url)
         self._refuse_known_hang(method, url, kwargs)
         kwargs.setdefault("timeout", (self._config.connect_timeout, self._config.read_timeout))
+        kwargs["headers"] = _with_user_agent(kwargs.get("headers"))  # schemathesis sends its own otherwise
         kwargs["stream"] = True
         kwargs.setdefault("allow_redirects", False)
         waited = 0.0
@@ -485,6 +490,7 @@ class GuardedSession(requests.Session):
         and in-flight bound as every other; no 429 back-off (a 429 is simply what came)."""
         self._guard_writes(method, url)
         self._count()
+        headers = _with_user_agent(headers)
         record = Exchange(method.upper(), url, self._masked_headers({**headers, "Connection": "close"}),
                           None if body is None else body.decode("utf-8", "replace"), request_bytes=body)
         creating = record.method == "POST" and urlsplit(url).path.endswith("/contacts")
@@ -537,6 +543,12 @@ def _body_text(kwargs: dict) -> str | None:
     if isinstance(body, str) or body is None:
         return body
     return body.decode("utf-8", "replace") if isinstance(body, bytes) else jsonlib.dumps(body, ensure_ascii=False)
+
+
+def _with_user_agent(headers: Any) -> dict:
+    """The headers of a request with the checker's User-Agent in place of any other."""
+    kept = {name: value for name, value in dict(headers or {}).items() if str(name).lower() != "user-agent"}
+    return {**kept, "User-Agent": USER_AGENT}
 
 
 def request_kind(method: str, url: str, body: str | None) -> str:
