@@ -57,6 +57,7 @@ class Config:
     concurrency: int = 8  # requests in flight at most
     settle: float = 3.0  # seconds a list may take to show a create or delete (the docs promise no read-after-write)
     require_complete: bool = False  # a PARTIAL verdict (rules the settings kept from being judged) exits 1
+    step_summary: str = ""  # a CI job summary file the Markdown summary is appended to (GitHub's $GITHUB_STEP_SUMMARY)
 
     @property
     def budget(self) -> int:
@@ -143,7 +144,8 @@ def resolve(*, base_url: str | None, api_key: str | None, profile: str | None = 
     return Config(base_url=url, api_key=key, profile=PROFILES[name], seed=resolved_seed,
                   run_tag=run_tag or new_run_tag(), list_ids=ids, allow_writes=writes,
                   read_timeout=timeout, max_rate_limit_wait=max_wait, request_budget=int(budget or 0),
-                  concurrency=int(raw_concurrency), settle=settle_s, require_complete=complete)
+                  concurrency=int(raw_concurrency), settle=settle_s, require_complete=complete,
+                  step_summary=env.get("GITHUB_STEP_SUMMARY", "").strip())
 
 
 def _seconds(value: object, name: str, default: float, allow_zero: bool = False) -> float:

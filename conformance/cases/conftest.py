@@ -546,6 +546,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config.stash[REPORT] = result
     if config.getoption("report_dir"):
         report.write_all(result, config.getoption("report_dir"))
+    if run.step_summary:
+        report.append_summary(result, run.step_summary)
     if config.getoption("update_baseline") and config.getoption("baseline"):
         baseline.write(config.getoption("baseline"), result)
     session.exitstatus = result["exit_code"]

@@ -24,6 +24,12 @@ def write_all(result: dict, directory: str | Path) -> list[Path]:
     return [out / name for name in files]
 
 
+def append_summary(result: dict, path: str | Path) -> None:
+    """Add summary.md to a CI job summary (GitHub Actions shows $GITHUB_STEP_SUMMARY on the run's page)."""
+    with open(path, "a", encoding="utf-8") as summary:
+        summary.write(markdown.render(result) + "\n")
+
+
 def terminal_lines(result: dict) -> list[str]:
     lines = [f"{'area':<10} {'MUST ok':>8} {'MUST fail':>10} {'SHOULD fail':>12} {'unchecked':>10} {'observed':>9}"]
     lines += [f"{a:<10} {p:>8} {f:>10} {s:>12} {u:>10} {o:>9}" for a, p, f, s, u, o in area_rows(result)]
