@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     mock.add_argument("--jitter", type=float, default=0.0, metavar="MS",
                       help="add a seeded random delay of up to MS milliseconds to every answer")
 
+    spec = sub.add_parser("spec", help="write the bundled OpenAPI contract (openapi.yaml), for Prism, Swagger UI or "
+                                        "Postman")
+    spec.add_argument("--output", metavar="FILE", help="write it to FILE (default: standard output)")
+
     cleanup = sub.add_parser("cleanup", help="delete contacts left behind by earlier (crashed) runs")
     cleanup.add_argument("--base-url", required=True)
     cleanup.add_argument("--api-key")
@@ -88,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "mock":
             return _mock(args)
+        if args.command == "spec":
+            return _spec(args.output)
         if args.command == "cleanup":
             from conformance.cleanup import cleanup
             return cleanup(args.base_url, args.api_key, args.run_tag, args.all_runs)
@@ -124,6 +130,18 @@ def _levels(raw: str) -> tuple[int, ...]:
     if not levels or any(not 1 <= n <= 64 for n in levels):
         raise ConfigError(f"--concurrency takes in-flight bounds from 1 to 64 separated by commas, not {raw!r}")
     return levels
+
+
+def _spec(output: str | None) -> int:
+    text = resources.spec_path().read_text(encoding="utf-8")
+    if output is None:
+        sys.stdout.write(text)
+        return EXIT_PASS
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from None
+    return EXIT_PASS
 
 
 def _mock(args: argparse.Namespace) -> int:
