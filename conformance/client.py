@@ -28,6 +28,7 @@ import urllib3
 from conformance import case_context, wire
 from conformance.config import Config
 from conformance.paging import tagged_ids, walk
+from conformance.privacy import OthersContacts
 from conformance.settling import settled
 
 MAX_BODY_BYTES = 1_000_000
@@ -134,7 +135,8 @@ class Exchange:
                             **({"body_base64": base64.b64encode(binary).decode()}
                                if (binary := self._binary_body()) is not None else {})},
                 "response": {"status": self.status, "headers": {k: redact(v) for k, v in self.headers.items()},
-                             "body": redact(self.text[:4000]), "truncated": self.truncated,
+                             # redacted whole, then cut: a value cut in two would escape its mask
+                             "body": redact(self.text)[:4000], "truncated": self.truncated,
                              "elapsed_s": round(self.elapsed, 3)},
                 "error": redact(self.error) if self.error else None, "curl": redact(self.curl()),
                 **({"resent": self.resent} if self.resent else {})}
@@ -282,6 +284,7 @@ class GuardedSession(requests.Session):
         self._config = config
         self._ledger = ledger
         self._history = history
+        self._others = OthersContacts(config.run_tag)
         self._lock = threading.Lock()
         self._rng = random.Random(config.seed)
         self._sending = threading.local()
@@ -306,6 +309,7 @@ class GuardedSession(requests.Session):
 
     def _keep(self, record: Exchange) -> None:
         """Every exchange goes in the run's history and in the evidence of the case it was sent for."""
+        self._others.saw(record.method, record.url, record.status, record.request_body, record.text)
         self._history.append(record)
         case_context.current().exchanges.append(record)
 
@@ -317,7 +321,9 @@ class GuardedSession(requests.Session):
         return text.replace(key[:-1], but_last) if len(key) > 4 else text
 
     def redact(self, text: str) -> str:
-        return self._hide_key(text, REDACTED, REDACTED, REDACTED) if text else text
+        """A text as a report may show it: without the key, and without other people's contacts."""
+        return self._others.mask(self._hide_key(text, REDACTED, REDACTED, REDACTED), self._ledger.created) if text \
+            else text
 
     def _masked_headers(self, headers: Any) -> dict[str, str]:
         out = {}
