@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: conformance test other-pythons selfcheck bench tools prism mock clean
+.PHONY: conformance test other-pythons selfcheck bench tools prism linters mock clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11, 3.12 or 3.13 is required and none was found (set PYTHON=...)"; exit 2; }
@@ -40,8 +40,26 @@ $(PRISM):
 	npm install --silent --no-audit --no-fund --prefix .tools/prism @stoplight/prism-cli@$(PRISM_VERSION)
 	@test -x $(PRISM) || { echo "Prism could not be installed into .tools/prism"; exit 2; }
 
+# The contract's linters, for tests/test_contract_lint.py: Spectral (spectral:oas) and Redocly CLI (recommended), the
+# last releases that run on Debian's Node 20, installed like Prism. Redocly is told to send no telemetry (the test).
+SPECTRAL_VERSION := 6.16.3
+REDOCLY_VERSION := 2.77.0
+SPECTRAL := .tools/spectral/node_modules/.bin/spectral
+REDOCLY := .tools/redocly/node_modules/.bin/redocly
+linters: $(SPECTRAL) $(REDOCLY)
+$(SPECTRAL):
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	npm install --silent --no-audit --no-fund --prefix .tools/spectral @stoplight/spectral-cli@$(SPECTRAL_VERSION)
+	@test -x $(SPECTRAL) || { echo "Spectral could not be installed into .tools/spectral"; exit 2; }
+$(REDOCLY):
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	npm install --silent --no-audit --no-fund --prefix .tools/redocly @redocly/cli@$(REDOCLY_VERSION)
+	@test -x $(REDOCLY) || { echo "Redocly CLI could not be installed into .tools/redocly"; exit 2; }
+
 # The self-check and the other Pythons' installs are named first so workers start them at once; the rest fills in.
-test: $(STAMP) tools prism
+test: $(STAMP) tools prism linters
 	$(BIN)/python -m pytest -q -n 3 --dist load tests/test_selfcheck.py tests/test_other_pythons.py tests
 
 # The wheel, installed into a fresh venv, passes a quick run on every other Python 3.11-3.13 of this machine.

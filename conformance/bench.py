@@ -81,7 +81,7 @@ def ours(profile: str, in_flight: int, latency_ms: int = 0, fault: str = "") -> 
             done = subprocess.run([sys.executable, "-m", "conformance", "run", "--base-url", server.base,
                                    "--profile", profile, "--seed", str(SEED), "--report-dir", out,
                                    "--concurrency", str(in_flight)],
-                                  cwd=out, capture_output=True, text=True, env={**os.environ, "ZEXA_API_KEY": KEY})
+                                  cwd=out, capture_output=True, text=True, env={**os.environ, "ZEXA_API_KEY": KEY, "GITHUB_STEP_SUMMARY": ""})
             seconds = time.monotonic() - started
             report = json.loads((Path(out) / "report.json").read_text(encoding="utf-8"))
         left = server.contacts()

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from conformance import resources
 from conformance.config import PROFILES, ConfigError, resolve
-from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PASS, EXIT_USAGE, REPORT
+from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PASS, EXIT_USAGE, REPORT, exit_without_report
 
 CASES = Path(__file__).with_name("cases")
 
-EPILOG = """exit codes: 0 no MUST requirement failed · 1 a MUST requirement failed (not in the baseline) or data leaked ·
+EPILOG = """exit codes: 0 no MUST requirement failed (PASS, or PARTIAL: some rules not judged) · 1 a MUST requirement
+failed (not in the baseline), data leaked, or PARTIAL with --require-complete ·
 2 usage or configuration error · 3 target unusable (unreachable, key rejected, rate-limited beyond the wait limit) ·
 4 internal error of the checker · 130 interrupted"""
 
@@ -39,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--concurrency", help="requests in flight at most (default 8, or ZEXA_CONCURRENCY)")
     run.add_argument("--settle", help="seconds a list may take to show a create or delete before it is judged "
                                       "(default 3, or ZEXA_SETTLE)")
+    run.add_argument("--require-complete", action="store_true",
+                     help="exit 1 on a PARTIAL verdict: rules the run's settings or budget kept from being judged "
+                          "(or ZEXA_REQUIRE_COMPLETE=1)")
     run.add_argument("-k", dest="keyword", help="only run cases matching this pytest -k expression")
     run.add_argument("--requirement", action="append", default=[], metavar="ID",
                      help="only run the cases that check this requirement of the catalogue (repeatable)")
@@ -56,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     mock.add_argument("--latency", type=float, default=0.0, metavar="MS", help="delay every answer by MS milliseconds")
     mock.add_argument("--jitter", type=float, default=0.0, metavar="MS",
                       help="add a seeded random delay of up to MS milliseconds to every answer")
+
+    spec = sub.add_parser("spec", help="write the bundled OpenAPI contract (openapi.yaml), for Prism, Swagger UI or "
+                                        "Postman")
+    spec.add_argument("--output", metavar="FILE", help="write it to FILE (default: standard output)")
 
     cleanup = sub.add_parser("cleanup", help="delete contacts left behind by earlier (crashed) runs")
     cleanup.add_argument("--base-url", required=True)
@@ -89,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "mock":
             return _mock(args)
+        if args.command == "spec":
+            return _spec(args.output)
         if args.command == "cleanup":
             from conformance.cleanup import cleanup
             return cleanup(args.base_url, args.api_key, args.run_tag, args.all_runs)
@@ -125,6 +135,18 @@ def _levels(raw: str) -> tuple[int, ...]:
     if not levels or any(not 1 <= n <= 64 for n in levels):
         raise ConfigError(f"--concurrency takes in-flight bounds from 1 to 64 separated by commas, not {raw!r}")
     return levels
+
+
+def _spec(output: str | None) -> int:
+    text = resources.spec_path().read_text(encoding="utf-8")
+    if output is None:
+        sys.stdout.write(text)
+        return EXIT_PASS
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from None
+    return EXIT_PASS
 
 
 def _mock(args: argparse.Namespace) -> int:
@@ -185,7 +207,7 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
     from conformance import baseline
     config = resolve(base_url=base_url, api_key=api_key, profile=args.profile, seed=args.seed,
                      list_ids=args.list_ids, allow_writes=args.allow_writes, concurrency=args.concurrency,
-                     settle=args.settle)
+                     settle=args.settle, require_complete=args.require_complete)
     if args.baseline and not args.update_baseline:
         baseline.load(args.baseline)
     print(f"target {config.base_url} · profile {config.profile.name} · seed {config.seed} · run tag {config.run_tag}"
@@ -208,7 +230,8 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
             pytest_args += [flag, value]
     for requirement in args.requirement:
         pytest_args += ["--requirement", requirement]
-    pytest_args += ["--allow-writes"] * config.allow_writes + ["--update-baseline"] * args.update_baseline
+    pytest_args += (["--allow-writes"] * config.allow_writes + ["--update-baseline"] * args.update_baseline
+                    + ["--require-complete"] * config.require_complete)
     capture = _ReportCapture()
     try:
         code = pytest.main(pytest_args, plugins=[capture])
@@ -218,12 +241,10 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
             raise
         code = pytest.ExitCode.INTERRUPTED  # pytest failed while it formatted the interrupt the report records
     if capture.report is None:
-        if code == pytest.ExitCode.USAGE_ERROR:
-            print(f"conformance: the run ended before a verdict (pytest exit {int(code)})", file=sys.stderr)
-            return EXIT_USAGE
-        print(f"conformance: internal error: the run ended before a verdict (pytest exit {int(code)})",
-              file=sys.stderr)
-        return EXIT_INTERNAL
+        usage = code == pytest.ExitCode.USAGE_ERROR
+        print(f"conformance: {'' if usage else 'internal error: '}the run ended before a verdict "
+              f"(pytest exit {int(code)})", file=sys.stderr)
+        return exit_without_report(usage)
     print(f"reports: {args.report_dir}/report.html, report.json, junit.xml, summary.md")
     if capture.report["verdict"] == "error":
         print(f"conformance: {capture.report['error']}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextvars
 import http.client
+import importlib.metadata
 import http.cookiejar
 import json as jsonlib
 import os
@@ -27,9 +28,12 @@ import urllib3
 from conformance import case_context, wire
 from conformance.config import Config
 from conformance.paging import tagged_ids, walk
+from conformance.privacy import OthersContacts
 from conformance.settling import settled
 
 MAX_BODY_BYTES = 1_000_000
+# Every request says who sends it, so an API team can find the checker's traffic in its logs or let it past a WAF.
+USER_AGENT = f"zexa-conformance/{importlib.metadata.version('zexa-conformance')} (+conformance checker)"
 RATE_LIMIT_SAMPLES = 20  # 429 answers kept for RATE-LIMIT-RETRY-AFTER to judge
 REDACTED = "[redacted]"
 KEY_VARIABLE = "$ZEXA_API_KEY"  # how evidence and repro commands show the run's key: the reader's own shell fills it in
@@ -131,7 +135,8 @@ class Exchange:
                             **({"body_base64": base64.b64encode(binary).decode()}
                                if (binary := self._binary_body()) is not None else {})},
                 "response": {"status": self.status, "headers": {k: redact(v) for k, v in self.headers.items()},
-                             "body": redact(self.text[:4000]), "truncated": self.truncated,
+                             # redacted whole, then cut: a value cut in two would escape its mask
+                             "body": redact(self.text)[:4000], "truncated": self.truncated,
                              "elapsed_s": round(self.elapsed, 3)},
                 "error": redact(self.error) if self.error else None, "curl": redact(self.curl()),
                 **({"resent": self.resent} if self.resent else {})}
@@ -279,6 +284,7 @@ class GuardedSession(requests.Session):
         self._config = config
         self._ledger = ledger
         self._history = history
+        self._others = OthersContacts(config.run_tag)
         self._lock = threading.Lock()
         self._rng = random.Random(config.seed)
         self._sending = threading.local()
@@ -297,11 +303,13 @@ class GuardedSession(requests.Session):
         self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self.trust_env = False
         self.cookies.set_policy(_NoCookies())
+        self.headers["User-Agent"] = USER_AGENT
         self.unmetered = False  # cleanup is never stopped by the request budget
         self.stopping = False  # set once the run ends: side-by-side calls may send nothing more, cleanup may
 
     def _keep(self, record: Exchange) -> None:
         """Every exchange goes in the run's history and in the evidence of the case it was sent for."""
+        self._others.saw(record.method, record.url, record.status, record.request_body, record.text)
         self._history.append(record)
         case_context.current().exchanges.append(record)
 
@@ -313,7 +321,9 @@ class GuardedSession(requests.Session):
         return text.replace(key[:-1], but_last) if len(key) > 4 else text
 
     def redact(self, text: str) -> str:
-        return self._hide_key(text, REDACTED, REDACTED, REDACTED) if text else text
+        """A text as a report may show it: without the key, and without other people's contacts."""
+        return self._others.mask(self._hide_key(text, REDACTED, REDACTED, REDACTED), self._ledger.created) if text \
+            else text
 
     def _masked_headers(self, headers: Any) -> dict[str, str]:
         out = {}
@@ -361,6 +371,7 @@ class GuardedSession(requests.Session):
         self._guard_writes(method, url)
         self._refuse_known_hang(method, url, kwargs)
         kwargs.setdefault("timeout", (self._config.connect_timeout, self._config.read_timeout))
+        kwargs["headers"] = _with_user_agent(kwargs.get("headers"))  # schemathesis sends its own otherwise
         kwargs["stream"] = True
         kwargs.setdefault("allow_redirects", False)
         waited = 0.0
@@ -485,6 +496,7 @@ class GuardedSession(requests.Session):
         and in-flight bound as every other; no 429 back-off (a 429 is simply what came)."""
         self._guard_writes(method, url)
         self._count()
+        headers = _with_user_agent(headers)
         record = Exchange(method.upper(), url, self._masked_headers({**headers, "Connection": "close"}),
                           None if body is None else body.decode("utf-8", "replace"), request_bytes=body)
         creating = record.method == "POST" and urlsplit(url).path.endswith("/contacts")
@@ -537,6 +549,12 @@ def _body_text(kwargs: dict) -> str | None:
     if isinstance(body, str) or body is None:
         return body
     return body.decode("utf-8", "replace") if isinstance(body, bytes) else jsonlib.dumps(body, ensure_ascii=False)
+
+
+def _with_user_agent(headers: Any) -> dict:
+    """The headers of a request with the checker's User-Agent in place of any other."""
+    kept = {name: value for name, value in dict(headers or {}).items() if str(name).lower() != "user-agent"}
+    return {**kept, "User-Agent": USER_AGENT}
 
 
 def request_kind(method: str, url: str, body: str | None) -> str:

@@ -56,6 +56,8 @@ class Config:
     request_budget: int = 0  # 0: the profile's budget
     concurrency: int = 8  # requests in flight at most
     settle: float = 3.0  # seconds a list may take to show a create or delete (the docs promise no read-after-write)
+    require_complete: bool = False  # a PARTIAL verdict (rules the settings kept from being judged) exits 1
+    step_summary: str = ""  # a CI job summary file the Markdown summary is appended to (GitHub's $GITHUB_STEP_SUMMARY)
 
     @property
     def budget(self) -> int:
@@ -98,7 +100,8 @@ def _flag_or_env(value: object, env: dict, name: str) -> object:
 
 def resolve(*, base_url: str | None, api_key: str | None, profile: str | None = None, seed: int | str | None = None,
             list_ids: str | None = None, allow_writes: bool | None = None, run_tag: str | None = None,
-            concurrency: int | str | None = None, settle: float | str | None = None, env: dict | None = None) -> Config:
+            concurrency: int | str | None = None, settle: float | str | None = None,
+            require_complete: bool | None = None, env: dict | None = None) -> Config:
     env = dict(os.environ if env is None else env)
     url = _flag_or_env(base_url, env, "ZEXA_BASE_URL")
     if not url:
@@ -134,10 +137,15 @@ def resolve(*, base_url: str | None, api_key: str | None, profile: str | None = 
         raise ConfigError(f"--concurrency must be a whole number from 1 to 64, not {raw_concurrency!r}")
     raw_settle = _flag_or_env(settle, env, "ZEXA_SETTLE")
     settle_s = 3.0 if raw_settle in (None, "") else _seconds(raw_settle, "--settle", 3.0, allow_zero=True)
+    complete_env = env.get("ZEXA_REQUIRE_COMPLETE", "").strip().lower()
+    if complete_env not in ("", "0", "1", "false", "true", "no", "yes"):
+        raise ConfigError(f"ZEXA_REQUIRE_COMPLETE must be 1 or 0, not {complete_env!r}")
+    complete = bool(require_complete) or complete_env in ("1", "true", "yes")
     return Config(base_url=url, api_key=key, profile=PROFILES[name], seed=resolved_seed,
                   run_tag=run_tag or new_run_tag(), list_ids=ids, allow_writes=writes,
                   read_timeout=timeout, max_rate_limit_wait=max_wait, request_budget=int(budget or 0),
-                  concurrency=int(raw_concurrency), settle=settle_s)
+                  concurrency=int(raw_concurrency), settle=settle_s, require_complete=complete,
+                  step_summary=env.get("GITHUB_STEP_SUMMARY", "").strip())
 
 
 def _seconds(value: object, name: str, default: float, allow_zero: bool = False) -> float:

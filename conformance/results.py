@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from conformance.config import PROFILES
 from conformance.requirements import Requirement, catalogue
 
 # Exit codes of a run (the CLI's contract).
@@ -60,14 +61,101 @@ def requirement_status(outcomes: list[CaseOutcome]) -> str:
     return "not_checked"
 
 
+# Why a MUST rule was not judged. The first group leaves a run complete: the rule could not apply to this target or
+# lies outside the profile. Every other group makes the run PARTIAL.
+COULD_NOT_APPLY = "could not apply to this target or profile"
+WRITES_OFF = "writes were off (pass --allow-writes, or set ZEXA_ALLOW_WRITES=1)"
+NOT_RUN = "no case ran (deselected with -k, or the run stopped early)"
+BUDGET = "the request budget was used up"
+LISTS_REFUSED = "the target would not add contacts to the run's lists (pass --list-ids)"
+BLOCKED = "another rule's failure kept its case from judging it"
+UNANSWERED = "the target left requests unanswered"
+INCONCLUSIVE = "the target's answers did not settle it"
+OTHER = "not judged for another reason (see the rule's entry)"
+# Reasons a case gives (in its skip message) that it could not apply here: the case asks the same of any target.
+_COULD_NOT_APPLY = ("answered no request of this run with 429", "profile makes no claim that needs state",
+                    "profile has no stateful phase", "or more requests in flight (--concurrency is")
+# Reasons a case gives that the run's settings or budget kept it from judging, checked in this order.
+_SKIPPED_BY = ((WRITES_OFF, ("writes are off",)), (BUDGET, ("request budget",)),
+               (LISTS_REFUSED, ("would not add a contact to list", "does not take the run's list ids")),
+               (NOT_RUN, ("the run stopped before this case started",)),
+               (BLOCKED, (" reports it)", "refused none of the invalid creates", "none of the documented errors",
+                          "target keeps no state")))
+
+
+def why_not_judged(req: Requirement, outcomes: list[CaseOutcome], in_flight: int, checks_state: bool) -> str | None:
+    """Why a requirement has no verdict of its own: COULD_NOT_APPLY (the run is still complete), one of the groups
+    that make a run partial, or None when a case judged it (passed or failed)."""
+    if any(o.status in ("passed", "failed") for o in outcomes):
+        return None
+    if in_flight < req.needs_in_flight or (req.needs_state and not checks_state):
+        return COULD_NOT_APPLY
+    if not outcomes:
+        return NOT_RUN
+    reasons = [_reason(outcome) for outcome in outcomes]
+    return next((reason for reason in reasons if reason != COULD_NOT_APPLY), COULD_NOT_APPLY)
+
+
+def _reason(outcome: CaseOutcome) -> str:
+    message = outcome.message
+    if any(phrase in message for phrase in _COULD_NOT_APPLY):
+        return COULD_NOT_APPLY
+    for group, phrases in _SKIPPED_BY:
+        if any(phrase in message for phrase in phrases):
+            return group
+    if outcome.blocked_by:
+        return BLOCKED
+    if outcome.status == "inconclusive":
+        return INCONCLUSIVE
+    if message.startswith("not checked: ") and outcome.evidence and any(e.get("error") for e in outcome.evidence):
+        return UNANSWERED
+    return OTHER
+
+
+def completeness(entries: list[dict], reasons: dict[str, str | None]) -> dict:
+    """How many MUST rules were judged, and why the rest were not, grouped by reason."""
+    gating = [entry["id"] for entry in entries if catalogue()[entry["id"]].gates]
+    groups: dict[str, list[str]] = {}
+    for rid in gating:
+        if reasons.get(rid):
+            groups.setdefault(reasons[rid], []).append(rid)
+    could_not_apply = groups.pop(COULD_NOT_APPLY, [])
+    return {"must_rules": len(gating), "judged": len(gating) - len(could_not_apply) - sum(map(len, groups.values())),
+            "could_not_apply": could_not_apply, "not_judged": groups}
+
+
+def decide(*, new_failures: list[str], leaked: list[str], not_judged: dict[str, list[str]], unusable: str = "",
+           interrupted: bool = False, error: str = "", require_complete: bool = False) -> tuple[str, int]:
+    """The verdict and the exit code of a run that produced a report: the one place either is decided."""
+    if unusable:
+        return "unusable", EXIT_UNUSABLE
+    if interrupted:
+        return "interrupted", EXIT_INTERRUPTED
+    if error:
+        return "error", EXIT_INTERNAL
+    if new_failures or leaked:
+        return "fail", EXIT_FAIL
+    if not_judged:
+        return "partial", EXIT_FAIL if require_complete else EXIT_PASS
+    return "pass", EXIT_PASS
+
+
+def exit_without_report(usage_error: bool) -> int:
+    """A run that ended before any verdict: pytest refused its arguments (usage), or the checker broke."""
+    return EXIT_USAGE if usage_error else EXIT_INTERNAL
+
+
 def summarize(outcomes: list[CaseOutcome], observations: dict[str, list[str]], baseline: set[tuple[str, str]],
-              meta: dict) -> dict:
+              meta: dict, *, unusable: str = "", interrupted: bool = False, error: str = "",
+              require_complete: bool = False) -> dict:
     """The report as plain data: verdict, one entry per catalogue requirement, and the run's meta."""
     by_requirement: dict[str, list[tuple[int, CaseOutcome]]] = {}
     for order, outcome in enumerate(outcomes):
         for requirement in outcome.requirements:
             by_requirement.setdefault(requirement, []).append((order, outcome))
-    entries, new_failures, known, still_known = [], [], [], set()
+    entries, new_failures, known, still_known, reasons = [], [], [], set(), {}
+    in_flight = meta.get("concurrency", {}).get("bound", 64)
+    checks_state = PROFILES[meta.get("profile", "default")].checks_state
     for req in catalogue().values():
         ordered = by_requirement.get(req.id, [])
         mine = [o for _, o in ordered]
@@ -79,11 +167,17 @@ def summarize(outcomes: list[CaseOutcome], observations: dict[str, list[str]], b
             if in_baseline:
                 still_known.add((req.id, signature))
         entries.append(_entry(req, status, ordered, observations.get(req.id, []), signature, in_baseline))
-    leaked = meta.get("data", {}).get("leaked", [])
-    verdict = "fail" if new_failures or leaked else "pass"
+        reasons[req.id] = why_not_judged(req, mine, in_flight, checks_state)
+    complete = completeness(entries, reasons)
+    verdict, exit_code = decide(new_failures=new_failures, leaked=meta.get("data", {}).get("leaked", []),
+                                not_judged=complete["not_judged"], unusable=unusable, interrupted=interrupted,
+                                error=error, require_complete=require_complete)
+    ending = {key: value for key, value in (("unusable", unusable), ("error", error)) if value}
     return {
         "verdict": verdict,
-        "exit_code": EXIT_FAIL if verdict == "fail" else EXIT_PASS,
+        "exit_code": exit_code,
+        "completeness": complete,
+        **ending,
         "new_must_failures": new_failures,
         "baselined_failures": known,
         "stale_baseline": sorted(f"{rid} [{sig}]" for rid, sig in baseline - still_known),

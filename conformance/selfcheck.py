@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -70,8 +71,10 @@ class Worker:
     """A trial_worker process: trials run in its forked children (start-up paid once per worker, not per trial)."""
 
     def __init__(self) -> None:
+        # the trials' summaries are not the job's: none of them goes to a CI job summary
+        env = {name: value for name, value in os.environ.items() if name != "GITHUB_STEP_SUMMARY"}
         self.process = subprocess.Popen([sys.executable, "-m", "conformance.trial_worker"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
+                                        stdout=subprocess.PIPE, text=True, env=env)
 
     def run(self, argv: list[str], output: Path) -> int:
         self.process.stdin.write(json.dumps({"argv": argv, "log": str(output)}) + "\n")

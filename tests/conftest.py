@@ -53,7 +53,7 @@ def api(server):
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """The `conformance` command in a subprocess, as a user runs it."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZEXA_")}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZEXA_") and k != "GITHUB_STEP_SUMMARY"}
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
                           timeout=timeout, env=full_env, cwd=ROOT)

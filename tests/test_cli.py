@@ -11,6 +11,7 @@ import pytest
 
 from conformance.config import free_port
 from conformance.mock.server import BackgroundServer
+from conformance.report.wording import plain_message
 from conformance.requirements import catalogue
 from tests.conftest import ROOT, run_cli
 
@@ -24,7 +25,9 @@ def report(directory: Path) -> dict:
 @pytest.fixture(scope="module")
 def faithful(tmp_path_factory):
     out = tmp_path_factory.mktemp("faithful")
-    return run_cli("run", "--profile", "quick", "--seed", "11", "--report-dir", str(out)), out
+    (out / "job-summary.md").write_text("# an earlier step's summary\n", encoding="utf-8")
+    return run_cli("run", "--profile", "quick", "--seed", "11", "--report-dir", str(out),
+                   env={"GITHUB_STEP_SUMMARY": str(out / "job-summary.md")}), out
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +47,8 @@ def test_faithful_run_exits_0_and_writes_every_report(faithful):
     suite = ElementTree.parse(out / "junit.xml").getroot()
     assert len(suite.findall("testcase")) == len(catalogue()) and suite.get("failures") == "0"
     assert "PASS" in (out / "summary.md").read_text(encoding="utf-8")
+    job_summary = (out / "job-summary.md").read_text(encoding="utf-8")
+    assert job_summary == "# an earlier step's summary\n" + (out / "summary.md").read_text(encoding="utf-8") + "\n"
 
 
 def test_fault_run_exits_1_naming_the_broken_requirement(faulty):
@@ -56,7 +61,10 @@ def test_fault_run_exits_1_naming_the_broken_requirement(faulty):
     assert evidence["response"]["status"] == 201 and evidence["curl"].startswith("curl")
     assert '"$ZEXA_API_KEY"' in evidence["curl"]
     junit = ElementTree.parse(out / "junit.xml").getroot()
-    assert junit.find(".//testcase[@name='CREATE-409-DUPLICATE-PHONE [MUST]']/failure") is not None
+    case = junit.find(".//testcase[@name='CREATE-409-DUPLICATE-PHONE']")
+    assert case.get("classname") == "create" and case.find(".//property[@name='level']").get("value") == "MUST"
+    headline = plain_message(min(failing["failures"], key=lambda f: f["order"])["message"])
+    assert case.find("failure").get("message").splitlines()[0] == headline and "expected 409" in headline
 
 
 def render_in_chromium(page: Path, tmp_path: Path) -> str:
@@ -88,7 +96,7 @@ def test_baseline_absorbs_known_failures_and_reports_stale_entries(faulty, tmp_p
     assert "CREATE-409-DUPLICATE-PHONE" in report(tmp_path / "b")["baselined_failures"]
     junit = ElementTree.parse(tmp_path / "b" / "junit.xml").getroot()
     assert junit.get("failures") == str(len(junit.findall(".//failure"))) == "0"
-    assert "known deviation" in junit.find(".//testcase[@name='CREATE-409-DUPLICATE-PHONE [MUST]']/system-out").text
+    assert "known deviation" in junit.find(".//testcase[@name='CREATE-409-DUPLICATE-PHONE']/system-out").text
     fixed = run_cli("run", "--profile", "quick", "--seed", "11", "--report-dir", str(tmp_path / "c"),
                     "--baseline", str(baseline))
     assert fixed.returncode == 0 and any(e.startswith("CREATE-409-DUPLICATE-PHONE")

@@ -59,8 +59,10 @@ def test_a_checker_bug_inside_cases_is_exit_4_and_fails_no_requirement(tmp_path)
            "strategies.every_class = every_class")
     done = _broken_checker(bug, CLI, "run", "--profile", "quick", "--seed", "5", "--report-dir", str(tmp_path))
     assert done.returncode == 4, done.stdout[-3000:] + done.stderr
-    assert done.stderr.strip().splitlines()[-1] == ("conformance: internal error: ImportError: simulated: a module "
-                                                    "the checker needs is missing")
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.startswith("conformance: internal error in test_") and ("ImportError: simulated: a module the "
+                                                                        "checker needs is missing") in line
+    assert "ImportError" in (tmp_path / "internal-error.txt").read_text(encoding="utf-8")
     assert "Traceback" not in done.stdout + done.stderr
     result = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert result["verdict"] == "error" and result["exit_code"] == 4

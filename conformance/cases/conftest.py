@@ -8,21 +8,24 @@ from concurrent.futures import Future
 from collections.abc import Sequence
 import signal
 import time
+import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from conformance import baseline, case_context, report, resources
+from conformance.checker_faults import is_checker_fault
 from conformance.cases import side_by_side
-from conformance.client import BudgetExhausted, CheckerBug, Client, Exchange, TargetUnusable, UnsafeRequest, created_id
+from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest, created_id
 from conformance.config import PROFILES, Config, ConfigError, resolve
 from conformance.paging import tag_name
 from conformance.requirements import catalogue
 from conformance.sampling import keep_hypothesis_cache
 from conformance.state_probe import StateProbe, probe_state
-from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, REPORT, CaseOutcome, Violation, expect, summarize
+from conformance.results import REPORT, CaseOutcome, Violation, expect, summarize
 from phonenumbers import parse, region_code_for_number
 
 from conformance.strategies import e164_for
@@ -39,8 +42,8 @@ BLAMED = pytest.StashKey[set]()  # requirements a case's failure is narrowed to 
 BLOCKED_BY = pytest.StashKey[str]()  # the requirement whose failure kept a case from setting up what it needs
 BASELINE = pytest.StashKey[set]()
 INTERNAL = pytest.StashKey[str]()  # the first error of the checker itself inside a case (the run ends with exit 4)
-# Exceptions no target answer can cause: a case raising one has a bug or a broken installation, not a finding.
-CHECKER_FAULTS = (ImportError, NameError, SyntaxError, FileNotFoundError, pytest.FixtureLookupError, CheckerBug)
+INTERNAL_TRACEBACK = pytest.StashKey[str]()  # its traceback, written to the report directory for a bug report
+INTERNAL_ERROR_FILE = "internal-error.txt"
 FACTORY = pytest.StashKey["ContactFactory"]()
 STATE = pytest.StashKey[StateProbe]()
 PROBING = pytest.StashKey[Future]()  # the state probe, while it runs beside collection
@@ -73,6 +76,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--settle", help="seconds a list may take to show a write (default 3, or ZEXA_SETTLE)")
     group.addoption("--requirement", action="append", default=[], metavar="ID",
                     help="only the cases that check this catalogue requirement (repeatable)")
+    group.addoption("--require-complete", action="store_true",
+                    help="exit 1 when rules were not judged (a PARTIAL verdict), or ZEXA_REQUIRE_COMPLETE=1")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -87,7 +92,8 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         run = resolve(base_url=option("base_url"), api_key=option("api_key"), profile=option("profile"),
                       seed=option("seed"), list_ids=option("list_ids"), allow_writes=option("allow_writes"),
-                      run_tag=option("run_tag"), concurrency=option("concurrency"), settle=option("settle"))
+                      run_tag=option("run_tag"), concurrency=option("concurrency"), settle=option("settle"),
+                      require_complete=option("require_complete"))
         known = baseline.load(None if option("update_baseline") else option("baseline"))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -461,10 +467,13 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo, rep: pytest.TestReport) -
             status = "inconclusive"
             item.config.stash[UNUSABLE] = message
             item.session.shouldstop = f"target unusable: {message}"
-        elif isinstance(error, CHECKER_FAULTS):
+        elif error is not None and is_checker_fault(error, item.path.parent):
             status = "not_checked"
-            message = f"internal error: {message.splitlines()[0]}"
-            item.config.stash.setdefault(INTERNAL, message)
+            message = f"internal error in {item.nodeid}: {message.splitlines()[0]}"
+            if INTERNAL not in item.config.stash:
+                item.config.stash[INTERNAL] = message
+                trace = "".join(traceback.format_exception(error))
+                item.config.stash[INTERNAL_TRACEBACK] = client.session.redact(f"{message}\n\n{trace}")
         elif isinstance(error, Violation):
             if error.exchange is not None:
                 evidence = [error.exchange, *[e for e in evidence if e is not error.exchange]]
@@ -536,19 +545,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         meta["state"] = {"kept": config.stash[STATE].kept, "message": config.stash[STATE].message}
     # cases side by side observe in any order: the report lists what was observed in one order on every rerun
     observed = {requirement: sorted(notes) for requirement, notes in config.stash[OBSERVATIONS].items()}
-    result = summarize(config.stash[OUTCOMES], observed, config.stash[BASELINE], meta)
-    if unusable:
-        result.update(verdict="unusable", exit_code=EXIT_UNUSABLE, unusable=unusable)
-    elif _SESSION_FLAGS.pop("interrupted", False):
-        result.update(verdict="interrupted", exit_code=EXIT_INTERRUPTED)
-    elif internal:
-        result.update(verdict="error", exit_code=EXIT_INTERNAL, error=internal)
-    elif exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
-        result.update(verdict="error", exit_code=EXIT_INTERNAL,
-                      error="internal error: the checker itself failed (a case module did not load, or pytest failed)")
+    interrupted = _SESSION_FLAGS.pop("interrupted", False)
+    if config.getoption("report_dir"):  # a traceback of an earlier run's error must not pass for this run's
+        trace = Path(config.getoption("report_dir")) / INTERNAL_ERROR_FILE
+        trace.unlink(missing_ok=True)
+        if internal and INTERNAL_TRACEBACK in config.stash:
+            trace.parent.mkdir(parents=True, exist_ok=True)
+            trace.write_text(config.stash[INTERNAL_TRACEBACK], encoding="utf-8")
+            internal += f" (traceback in {trace})"
+    if not internal and exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR,
+                                       pytest.ExitCode.INTERNAL_ERROR):
+        internal = "internal error: the checker itself failed (a case module did not load, or pytest failed)"
+    result = summarize(config.stash[OUTCOMES], observed, config.stash[BASELINE], meta, unusable=unusable or "",
+                       interrupted=interrupted, error=internal or "", require_complete=run.require_complete)
     config.stash[REPORT] = result
     if config.getoption("report_dir"):
         report.write_all(result, config.getoption("report_dir"))
+    if run.step_summary:
+        report.append_summary(result, run.step_summary)
     if config.getoption("update_baseline") and config.getoption("baseline"):
         baseline.write(config.getoption("baseline"), result)
     session.exitstatus = result["exit_code"]

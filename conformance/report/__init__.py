@@ -7,7 +7,7 @@ from pathlib import Path
 from conformance.report import html, junit, markdown
 from conformance.report.areas import area_rows
 from conformance.report.findings import findings
-from conformance.report.wording import plain_message
+from conformance.report.wording import completeness_lines, plain_message
 
 
 def write_all(result: dict, directory: str | Path) -> list[Path]:
@@ -22,6 +22,12 @@ def write_all(result: dict, directory: str | Path) -> list[Path]:
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
     return [out / name for name in files]
+
+
+def append_summary(result: dict, path: str | Path) -> None:
+    """Add summary.md to a CI job summary (GitHub Actions shows $GITHUB_STEP_SUMMARY on the run's page)."""
+    with open(path, "a", encoding="utf-8") as summary:
+        summary.write(markdown.render(result) + "\n")
 
 
 def terminal_lines(result: dict) -> list[str]:
@@ -43,6 +49,7 @@ def terminal_lines(result: dict) -> list[str]:
         lines.append(f"LEAKED contacts (delete them with `conformance cleanup`): {', '.join(data['leaked'])}")
     if result.get("stale_baseline"):
         lines.append(f"stale baseline entries (no longer failing): {', '.join(result['stale_baseline'])}")
+    lines += completeness_lines(result)
     lines.append(f"verdict: {result['verdict'].upper()} (exit {result['exit_code']})"
                  + (f" — {result['unusable']}" if result.get("unusable") else ""))
     return lines

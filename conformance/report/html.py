@@ -6,7 +6,7 @@ from html import escape
 
 from conformance.report.areas import AREAS
 from conformance.report.findings import Finding, groups, headline
-from conformance.report.wording import case_title, doc_source, plain_curl, plain_message, plain_notes, request_headers
+from conformance.report.wording import completeness_lines, case_title, doc_source, plain_curl, plain_message, plain_notes, request_headers
 
 STYLE = """
 *{box-sizing:border-box}
@@ -15,7 +15,7 @@ main{max-width:1100px;margin:auto;padding:1rem}
 h2{margin:1.6rem 0 .6rem}h3{margin:.2rem 0 .5rem}h4{margin:.8rem 0 .3rem;font-size:.95rem}
 .banner{padding:1rem;color:#fff;font-size:1.35rem;font-weight:600}
 .banner.pass{background:#1e7d32}.banner.fail{background:#b3261e}
-.banner.unusable,.banner.interrupted,.banner.error{background:#8a5a00}
+.banner.unusable,.banner.interrupted,.banner.error,.banner.partial{background:#8a5a00}
 .meta{font-size:.85rem;opacity:.92;font-weight:400}
 .headline{background:#fff;border:2px solid #b3261e;padding:.8rem 1rem;margin:1rem 0}
 .headline p{margin:.3rem 0}
@@ -69,6 +69,7 @@ if (location.hash === '#selftest') {
 """
 
 HEADLINES = {"pass": "PASS — no MUST requirement failed", "fail": "FAIL — MUST requirements failed",
+             "partial": "PARTIAL — no MUST requirement failed, but the run did not judge them all",
              "unusable": "TARGET UNUSABLE — nothing was judged",
              "interrupted": "INTERRUPTED — the run did not finish",
              "error": "ERROR — the checker itself failed"}
@@ -78,6 +79,7 @@ def render(result: dict) -> str:
     verdict = result["verdict"]
     extra = "".join(f"<p><strong>{escape(str(result[key]))}</strong></p>" for key in ("unusable", "error")
                     if result.get(key))
+    extra += _completeness(result)
     return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>Conformance: {escape(verdict)}</title><style>{STYLE}</style></head><body>"
@@ -87,6 +89,14 @@ def render(result: dict) -> str:
             f"{_all_requirements(result)}"
             f'<script type="application/json" id="report-data">{escape(json.dumps({"verdict": verdict}))}</script>'
             f'<output id="selftest"></output></main><script>{SCRIPT}</script></body></html>')
+
+
+def _completeness(result: dict) -> str:
+    lines = completeness_lines(result)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines[1:])
+    return f'<section id="completeness"><p>{escape(lines[0])}</p>{f"<ul>{items}</ul>" if items else ""}</section>'
 
 
 def _meta(result: dict) -> str:

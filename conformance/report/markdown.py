@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from conformance.report.areas import area_rows
 from conformance.report.findings import findings
-from conformance.report.wording import doc_source, plain_message
+from conformance.report.wording import completeness_lines, doc_source, plain_message
 
 MAX_LISTED = 12  # keeps the summary under 60 lines however many requirements fail
 
@@ -15,6 +15,7 @@ def render(result: dict) -> str:
              f"{result.get('requests')} requests in {result.get('seconds')} s", ""]
     if result.get("unusable"):
         lines += [f"**Target unusable:** {result['unusable']}", ""]
+    lines += [f"{line}  " for line in completeness_lines(result)] + [""] * bool(result.get("completeness"))
     lines += ["| area | MUST ok | MUST fail | SHOULD fail | unchecked | observed |", "|---|---:|---:|---:|---:|---:|"]
     lines += [f"| {a} | {p} | {f} | {s} | {u} | {o} |" for a, p, f, s, u, o in area_rows(result)]
     failed = _failed_requirements(result)

@@ -114,3 +114,16 @@ def _checked_response(lines: list[str]) -> str:
         if line and not _NOISE.match(line):
             details.append(line.rstrip("."))
     return f"{title}: {'; '.join(details)}" if details else title
+
+
+def completeness_lines(result: dict) -> list[str]:
+    """How much of the catalogue the run judged: one line, then one per reason rules were not judged."""
+    complete = result.get("completeness")
+    if not complete:
+        return []
+    lines = [f"MUST rules judged: {complete['judged']} of {complete['must_rules']}"
+             + (f" ({len(complete['could_not_apply'])} could not apply to this target)"
+                if complete["could_not_apply"] else "")]
+    for reason, ids in complete["not_judged"].items():
+        lines.append(f"not judged, {reason}: {len(ids)} ({', '.join(ids[:6])}{', …' if len(ids) > 6 else ''})")
+    return lines
