@@ -184,6 +184,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         page, per_page = paged
         paging_asked = "page" in request.query_params or "per_page" in request.query_params
         list_id = active.apply("list_filter", request.query_params.get("list_id"), paging_asked=paging_asked)
+        if list_id is not None and (refused := active.apply("list_filter_refused", None, list_id=list_id)):
+            return error(*refused, {"list_id": list_id})
         query = active.apply("query", Query(list_id=list_id))
         source = active.apply("list_store", store)
         total = active.apply("total", source.count(active.apply("total_query", query)), store=source, query=query)
