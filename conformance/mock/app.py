@@ -106,7 +106,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         if email is not None and not active.apply("email_valid", email_is_valid(email), email=email):
             problems["email"] = "is malformed"
         bad_lists = [i for i in body.get("lists", [])
-                     if not LIST_ID.fullmatch(i) or not active.apply("list_exists", True, list_id=i)]
+                     if not active.apply("list_id_valid", bool(LIST_ID.fullmatch(i)), list_id=i)
+                     or not active.apply("list_exists", True, list_id=i)]
         if bad_lists:
             problems["lists"] = f"unknown list id(s): {', '.join(bad_lists)}"
         problems = active.apply("problems", problems, body=body, store=store)

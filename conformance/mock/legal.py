@@ -183,6 +183,9 @@ register("unknown_lists_404", "Only the docs' lists (lst_abc123, lst_def456) exi
          lambda: {"list_exists": lambda exists, list_id, **_: exists and list_id in DOCS_LISTS,
                   "list_filter_refused": lambda refused, list_id, **_:
                   refused or (None if list_id in DOCS_LISTS else (404, f"No contact list {list_id!r}."))})
+register("accepts_any_list_id", "Any string is taken as a list id on create, stored and echoed as sent (C gives "
+         "list ids a lst_ prefix in its examples and never asks for other ids to be refused).",
+         only("list_id_valid", lambda valid, **_: True))
 register("lenient_paging", "Out-of-range page and per_page values are clamped, never rejected.",
          lambda: {"per_page_over_max": lambda action, **_: "clamp", "page_below_1": lambda action, **_: "clamp"})
 register("per_page_over_max_400", "Out-of-range paging gets 400 invalid_request instead of 422 (P: 400 is 'malformed "
