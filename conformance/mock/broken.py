@@ -614,6 +614,9 @@ register("list_phone_as_number", "List items give phone as a JSON number without
 register("list_created_at_one_second_later", "List items show created_at from a separate column written 1 s after "
          "the create's.", only("list_body", _map_items(lambda item: {**item, "created_at": _later(
              item["created_at"], 1)})), "LIST-ITEM-MATCHES-CREATE")
+register("list_created_at_is_read_time", "List items show the time of the read as created_at (a view that fills "
+         "the column with now()).", only("list_body", _map_items(lambda item: {**item, "created_at": datetime.now(
+             timezone.utc).strftime(ISO_SECONDS)})), "LIST-ITEM-MATCHES-CREATE")
 register("list_name_cut_at_64", "The list view cuts names to 64 characters (the create echo is whole).",
          only("list_body", _map_items(lambda item: {**item, "name": item["name"][:64]})), "LIST-ITEM-MATCHES-CREATE")
 register("list_email_lowercased", "The list view lower-cases emails (the create echo is as sent).",
