@@ -158,6 +158,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             except ValueError:
                 return error(400, f"{name} must be an integer.", {"field": name, "value": raw})
         page, per_page = values["page"], values["per_page"]
+        if per_page == 0 and active.apply("per_page_zero_unlimited", False):
+            return page, 0
         status, code = active.apply("paging_error", (422, "validation_error"))
         clamp_low = active.apply("page_below_1", "reject") == "clamp"
         if page < 1 or per_page < 1:

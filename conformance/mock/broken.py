@@ -527,6 +527,9 @@ register("meta_page_zero_based", "meta.page counts from 0 (page=1 reports page 0
          only("list_body", _meta(page=lambda page: page - 1)), "LIST-META-DESCRIBES-PAGE")
 register("meta_per_page_always_50", "meta.per_page is always the default, 50.",
          only("list_body", _meta(per_page=lambda n: 50)), "LIST-META-DESCRIBES-PAGE")
+register("per_page_zero_returns_everything", "per_page=0 answers every contact with meta.per_page 0 (LIMIT 0 taken "
+         "as no limit).", lambda: {"per_page_zero_unlimited": lambda unlimited, **_: True,
+                                   "limit": lambda limit, **_: limit or -1}, "LIST-META-DESCRIBES-PAGE")
 register("extra_row_for_has_more", "One row more than per_page is fetched (to know if more exist) and not cut off.",
          only("limit", lambda limit, **_: limit + 1), "LIST-META-DESCRIBES-PAGE")
 register("total_counts_page_only", "meta.total counts the contacts on this page, not all matching ones.",
