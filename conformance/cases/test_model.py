@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import math
 import random
+import time
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -57,7 +58,7 @@ class Driver:
         self.lists_wanted = tuple(dict.fromkeys(run.run_list(p) for p in LIST_PURPOSES))
         self.model = Model(lists=self.lists_wanted if lists_ok else (), exclusive=not run.list_ids)
         self.out = ModelRun()
-        self.created_at_answers: list = []  # (answer, when it was read) of every create the model made
+        self.created_at_answers: list = []  # (answer, our clock when it was read) of every create the model made
 
     # --- phases -------------------------------------------------------------------------------------------------
     def run_all(self) -> ModelRun:
@@ -306,7 +307,8 @@ class Driver:
             self._find("CREATE-201-CREATED", f"a valid contact{' with lists' if body.get('lists') else ''} was "
                        f"created with {answer.status}, not 201: {answer.text[:200]}", answer)
         self.out.findings += check_create_answer(body, answer)
-        self.created_at_answers.append((answer, datetime.now(timezone.utc)))
+        read_at = datetime.now(timezone.utc) - timedelta(seconds=time.monotonic() - answer.answered_at)
+        self.created_at_answers.append((answer, read_at))  # our clock when the answer was read, not when admitted
         contact = Contact(sent=body, answer=answer.json_or_none(), lists=tuple(body.get("lists", ())))
         if contact.id in self.model.contacts:  # deleted ones included: an id names one contact, ever
             self._find("CREATE-ID-UNIQUE", f"create answered id {contact.id}, the id of an earlier contact of this "
