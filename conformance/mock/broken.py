@@ -590,6 +590,18 @@ register("list_filter_ignored", "list_id is ignored: every contact is returned."
          only("list_filter", lambda list_id, **_: None), "LIST-FILTER-BY-LIST")
 register("list_filter_prefix_match", "list_id is matched with LIKE 'id%' (so lst_a also returns lst_ab's members).",
          only("query", lambda q, **_: dataclasses.replace(q, list_prefix=True)), "LIST-FILTER-BY-LIST")
+register("list_filter_case_insensitive", "list_id is compared without regard to letter case (a case-insensitive "
+         "collation: LST_A returns lst_a's members).",
+         only("query", lambda q, **_: dataclasses.replace(q, list_compare="= ? COLLATE NOCASE")), "LIST-FILTER-BY-LIST",
+         also=("LIST-TOTAL-COUNTS-MATCHES",))
+register("list_filter_like_wildcards", "list_id is compared with LIKE and not escaped: _ and % in it are wildcards "
+         "(lst_a_ returns lst_ab's members).",
+         only("query", lambda q, **_: dataclasses.replace(q, list_compare="LIKE ?")), "LIST-FILTER-BY-LIST",
+         also=("LIST-TOTAL-COUNTS-MATCHES",))
+register("list_id_truncated_to_32", "Memberships are stored in a VARCHAR(32): a longer list id is cut (the create "
+         "echoes it whole), so its filter finds nothing and its first 32 characters find the contact.",
+         only("memberships", lambda lists, **_: [list_id[:32] for list_id in lists]), "LIST-SHOWS-CREATED",
+         also=("LIST-FILTER-BY-LIST", "LIST-TOTAL-COUNTS-MATCHES"))
 register("list_filter_ignored_when_paging", "list_id is dropped when page or per_page is given too.",
          only("list_filter", lambda list_id, paging_asked, **_: None if paging_asked else list_id),
          "LIST-FILTER-BY-LIST")
