@@ -47,3 +47,11 @@ def neighbours(list_id: str) -> dict[str, str]:
     }
     near.update({f"cut_at_{n}": list_id[:n] for n in TRUNCATIONS if len(list_id) > n})
     return {name: value for name, value in near.items() if value != list_id}
+
+
+# Spellings of the one media type the docs name for request bodies: a media type's name is case-insensitive and a
+# charset parameter does not change what application/json is (RFC 9110 §8.3.1, RFC 8259 §11).
+JSON_CONTENT_TYPES = ("application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8")
+# Accept headers every JSON answer satisfies: what curl and requests send, the exact type, with a parameter, a range.
+JSON_ACCEPTS = ("*/*", "application/json", "application/json; charset=utf-8", "application/*",
+                "application/json, text/plain;q=0.5")

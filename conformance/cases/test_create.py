@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from conformance import grid
 from conformance.cases.conftest import BLOCKED_BY, expect_created
 from conformance.client import created_id
 from conformance.model import parse_instant
@@ -199,6 +200,17 @@ def test_created_at_moves_on_with_time(created_maria, new_contact, needs, client
         expect(parse_instant(listed) == first if parse_instant(listed) is not None else listed == created,
                f"contact {created_maria.id}, created with created_at {created}, is listed {since:.1f} s later with "
                f"created_at {listed!r}", listing, requirement="LIST-ITEM-MATCHES-CREATE")
+
+
+@pytest.mark.requirement("CREATE-201-CREATED")
+def test_json_in_any_spelling_of_its_media_type_is_created(new_contact, client):
+    """P: request bodies are JSON, sent with Content-Type: application/json. Each spelling of grid.JSON_CONTENT_TYPES
+    (other letter case, a charset parameter) names that same type, so a valid contact sent with it is created."""
+    bodies = {ctype: new_contact.body("Content Type") for ctype in grid.JSON_CONTENT_TYPES}
+    answers = client.gather([lambda b=body, c=ctype: client.create(b, headers={"Content-Type": c})
+                             for ctype, body in bodies.items()])
+    for ctype, answer in zip(bodies, answers):
+        expect_status(answer, {201}, f"a valid contact sent with Content-Type: {ctype}")
 
 
 @pytest.mark.requirement("CREATE-400-MISSING-FIELD")

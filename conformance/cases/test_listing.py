@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from conformance import grid
 from conformance.paging import as_key, walk
 from conformance.results import expect
 from conformance.settling import settled
@@ -107,6 +108,19 @@ def test_list_has_data_and_meta(client, members, run_config, observe):
         for name in ("total", "page", "per_page"):
             expect(isinstance(meta.get(name), int) and not isinstance(meta.get(name), bool),
                    f"meta.{name} is not an integer: {meta!r}", exchange)
+
+
+@pytest.mark.requirement("LIST-RESPONSE-SHAPE")
+def test_any_accept_header_json_satisfies_gets_a_page(client):
+    """P: the API always answers with JSON. A client that accepts JSON in any of the usual ways (grid.JSON_ACCEPTS:
+    what curl and requests send, the exact type, with a parameter, a range) gets its page of contacts."""
+    answers = client.gather([lambda a=accept: client.call("GET", "/contacts", params={"per_page": 1},
+                                                          headers={"Accept": a}) for accept in grid.JSON_ACCEPTS])
+    for accept, exchange in zip(grid.JSON_ACCEPTS, answers):
+        body = exchange.json_or_none()
+        expect(exchange.status == 200 and isinstance(body, dict) and isinstance(body.get("data"), list)
+               and isinstance(body.get("meta"), dict), f"GET /contacts with Accept: {accept} answered "
+               f"{exchange.status}: {exchange.text[:200]}", exchange)
 
 
 @pytest.mark.requirement("LIST-DEFAULT-PAGING")

@@ -122,6 +122,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         auth_first = active.apply("auth_first", True, operation="create")
         if auth_first and (denied := auth_failure(request, "create")):
             return denied
+        if not active.apply("content_type_accepted", True, content_type=request.headers.get("content-type", "")):
+            return error(415, "Send the body as application/json.")
         fields = await validated_contact(request)
         if isinstance(fields, Response):
             return fields
@@ -185,6 +187,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         if not auth_first and (denied := auth_failure(request, "list")):
             return denied
         page, per_page = paged
+        if not active.apply("accept_acceptable", True, accept=request.headers.get("accept", "")):
+            return error(406, "Only application/json is served.")
         paging_asked = "page" in request.query_params or "per_page" in request.query_params
         list_id = active.apply("list_filter", request.query_params.get("list_id"), paging_asked=paging_asked)
         if list_id is not None and (refused := active.apply("list_filter_refused", None, list_id=list_id)):

@@ -485,6 +485,14 @@ register("not_found_code_is_contact_not_found", "404 answers carry error 'contac
          _error_code(lambda code: "contact_not_found", 404), "ERROR-CODE-MATCHES-STATUS")
 register("unauthorized_code_is_invalid_api_key", "401 answers carry error 'invalid_api_key'.",
          _error_code(lambda code: "invalid_api_key", 401), "ERROR-CODE-MATCHES-STATUS")
+register("charset_param_refused_415", "A create whose Content-Type is not exactly application/json (a charset "
+         "parameter, other letter case) is answered 415.",
+         only("content_type_accepted", lambda ok, content_type, **_: ok and content_type == "application/json"),
+         "CREATE-201-CREATED")
+register("accept_compared_exactly_406", "A list request whose Accept is not absent, */* or exactly application/json "
+         "(a parameter, a range, a list) is answered 406.",
+         only("accept_acceptable", lambda ok, accept, **_: ok and accept in ("", "*/*", "application/json")),
+         "LIST-RESPONSE-SHAPE")
 register("list_content_type_html", "Successful list answers say Content-Type: text/html.",
          only("list_content_type", lambda ctype, **_: "text/html; charset=utf-8"), "JSON-CONTENT-TYPE")
 register("errors_text_plain", "Error answers carry their JSON with Content-Type: text/plain.",
