@@ -217,6 +217,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             return error(status, f"No contact with id {contact_id!r} exists on this account.", {"id": contact_id})
         if not auth_first and (denied := auth_failure(request, "delete")):
             return denied
+        if delay := active.apply("delete_precheck_delay", 0.0):
+            await asyncio.sleep(delay)
         row, memberships = active.apply("delete_mode", ("remove", "remove"))
         for target in targets:
             store.delete(target, row=row, memberships=memberships)

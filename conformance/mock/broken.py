@@ -365,6 +365,9 @@ register("racy_conflict_check", "Duplicates are found by a read before the inser
 register("racy_conflict_check_short_window", "As racy_conflict_check, with 5 ms between the read and the insert.",
          lambda: {"phone_key": lambda key, **_: None, "duplicate_precheck_delay": lambda delay, **_: 0.005},
          "CREATE-409-CONCURRENT-DUPLICATES")
+register("concurrent_delete_double_204", "DELETE reads whether the contact exists, then deletes it 50 ms later: "
+         "parallel deletes of one contact all answer 204.",
+         only("delete_precheck_delay", lambda delay, **_: 0.05), "DELETE-CONCURRENT-ONE-204")
 register("racy_upsert", "A read before the insert, then INSERT OR REPLACE: parallel creates with one phone all "
          "answer 201 and only the last one is kept.",
          lambda: {"duplicate_precheck_delay": lambda delay, **_: 0.05, "insert_replaces": lambda r, **_: True},
