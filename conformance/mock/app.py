@@ -196,7 +196,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         query = active.apply("query", Query(list_id=list_id))
         source = active.apply("list_store", store)
         total = active.apply("total", source.count(active.apply("total_query", query)), store=source, query=query)
-        offset = active.apply("offset", (page - 1) * per_page, page=page, per_page=per_page, total=total)
+        offset = active.apply("offset", (page - 1) * per_page, page=page, per_page=per_page, total=total,
+                              list_id=list_id)
         rows = source.rows(query, offset=offset, limit=active.apply("limit", per_page),
                            order=active.apply("order", "newest"))
         data = [{k: v for k, v in row.items() if v is not None} for row in rows]

@@ -558,6 +558,10 @@ register("total_cached", "meta.total is cached per query and recounted only ever
          lambda: _total_refreshed_every(5), "LIST-TOTAL-COUNTS-MATCHES")
 register("pages_overlap", "Each page after the first starts one contact early.",
          only("offset", lambda offset, page, **_: offset - 1 if page > 1 else offset), "LIST-PAGES-PARTITION")
+register("unfiltered_walk_repeats_across_pages", "Without list_id, each page after the first starts one contact "
+         "early (list filters page correctly).",
+         only("offset", lambda offset, page, list_id, **_: offset - 1 if page > 1 and list_id is None else offset),
+         "LIST-PAGES-PARTITION")
 register("pages_skip_one", "Each page after the first starts one contact late (one contact per page is never "
          "shown).", only("offset", lambda offset, page, **_: offset + 1 if page > 1 else offset),
          "LIST-PAGES-PARTITION")
