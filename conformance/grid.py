@@ -55,3 +55,20 @@ JSON_CONTENT_TYPES = ("application/json; charset=utf-8", "Application/JSON", "ap
 # Accept headers every JSON answer satisfies: what curl and requests send, the exact type, with a parameter, a range.
 JSON_ACCEPTS = ("*/*", "application/json", "application/json; charset=utf-8", "application/*",
                 "application/json, text/plain;q=0.5")
+
+# page and per_page along the ways a number can be written in a query string: the docs say integer and nothing of
+# its spelling, so each is answered with a page or refused with 400/422, never a 5xx.
+PAGING_CLASSES = {
+    "leading_zero": {"per_page": "05"},
+    "plus_sign": {"per_page": "+5"},
+    "spaces": {"per_page": " 5 "},
+    "exponent": {"per_page": "1e1"},
+    "hexadecimal": {"per_page": "0x10"},
+    "fullwidth_digits": {"per_page": "\uff15"},
+    "arabic_indic_digits": {"page": "\u0661"},
+    "repeated": {"per_page": ["5", "7"]},
+    "empty": {"per_page": ""},
+    "sql": {"page": "1 OR 1=1"},
+    "negative_zero": {"page": "-0"},
+    "decimal_one": {"page": "1.0"},
+}

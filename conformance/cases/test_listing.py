@@ -290,15 +290,21 @@ def test_list_items_carry_documented_fields(full_page, members):
                    f"{sent[item['id']]['email']!r}", exchange)
 
 
-@pytest.mark.requirement("LIST-OUT-OF-RANGE-PAGING", "LIST-META-DESCRIBES-PAGE")
+@pytest.mark.requirement("LIST-OUT-OF-RANGE-PAGING", "LIST-META-DESCRIBES-PAGE", "SPEC-NO-SERVER-ERROR")
 def test_page_zero_is_rejected_or_clamped(client, new_contact, run_config):
-    """Out-of-range page and per_page values are refused (400/422) or clamped to a page that exists (a SHOULD: the docs
-    are silent). Whatever a 200 says, its page holds no more contacts than its own meta.per_page (a MUST: per_page is
-    the number of results per page); a contact of the run is made first, so the account is never empty here."""
+    """Out-of-range page and per_page values, and every spelling of a number in grid.PAGING_CLASSES, are refused
+    (400/422) or answered with a page that exists (a SHOULD: the docs are silent), never with a 5xx. Whatever a 200
+    says, its page holds no more contacts than its own meta.per_page (a MUST: per_page is the number of results per
+    page); a contact of the run is made first, so the account is never empty here."""
     if run_config.allow_writes:
         new_contact("Out Of Range Paging")
-    plan = [{"page": 0}, {"page": -1}, {"per_page": 0}, {"per_page": -5}, {"page": "abc"}, {"per_page": "2.5"}]
+    plan = [{"page": 0}, {"page": -1}, {"per_page": 0}, {"per_page": -5}, {"page": "abc"}, {"per_page": "2.5"},
+            *grid.PAGING_CLASSES.values()]
     answers = client.gather([lambda p=p: client.list(**p) for p in plan])
+    for params, exchange in zip(plan, answers):
+        expect(exchange.status is not None and exchange.status < 500,
+               f"GET /contacts with {params} answered {exchange.status or exchange.error}: {exchange.text[:200]}",
+               exchange, requirement="SPEC-NO-SERVER-ERROR")
     for params, exchange in zip(plan, answers):
         body = exchange.json_or_none()
         meta = body.get("meta") if isinstance(body, dict) else None

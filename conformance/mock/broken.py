@@ -541,6 +541,10 @@ register("meta_per_page_always_50", "meta.per_page is always the default, 50.",
 register("per_page_zero_returns_everything", "per_page=0 answers every contact with meta.per_page 0 (LIMIT 0 taken "
          "as no limit).", lambda: {"per_page_zero_unlimited": lambda unlimited, **_: True,
                                    "limit": lambda limit, **_: limit or -1}, "LIST-META-DESCRIBES-PAGE")
+register("paging_raw_into_sql_crashes", "page and per_page are checked with int() but the raw text goes into the "
+         "SQL: a number int() reads that is not plain ASCII digits (+5, ' 5', fullwidth ５) answers 500.",
+         only("paging_raw_crashes", lambda crash, raw, **_: crash or not (raw.isascii() and raw.lstrip("-").isdigit())),
+         "SPEC-NO-SERVER-ERROR")
 register("extra_row_for_has_more", "One row more than per_page is fetched (to know if more exist) and not cut off.",
          only("limit", lambda limit, **_: limit + 1), "LIST-META-DESCRIBES-PAGE")
 register("total_counts_page_only", "meta.total counts the contacts on this page, not all matching ones.",
