@@ -72,3 +72,25 @@ PAGING_CLASSES = {
     "negative_zero": {"page": "-0"},
     "decimal_one": {"page": "1.0"},
 }
+
+
+def id_path_classes(unknown: str) -> dict[str, str]:
+    """Ids for DELETE /contacts/{id} in every class, each made from `unknown` (an id no account holds, carrying the
+    run's tag and randomness) so that none can name a contact: even a target that compares with LIKE or splices
+    the id into its SQL matches nothing by them (nothing here widens a match: no OR, no leading wildcard)."""
+    return {
+        "upper_case": unknown.upper(),
+        "sql_quote": f"{unknown}'--",
+        "sql_wildcards": f"{unknown}_%",
+        "glob": f"{unknown}*",
+        "url_reserved": f"{unknown}?x=1#y",
+        "percent_literal": f"{unknown}%2F",
+        "html": f"{unknown}<b>",
+        "shell": f"{unknown}$(id)",
+        "space": f"{unknown} x",
+        "latin_nfc": unicodedata.normalize("NFC", f"{unknown}\u00e9"),
+        "latin_nfd": unicodedata.normalize("NFD", f"{unknown}\u00e9"),
+        "other_scripts": f"{unknown}\u0441\u043f\u0438\u0441\u043e\u043a",
+        "control": f"{unknown}\t",
+        "past_255": unknown + "x" * (300 - len(unknown)),
+    }

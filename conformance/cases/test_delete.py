@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from urllib.parse import quote
 
 import pytest
 
+from conformance import grid
 from conformance.cases.conftest import expect_created
 from conformance.paging import walk
 from conformance.results import expect, expect_status
@@ -97,6 +99,18 @@ def test_unknown_id_is_404_not_found(client):
     answers = client.gather([lambda i=i: client.delete(i) for i in (unknown, unprefixed)])
     expect_status(answers[0], 404, "deleting an id no account holds")
     expect_status(answers[1], 404, f"deleting {unprefixed}, an id no account holds, without the cnt_ prefix")
+
+
+@pytest.mark.requirement("DELETE-404-UNKNOWN-ID")
+def test_unknown_id_in_every_class_is_404(client):
+    """The {id} segment along the grid (grid.id_path_classes: letter case, SQL, URL, shell and HTML characters,
+    other scripts, NFC and NFD, a control character, 300 characters), each percent-encoded into the path: no
+    contact has such an id, and 404 is the docs' answer for that, whatever the id looks like."""
+    ids = grid.id_path_classes(client.unknown_id())
+    client.ledger.unknown_ids.update(ids.values())
+    answers = client.gather([lambda i=i: client.delete(quote(i, safe="")) for i in ids.values()])
+    for (name, made_up), answer in zip(ids.items(), answers):
+        expect_status(answer, 404, f"deleting an id no account holds, of class {name} ({made_up[-40:]!r})")
 
 
 @pytest.mark.requirement("DELETE-404-AFTER-DELETE")

@@ -212,6 +212,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         auth_first = active.apply("auth_first", True, operation="delete")
         if auth_first and (denied := auth_failure(request, "delete")):
             return denied
+        if active.apply("delete_id_crashes", False, contact_id=contact_id):
+            return error(500, "Internal error.")
         targets = store.live_ids(contact_id, active.apply("id_match", "exact"))
         if not targets:
             status = active.apply("unknown_delete_status", 404, contact_id=contact_id, store=store)

@@ -752,6 +752,10 @@ register("membership_two_lists_at_most", "A contact created in more than two lis
          only("memberships", lambda lists, **_: lists[:2]), "LIST-SHOWS-CREATED")
 register("long_names_join_no_list", "A contact whose name is longer than 255 characters joins none of its lists.",
          only("memberships", lambda lists, name, **_: lists if len(name) <= 255 else []), "LIST-SHOWS-CREATED")
+register("delete_non_ascii_id_crashes", "DELETE of an id with a character outside ASCII answers 500 (a latin1 id "
+         "column compared with a UTF-8 parameter: 'Illegal mix of collations').",
+         only("delete_id_crashes", lambda crash, contact_id, **_: crash or not contact_id.isascii()),
+         "DELETE-404-UNKNOWN-ID")
 register("delete_prefix_is_204", "DELETE of an id that is a prefix of a contact's id answers 204 (deletes nothing).",
          only("unknown_delete_status", lambda status, contact_id, store, **_:
               204 if store.live_ids(contact_id, "prefix") else status), "DELETE-ONLY-THE-GIVEN-ID")
