@@ -175,8 +175,13 @@ def test_other_clients_contacts_are_free_in_the_unfiltered_list():
     others = {"id": "cnt_someone_else", "name": "X", "phone": "+351912345678", "created_at": "2020-01-01T00:00:00Z"}
     assert not check_listing(model, Listing(None, 100, [page([others, {**mine.answer, "email": None}], 2)]))
     assert requirements(check_listing(model, Listing(None, 100, [page([others], 1)]))) == {"LIST-SHOWS-CREATED"}
-    moving = Listing(None, 1, [page([others], 2), page([others], 2, 1, 2)])  # someone else's writes shift pages
-    assert not check_listing(model, moving)
+    # A repeat under one total: someone else's create and delete between the pages, or pages that overlap. It is a
+    # finding the driver reads again before it stands (settles), and membership is not judged on such a walk.
+    moving = Listing(None, 1, [page([others], 2), page([others], 2, 1, 2)])
+    found = check_listing(model, moving)
+    assert requirements(found) == {"LIST-PAGES-PARTITION"} and may_be_lag(found)
+    shifted = Listing(None, 1, [page([others], 2), page([others], 3, 1, 2)])  # the total moved: not judged at all
+    assert not check_listing(model, shifted)
 
 
 def _report(directory) -> dict:
