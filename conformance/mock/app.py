@@ -161,6 +161,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
                 return error(400, f"{name} must be an integer.", {"field": name, "value": raw})
             if raw is not None and active.apply("paging_raw_crashes", False, raw=raw):
                 return error(500, "Internal error.")
+            if raw is not None and active.apply("paging_raw_refused", False, raw=raw):
+                return error(400, f"{name} must be written in the digits 0-9.", {"field": name, "value": raw})
         page, per_page = values["page"], values["per_page"]
         if per_page == 0 and active.apply("per_page_zero_unlimited", False):
             return page, 0

@@ -186,6 +186,14 @@ register("unknown_lists_404", "Only the docs' lists (lst_abc123, lst_def456) exi
 register("accepts_any_list_id", "Any string is taken as a list id on create, stored and echoed as sent (C gives "
          "list ids a lst_ prefix in its examples and never asks for other ids to be refused).",
          only("list_id_valid", lambda valid, **_: True))
+register("paging_digits_only", "page and per_page written other than in the digits 0-9 (a sign, spaces, other "
+         "digits, an exponent) get 400 invalid_request (C: page and per_page are integers; how one is written is not "
+         "said, and refusing is no alteration).",
+         only("paging_raw_refused", lambda refused, raw, **_: refused or not (raw.isascii() and raw.isdigit())))
+register("list_ids_refused_400", "List ids outside lst_ and [A-Za-z0-9_] get 400 invalid_request instead of 422 (P: "
+         "400 is 'malformed syntax', 422 'failed validation'; C names neither for a list id).",
+         only("validation_status", lambda answer, problems, **_:
+              (400, "invalid_request") if set(problems) == {"lists"} else answer))
 register("lenient_paging", "Out-of-range page and per_page values are clamped, never rejected.",
          lambda: {"per_page_over_max": lambda action, **_: "clamp", "page_below_1": lambda action, **_: "clamp"})
 register("per_page_over_max_400", "Out-of-range paging gets 400 invalid_request instead of 422 (P: 400 is 'malformed "
