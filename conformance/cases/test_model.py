@@ -23,7 +23,7 @@ import pytest
 from conformance import case_context, grid
 from conformance.model import (Contact, Finding, Listing, Model, check_account_total, check_create_answer,
                                check_created_at, check_listing, may_be_lag, note_seen)
-from conformance.paging import tag_name
+from conformance.paging import as_key, tag_name
 from conformance.results import Violation, expect
 from conformance.sampling import draws
 from conformance.settling import settled
@@ -32,6 +32,7 @@ from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASS
 
 pytestmark = [pytest.mark.listing, pytest.mark.writes]
 LIST_PURPOSES = ("m1", "m10", "m1x", "m11", "m2")  # ids that are prefixes of one another catch a LIKE-style filter
+HEAD_PAGES = 3  # the account's first pages at a small size: page boundaries crossed on every run
 UNFILTERED_PER_PAGE, MAX_PAGES = 100, 10  # a longer walk (a filter ignored, a huge account) is judged by page 1
 LONG_NAME = "Maria da Conceição " * 20  # about 380 characters, in every list: kept exactly, or refused with 400/422
 LONG = 100  # a name longer than this may be refused with 400/422 (the docs bound no length; refusing is no alteration)
@@ -81,6 +82,7 @@ class Driver:
         # such pause of the run's writes, not two)
         with self.client.session.writes.whole_account():
             listings = self.read_phase(unfiltered=True)
+            self.head_of_account_phase()
             self.listed_at_once_phase()
         self.refused_left_no_trace(listings[-2:])
         later = sorted(case_context.current().exchanges, key=lambda e: e.answered_at - e.elapsed)
@@ -225,7 +227,7 @@ class Driver:
                    past_end: bool = True) -> list[Listing]:
         keys = keys if keys is not None else [(list_id, self._per_page()) for list_id in self.model.lists]
         if unfiltered:  # at two page sizes: a total off from what the walks agree on is not a page boundary's doing
-            keys += [(None, UNFILTERED_PER_PAGE), (None, self._page_size_crossing_pages())]
+            keys += [(None, UNFILTERED_PER_PAGE), (None, self.rng.randint(50, UNFILTERED_PER_PAGE - 1))]
         listings = self._read(keys, extra, past_end)
         judged = [check_listing(self.model, listing) for listing in listings]
         disagreeing = [i for i, found in enumerate(judged) if may_be_lag(found)]
@@ -283,15 +285,30 @@ class Driver:
         return judged
 
     # --- inputs -------------------------------------------------------------------------------------------------
-    def _page_size_crossing_pages(self) -> int:
-        """A page size that splits the account into 2 to MAX_PAGES pages, from a first read of its total: every run
-        walks across page boundaries (a repeat or a gap there shows), however few contacts the account holds."""
-        body = self.client.list(per_page=1).json_or_none()
-        meta = body.get("meta") if isinstance(body, dict) else None
-        total = meta.get("total") if isinstance(meta, dict) else None
-        if not isinstance(total, int) or isinstance(total, bool) or total < 2:
-            return self.rng.randint(50, UNFILTERED_PER_PAGE - 1)
-        return min(UNFILTERED_PER_PAGE - 1, math.ceil(total / self.rng.randint(2, min(MAX_PAGES, total))))
+    def head_of_account_phase(self) -> None:
+        """The account's first HEAD_PAGES pages at a small page size, whatever its size: every run crosses page
+        boundaries of the unfiltered list (a walk of the whole account at 50-100 a page may fit on one), and no id
+        may show on two of them while every page says the same total. Read again (bounded) before it stands, as
+        another client's create and delete between two pages could shift one."""
+        per_page = self.rng.randint(2, 5)
+
+        def read() -> list:
+            return self.client.gather([lambda p=p: self.client.list(page=p, per_page=per_page)
+                                       for p in range(1, HEAD_PAGES + 1)])
+
+        def repeated(pages: list) -> list:
+            bodies = [e.json_or_none() for e in pages]
+            if not all(e.status == 200 and isinstance(b, dict) and isinstance(b.get("data"), list)
+                       and isinstance(b.get("meta"), dict) for e, b in zip(pages, bodies)):
+                return []  # LIST-RESPONSE-SHAPE's finding
+            if len({repr(b["meta"].get("total")) for b in bodies}) > 1:
+                return []  # the account changed mid-read
+            ids = [as_key(i.get("id")) for b in bodies for i in b["data"] if isinstance(i, dict)]
+            return sorted({i for i in ids if ids.count(i) > 1}, key=str)
+        pages = settled(read, lambda pages: not repeated(pages), self.run.settle, self.client.ledger.settle_waits)
+        if again := repeated(pages):
+            self._find("LIST-PAGES-PARTITION", f"the unfiltered list's first {HEAD_PAGES} pages of per_page={per_page} "
+                       f"show {again[:5]} on more than one page, every page under one meta.total", pages[-1])
 
     def _per_page(self) -> int:
         return self.rng.choice((self.rng.randint(1, 3), self.rng.randint(1, 100)))
