@@ -106,8 +106,9 @@ class Exchange:
         """A command that sends this request again, runnable as pasted (the key comes from $ZEXA_API_KEY)."""
         parts = ["curl", "-i", "-X", self.method, shlex.quote(self.url)]
         for name, value in self.request_headers.items():
-            if name.lower() in ("content-length", "user-agent", "accept-encoding", "accept", "connection"):
-                continue  # curl sets these itself
+            if name.lower() in ("content-length", "user-agent", "accept-encoding", "connection") or (
+                    name.lower() == "accept" and value == "*/*"):
+                continue  # curl sets these itself (an Accept of its own is part of the request)
             parts += ["-H", _shell_word(f"{name}: {value}")]
         binary = self._binary_body()
         if binary is not None:  # bytes that are not text: printf writes them, curl reads them from its stdin

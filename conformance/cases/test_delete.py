@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from urllib.parse import quote
 
 import pytest
 
+from conformance import grid
 from conformance.cases.conftest import expect_created
 from conformance.paging import walk
 from conformance.results import expect, expect_status
@@ -99,6 +101,18 @@ def test_unknown_id_is_404_not_found(client):
     expect_status(answers[1], 404, f"deleting {unprefixed}, an id no account holds, without the cnt_ prefix")
 
 
+@pytest.mark.requirement("DELETE-404-UNKNOWN-ID")
+def test_unknown_id_in_every_class_is_404(client):
+    """The {id} segment along the grid (grid.id_path_classes: letter case, SQL, URL, shell and HTML characters,
+    other scripts, NFC and NFD, a control character, 300 characters), each percent-encoded into the path: no
+    contact has such an id, and 404 is the docs' answer for that, whatever the id looks like."""
+    ids = grid.id_path_classes(client.unknown_id())
+    client.ledger.unknown_ids.update(ids.values())
+    answers = client.gather([lambda i=i: client.delete(quote(i, safe="")) for i in ids.values()])
+    for (name, made_up), answer in zip(ids.items(), answers):
+        expect_status(answer, 404, f"deleting an id no account holds, of class {name} ({made_up[-40:]!r})")
+
+
 @pytest.mark.requirement("DELETE-404-AFTER-DELETE")
 def test_deleting_twice_is_404(client, doomed):
     deleted(client, doomed, "deleting twice")
@@ -115,3 +129,26 @@ def test_phone_is_free_after_delete(client, doomed, new_contact):
     if again.status == 409:
         expect_gone(client, doomed, again, "re-creating a contact with the deleted contact's phone")
     expect_created(again, f"re-creating a contact with the deleted contact's phone {doomed.body['phone']}")
+
+
+PARALLEL_DELETE_ROUNDS = 2
+
+
+@pytest.mark.requirement("DELETE-CONCURRENT-ONE-204")
+def test_parallel_deletes_of_one_id_give_one_204(client, new_contact, run_config, needs):
+    """As many DELETEs of one contact as may be in flight, sent at the same moment: one removes it (204), every other
+    finds no contact with that id (404). A read-then-delete window lets two of them both succeed. Rounds with a
+    contact of their own, since a race is won or lost in the first moment."""
+    if run_config.concurrency < 2:
+        pytest.skip("not checked: deletes can only race with two or more requests in flight (--concurrency is 1)")
+    size = min(8, run_config.concurrency)
+    contacts = new_contact.create_all([new_contact.body("Parallel Delete") for _ in range(PARALLEL_DELETE_ROUNDS)])
+    needs(contacts, "the contacts to delete in parallel")
+    for contact in contacts:
+        answers = client.together([lambda i=contact.id: client.delete(i) for _ in range(size)])
+        statuses = sorted(a.status or 0 for a in answers)
+        odd = [a for a in answers if a.status not in (200, 204, 404)]
+        expect(not odd, f"{size} parallel deletes of {contact.id} answered {statuses}", odd[0] if odd else None)
+        won = [a for a in answers if a.status in (200, 204)]
+        expect(len(won) == 1, f"{len(won)} of {size} parallel deletes of {contact.id} succeeded (exactly one may; "
+                              f"the others find no contact): {statuses}", won[-1] if won else answers[0])

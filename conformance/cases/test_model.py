@@ -13,16 +13,17 @@ from __future__ import annotations
 import json
 import math
 import random
+import time
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conformance import case_context
+from conformance import case_context, grid
 from conformance.model import (Contact, Finding, Listing, Model, check_account_total, check_create_answer,
                                check_created_at, check_listing, may_be_lag, note_seen)
-from conformance.paging import tag_name
+from conformance.paging import as_key, tag_name
 from conformance.results import Violation, expect
 from conformance.sampling import draws
 from conformance.settling import settled
@@ -31,6 +32,7 @@ from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASS
 
 pytestmark = [pytest.mark.listing, pytest.mark.writes]
 LIST_PURPOSES = ("m1", "m10", "m1x", "m11", "m2")  # ids that are prefixes of one another catch a LIKE-style filter
+HEAD_PAGES = 3  # the account's first pages at a small size: page boundaries crossed on every run
 UNFILTERED_PER_PAGE, MAX_PAGES = 100, 10  # a longer walk (a filter ignored, a huge account) is judged by page 1
 LONG_NAME = "Maria da Conceição " * 20  # about 380 characters, in every list: kept exactly, or refused with 400/422
 LONG = 100  # a name longer than this may be refused with 400/422 (the docs bound no length; refusing is no alteration)
@@ -57,7 +59,9 @@ class Driver:
         self.lists_wanted = tuple(dict.fromkeys(run.run_list(p) for p in LIST_PURPOSES))
         self.model = Model(lists=self.lists_wanted if lists_ok else (), exclusive=not run.list_ids)
         self.out = ModelRun()
-        self.created_at_answers: list = []  # (answer, when it was read) of every create the model made
+        self.grid_lists: list[str] = []  # list ids of the grid the target took
+        self.grid_refused: dict[str, int] = {}  # name of each refused grid create: its status
+        self.created_at_answers: list = []  # (answer, our clock when it was read) of every create the model made
 
     # --- phases -------------------------------------------------------------------------------------------------
     def run_all(self) -> ModelRun:
@@ -68,6 +72,7 @@ class Driver:
             lambda: self.client.create(self._body("Duplicate", phone=live[0].sent["phone"])), 409,
             "CREATE-409-DUPLICATE-PHONE", "a create with a phone a contact of this run holds")] if live else []
         self.read_phase(extra=duplicate)
+        self.filter_phase()
         deleted = self.delete_phase()
         again = [self._expect_status(lambda i=c.id: self.client.delete(i), 404, "DELETE-404-AFTER-DELETE",
                                      "deleting a contact a second time") for c in deleted]
@@ -76,8 +81,10 @@ class Driver:
         # the account's list and total, and a create read back at once: the run writes nothing else meanwhile (one
         # such pause of the run's writes, not two)
         with self.client.session.writes.whole_account():
-            self.read_phase(unfiltered=True)
+            listings = self.read_phase(unfiltered=True)
+            self.head_of_account_phase()
             self.listed_at_once_phase()
+        self.refused_left_no_trace(listings[-2:])
         later = sorted(case_context.current().exchanges, key=lambda e: e.answered_at - e.elapsed)
         for answer, received_at in self.created_at_answers:  # judged now: the answers after each one are known
             self.out.findings += check_created_at(answer, received_at, later)
@@ -125,7 +132,11 @@ class Driver:
     def create_phase(self) -> None:
         bodies = self._valid_bodies(self.run.profile.model_contacts)
         invalid = list(self._invalid_creates())
-        answers = self.client.gather([lambda b=b: self.client.create(b) for b in bodies] + [c for _, c in invalid])
+        grid = self._grid_bodies()
+        answers = self.client.gather([lambda b=b: self.client.create(b) for b in bodies] + [c for _, c in invalid]
+                                     + [lambda b=b: self.client.create(b) for _, b in grid])
+        self._judge_grid(grid, answers[len(answers) - len(grid):])
+        answers = answers[:len(answers) - len(grid)]
         retry = [{**b, "phone": self.factory.phone()} for b, a in zip(bodies, answers) if a.status == 409]
         retried = self.client.gather([lambda b=b: self.client.create(b) for b in retry])  # 409: someone else's phone
         for body, answer in [*zip(bodies, answers), *zip(retry, retried)]:
@@ -134,6 +145,35 @@ class Driver:
         for (name, _), answer in zip(invalid, answers[len(bodies):]):
             status, requirement = INVALID_CREATES[name]
             self._judge_status(answer, status, requirement, f"a create with {name.replace('_', ' ')}")
+
+    def filter_phase(self) -> None:
+        """Each list id of the grid the target took, read by its filter: exactly its members (the create's echo of it
+        was judged byte for byte on admission). Then the near neighbours of the run's first list and of each grid
+        id (other case, a character more, less or different, SQL wildcards and globs, the id cut where storage
+        cuts text): each matches only the contacts of the run whose lists hold exactly that string (for a
+        neighbour that is no list of the run, none)."""
+        if not self.model.lists or not self.model.exclusive:
+            return
+        near = grid.neighbours(self.model.lists[0])
+        for list_id in self.grid_lists:
+            near.update({f"{name} of {list_id!r}": value for name, value in grid.neighbours(list_id).items()
+                         if name == "swapped_case" or name.startswith("cut_at_")})
+        keys = [(list_id, 100) for list_id in dict.fromkeys([*self.grid_lists, *near.values()])]
+        self.read_phase(keys=keys, past_end=False)
+
+    def refused_left_no_trace(self, walks: list[Listing]) -> None:
+        """A grid create the target refused made no contact: the account's list, read at the end, shows none of
+        their names (each carries the run's tag and its class)."""
+        for listing in walks:
+            for exchange in listing.pages:
+                body = exchange.json_or_none()
+                items = body.get("data") if isinstance(body, dict) else None
+                for item in items if isinstance(items, list) else []:
+                    if isinstance(item, dict) and item.get("name") in self.grid_refused:
+                        self._find("CREATE-REFUSED-CREATES-NOTHING", f"the account lists {item.get('id')!r} named "
+                                   f"{item['name']!r}, whose create was refused with "
+                                   f"{self.grid_refused[item['name']]}", exchange)
+                        return
 
     def delete_phase(self) -> list[Contact]:
         live = self.model.live()
@@ -183,15 +223,16 @@ class Driver:
                 self._find("DELETE-FREES-PHONE", f"re-creating a contact with the phone {body['phone']} of a deleted "
                            f"contact answered {answer.status or answer.error}: {answer.text[:200]}", answer)
 
-    def read_phase(self, extra: list = (), unfiltered: bool = False) -> None:
-        keys = [(list_id, self._per_page()) for list_id in self.model.lists]
+    def read_phase(self, extra: list = (), unfiltered: bool = False, keys: list | None = None,
+                   past_end: bool = True) -> list[Listing]:
+        keys = keys if keys is not None else [(list_id, self._per_page()) for list_id in self.model.lists]
         if unfiltered:  # at two page sizes: a total off from what the walks agree on is not a page boundary's doing
             keys += [(None, UNFILTERED_PER_PAGE), (None, self.rng.randint(50, UNFILTERED_PER_PAGE - 1))]
-        listings = self._read(keys, extra)
+        listings = self._read(keys, extra, past_end)
         judged = [check_listing(self.model, listing) for listing in listings]
         disagreeing = [i for i, found in enumerate(judged) if may_be_lag(found)]
         if disagreeing:
-            again = settled(lambda: self._read([keys[i] for i in disagreeing]),
+            again = settled(lambda: self._read([keys[i] for i in disagreeing], past_end=past_end),
                             lambda reads: not any(may_be_lag(check_listing(self.model, r)) for r in reads),
                             self.run.settle, self.client.ledger.settle_waits)
             for i, listing in zip(disagreeing, again):  # what no wait mends stays found
@@ -202,9 +243,10 @@ class Driver:
             note_seen(self.model, listing)
         if unfiltered:
             self.out.findings += check_account_total(self.model, listings[-2:])
+        return listings
 
     # --- requests -----------------------------------------------------------------------------------------------
-    def _read(self, keys: list[tuple[str | None, int]], extra: list = ()) -> list[Listing]:
+    def _read(self, keys: list[tuple[str | None, int]], extra: list = (), past_end: bool = True) -> list[Listing]:
         """Page 1 of every key (with the extra calls) side by side, then every other page and the one past the end."""
         firsts = self.client.gather([lambda k=k: self._page(k, 1) for k in keys] + list(extra))
         listings = [Listing(list_id, per_page, [first]) for (list_id, per_page), first in zip(keys, firsts)]
@@ -215,7 +257,7 @@ class Driver:
                 listing.complete = False
                 continue
             wanted += [(listing, page) for page in range(2, pages + 1)]
-            if listing.list_id is not None:
+            if listing.list_id is not None and past_end:
                 wanted.append((listing, pages + 1))
         answers = self.client.gather([lambda w=w: self._page((w[0].list_id, w[0].per_page), w[1]) for w in wanted])
         for (listing, page), answer in zip(wanted, answers):
@@ -243,6 +285,31 @@ class Driver:
         return judged
 
     # --- inputs -------------------------------------------------------------------------------------------------
+    def head_of_account_phase(self) -> None:
+        """The account's first HEAD_PAGES pages at a small page size, whatever its size: every run crosses page
+        boundaries of the unfiltered list (a walk of the whole account at 50-100 a page may fit on one), and no id
+        may show on two of them while every page says the same total. Read again (bounded) before it stands, as
+        another client's create and delete between two pages could shift one."""
+        per_page = self.rng.randint(2, 5)
+
+        def read() -> list:
+            return self.client.gather([lambda p=p: self.client.list(page=p, per_page=per_page)
+                                       for p in range(1, HEAD_PAGES + 1)])
+
+        def repeated(pages: list) -> list:
+            bodies = [e.json_or_none() for e in pages]
+            if not all(e.status == 200 and isinstance(b, dict) and isinstance(b.get("data"), list)
+                       and isinstance(b.get("meta"), dict) for e, b in zip(pages, bodies)):
+                return []  # LIST-RESPONSE-SHAPE's finding
+            if len({repr(b["meta"].get("total")) for b in bodies}) > 1:
+                return []  # the account changed mid-read
+            ids = [as_key(i.get("id")) for b in bodies for i in b["data"] if isinstance(i, dict)]
+            return sorted({i for i in ids if ids.count(i) > 1}, key=str)
+        pages = settled(read, lambda pages: not repeated(pages), self.run.settle, self.client.ledger.settle_waits)
+        if again := repeated(pages):
+            self._find("LIST-PAGES-PARTITION", f"the unfiltered list's first {HEAD_PAGES} pages of per_page={per_page} "
+                       f"show {again[:5]} on more than one page, every page under one meta.total", pages[-1])
+
     def _per_page(self) -> int:
         return self.rng.choice((self.rng.randint(1, 3), self.rng.randint(1, 100)))
 
@@ -271,6 +338,29 @@ class Driver:
                 else self._some_lists()
             bodies.append(self._body(names[i % len(names)], lists=lists, **({"email": email} if email else {})))
         return bodies
+
+    def _grid_bodies(self) -> list[tuple[str, dict]]:
+        """One contact per class of list id in the grid, each in that list alone (a refusal refuses only it)."""
+        if not self.model.lists or not self.model.exclusive:
+            return []
+        classes = grid.list_id_classes(self.run.run_list("g"))
+        return [(name, self._body(f"Grid {name}", lists=[list_id])) for name, list_id in classes.items()]
+
+    def _judge_grid(self, grid_bodies: list[tuple[str, dict]], answers: list) -> None:
+        """The docs say nothing of which strings a list id may be: a class taken is kept exactly (judged on
+        admission and by the filter phase), one refused with a 4xx is observed and must leave no trace, and a 5xx is
+        never a documented answer to a well-formed create."""
+        for (name, body), answer in zip(grid_bodies, answers):
+            if _created(answer):
+                self._admit(body, answer)
+                self.grid_lists.append(body["lists"][0])
+            elif answer.status is not None and 400 <= answer.status < 500:
+                self.grid_refused[body["name"]] = answer.status
+                self.out.observations.append(("LIST-FILTER-BY-LIST", f"the list id class {name} "
+                                              f"({body['lists'][0][:60]!r}) was refused with {answer.status}"))
+            else:
+                self._find("SPEC-NO-SERVER-ERROR", f"a create in list {body['lists'][0][:80]!r} (list id class "
+                           f"{name}) answered {answer.status or answer.error}: {answer.text[:200]}", answer)
 
     def _invalid_creates(self):
         seed = self.run.seed
@@ -306,7 +396,8 @@ class Driver:
             self._find("CREATE-201-CREATED", f"a valid contact{' with lists' if body.get('lists') else ''} was "
                        f"created with {answer.status}, not 201: {answer.text[:200]}", answer)
         self.out.findings += check_create_answer(body, answer)
-        self.created_at_answers.append((answer, datetime.now(timezone.utc)))
+        read_at = datetime.now(timezone.utc) - timedelta(seconds=time.monotonic() - answer.answered_at)
+        self.created_at_answers.append((answer, read_at))  # our clock when the answer was read, not when admitted
         contact = Contact(sent=body, answer=answer.json_or_none(), lists=tuple(body.get("lists", ())))
         if contact.id in self.model.contacts:  # deleted ones included: an id names one contact, ever
             self._find("CREATE-ID-UNIQUE", f"create answered id {contact.id}, the id of an earlier contact of this "
@@ -431,6 +522,16 @@ def test_model_pages_partition_every_list(model_run, observe):
 @pytest.mark.requirement("LIST-PAGE-PAST-END-EMPTY")
 def test_model_page_past_the_end_is_empty(model_run, observe):
     verdict(model_run, "LIST-PAGE-PAST-END-EMPTY", observe)
+
+
+@pytest.mark.requirement("SPEC-NO-SERVER-ERROR")
+def test_model_grid_inputs_never_answer_5xx(model_run, observe):
+    verdict(model_run, "SPEC-NO-SERVER-ERROR", observe)
+
+
+@pytest.mark.requirement("CREATE-REFUSED-CREATES-NOTHING")
+def test_model_refused_grid_creates_leave_no_trace(model_run, observe):
+    verdict(model_run, "CREATE-REFUSED-CREATES-NOTHING", observe)
 
 
 @pytest.mark.requirement("DELETE-204-EMPTY-BODY")

@@ -106,7 +106,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         if email is not None and not active.apply("email_valid", email_is_valid(email), email=email):
             problems["email"] = "is malformed"
         bad_lists = [i for i in body.get("lists", [])
-                     if not LIST_ID.fullmatch(i) or not active.apply("list_exists", True, list_id=i)]
+                     if not active.apply("list_id_valid", bool(LIST_ID.fullmatch(i)), list_id=i)
+                     or not active.apply("list_exists", True, list_id=i)]
         if bad_lists:
             problems["lists"] = f"unknown list id(s): {', '.join(bad_lists)}"
         problems = active.apply("problems", problems, body=body, store=store)
@@ -121,6 +122,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         auth_first = active.apply("auth_first", True, operation="create")
         if auth_first and (denied := auth_failure(request, "create")):
             return denied
+        if not active.apply("content_type_accepted", True, content_type=request.headers.get("content-type", "")):
+            return error(415, "Send the body as application/json.")
         fields = await validated_contact(request)
         if isinstance(fields, Response):
             return fields
@@ -156,7 +159,13 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
                 values[name] = default if raw is None else int(raw)
             except ValueError:
                 return error(400, f"{name} must be an integer.", {"field": name, "value": raw})
+            if raw is not None and active.apply("paging_raw_crashes", False, raw=raw):
+                return error(500, "Internal error.")
+            if raw is not None and active.apply("paging_raw_refused", False, raw=raw):
+                return error(400, f"{name} must be written in the digits 0-9.", {"field": name, "value": raw})
         page, per_page = values["page"], values["per_page"]
+        if per_page == 0 and active.apply("per_page_zero_unlimited", False):
+            return page, 0
         status, code = active.apply("paging_error", (422, "validation_error"))
         clamp_low = active.apply("page_below_1", "reject") == "clamp"
         if page < 1 or per_page < 1:
@@ -182,12 +191,17 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         if not auth_first and (denied := auth_failure(request, "list")):
             return denied
         page, per_page = paged
+        if not active.apply("accept_acceptable", True, accept=request.headers.get("accept", "")):
+            return error(406, "Only application/json is served.")
         paging_asked = "page" in request.query_params or "per_page" in request.query_params
         list_id = active.apply("list_filter", request.query_params.get("list_id"), paging_asked=paging_asked)
+        if list_id is not None and (refused := active.apply("list_filter_refused", None, list_id=list_id)):
+            return error(*refused, {"list_id": list_id})
         query = active.apply("query", Query(list_id=list_id))
         source = active.apply("list_store", store)
         total = active.apply("total", source.count(active.apply("total_query", query)), store=source, query=query)
-        offset = active.apply("offset", (page - 1) * per_page, page=page, per_page=per_page, total=total)
+        offset = active.apply("offset", (page - 1) * per_page, page=page, per_page=per_page, total=total,
+                              list_id=list_id)
         rows = source.rows(query, offset=offset, limit=active.apply("limit", per_page),
                            order=active.apply("order", "newest"))
         data = [{k: v for k, v in row.items() if v is not None} for row in rows]
@@ -200,6 +214,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         auth_first = active.apply("auth_first", True, operation="delete")
         if auth_first and (denied := auth_failure(request, "delete")):
             return denied
+        if active.apply("delete_id_crashes", False, contact_id=contact_id):
+            return error(500, "Internal error.")
         targets = store.live_ids(contact_id, active.apply("id_match", "exact"))
         if not targets:
             status = active.apply("unknown_delete_status", 404, contact_id=contact_id, store=store)
@@ -208,6 +224,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             return error(status, f"No contact with id {contact_id!r} exists on this account.", {"id": contact_id})
         if not auth_first and (denied := auth_failure(request, "delete")):
             return denied
+        if delay := active.apply("delete_precheck_delay", 0.0):
+            await asyncio.sleep(delay)
         row, memberships = active.apply("delete_mode", ("remove", "remove"))
         for target in targets:
             store.delete(target, row=row, memberships=memberships)

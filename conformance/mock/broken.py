@@ -365,6 +365,9 @@ register("racy_conflict_check", "Duplicates are found by a read before the inser
 register("racy_conflict_check_short_window", "As racy_conflict_check, with 5 ms between the read and the insert.",
          lambda: {"phone_key": lambda key, **_: None, "duplicate_precheck_delay": lambda delay, **_: 0.005},
          "CREATE-409-CONCURRENT-DUPLICATES")
+register("concurrent_delete_double_204", "DELETE reads whether the contact exists, then deletes it 50 ms later: "
+         "parallel deletes of one contact all answer 204.",
+         only("delete_precheck_delay", lambda delay, **_: 0.05), "DELETE-CONCURRENT-ONE-204")
 register("racy_upsert", "A read before the insert, then INSERT OR REPLACE: parallel creates with one phone all "
          "answer 201 and only the last one is kept.",
          lambda: {"duplicate_precheck_delay": lambda delay, **_: 0.05, "insert_replaces": lambda r, **_: True},
@@ -485,6 +488,14 @@ register("not_found_code_is_contact_not_found", "404 answers carry error 'contac
          _error_code(lambda code: "contact_not_found", 404), "ERROR-CODE-MATCHES-STATUS")
 register("unauthorized_code_is_invalid_api_key", "401 answers carry error 'invalid_api_key'.",
          _error_code(lambda code: "invalid_api_key", 401), "ERROR-CODE-MATCHES-STATUS")
+register("charset_param_refused_415", "A create whose Content-Type is not exactly application/json (a charset "
+         "parameter, other letter case) is answered 415.",
+         only("content_type_accepted", lambda ok, content_type, **_: ok and content_type == "application/json"),
+         "CREATE-201-CREATED")
+register("accept_compared_exactly_406", "A list request whose Accept is not absent, */* or exactly application/json "
+         "(a parameter, a range, a list) is answered 406.",
+         only("accept_acceptable", lambda ok, accept, **_: ok and accept in ("", "*/*", "application/json")),
+         "LIST-RESPONSE-SHAPE")
 register("list_content_type_html", "Successful list answers say Content-Type: text/html.",
          only("list_content_type", lambda ctype, **_: "text/html; charset=utf-8"), "JSON-CONTENT-TYPE")
 register("errors_text_plain", "Error answers carry their JSON with Content-Type: text/plain.",
@@ -527,6 +538,13 @@ register("meta_page_zero_based", "meta.page counts from 0 (page=1 reports page 0
          only("list_body", _meta(page=lambda page: page - 1)), "LIST-META-DESCRIBES-PAGE")
 register("meta_per_page_always_50", "meta.per_page is always the default, 50.",
          only("list_body", _meta(per_page=lambda n: 50)), "LIST-META-DESCRIBES-PAGE")
+register("per_page_zero_returns_everything", "per_page=0 answers every contact with meta.per_page 0 (LIMIT 0 taken "
+         "as no limit).", lambda: {"per_page_zero_unlimited": lambda unlimited, **_: True,
+                                   "limit": lambda limit, **_: limit or -1}, "LIST-META-DESCRIBES-PAGE")
+register("paging_raw_into_sql_crashes", "page and per_page are checked with int() but the raw text goes into the "
+         "SQL: a number int() reads that is not plain ASCII digits (+5, ' 5', fullwidth ５) answers 500.",
+         only("paging_raw_crashes", lambda crash, raw, **_: crash or not (raw.isascii() and raw.lstrip("-").isdigit())),
+         "SPEC-NO-SERVER-ERROR")
 register("extra_row_for_has_more", "One row more than per_page is fetched (to know if more exist) and not cut off.",
          only("limit", lambda limit, **_: limit + 1), "LIST-META-DESCRIBES-PAGE")
 register("total_counts_page_only", "meta.total counts the contacts on this page, not all matching ones.",
@@ -544,6 +562,10 @@ register("total_cached", "meta.total is cached per query and recounted only ever
          lambda: _total_refreshed_every(5), "LIST-TOTAL-COUNTS-MATCHES")
 register("pages_overlap", "Each page after the first starts one contact early.",
          only("offset", lambda offset, page, **_: offset - 1 if page > 1 else offset), "LIST-PAGES-PARTITION")
+register("unfiltered_walk_repeats_across_pages", "Without list_id, each page after the first starts one contact "
+         "early (list filters page correctly).",
+         only("offset", lambda offset, page, list_id, **_: offset - 1 if page > 1 and list_id is None else offset),
+         "LIST-PAGES-PARTITION")
 register("pages_skip_one", "Each page after the first starts one contact late (one contact per page is never "
          "shown).", only("offset", lambda offset, page, **_: offset + 1 if page > 1 else offset),
          "LIST-PAGES-PARTITION")
@@ -587,6 +609,18 @@ register("list_filter_ignored", "list_id is ignored: every contact is returned."
          only("list_filter", lambda list_id, **_: None), "LIST-FILTER-BY-LIST")
 register("list_filter_prefix_match", "list_id is matched with LIKE 'id%' (so lst_a also returns lst_ab's members).",
          only("query", lambda q, **_: dataclasses.replace(q, list_prefix=True)), "LIST-FILTER-BY-LIST")
+register("list_filter_case_insensitive", "list_id is compared without regard to letter case (a case-insensitive "
+         "collation: LST_A returns lst_a's members).",
+         only("query", lambda q, **_: dataclasses.replace(q, list_compare="= ? COLLATE NOCASE")), "LIST-FILTER-BY-LIST",
+         also=("LIST-TOTAL-COUNTS-MATCHES",))
+register("list_filter_like_wildcards", "list_id is compared with LIKE and not escaped: _ and % in it are wildcards "
+         "(lst_a_ returns lst_ab's members).",
+         only("query", lambda q, **_: dataclasses.replace(q, list_compare="LIKE ?")), "LIST-FILTER-BY-LIST",
+         also=("LIST-TOTAL-COUNTS-MATCHES",))
+register("list_id_truncated_to_32", "Memberships are stored in a VARCHAR(32): a longer list id is cut (the create "
+         "echoes it whole), so its filter finds nothing and its first 32 characters find the contact.",
+         only("memberships", lambda lists, **_: [list_id[:32] for list_id in lists]), "LIST-SHOWS-CREATED",
+         also=("LIST-FILTER-BY-LIST", "LIST-TOTAL-COUNTS-MATCHES"))
 register("list_filter_ignored_when_paging", "list_id is dropped when page or per_page is given too.",
          only("list_filter", lambda list_id, paging_asked, **_: None if paging_asked else list_id),
          "LIST-FILTER-BY-LIST")
@@ -614,6 +648,9 @@ register("list_phone_as_number", "List items give phone as a JSON number without
 register("list_created_at_one_second_later", "List items show created_at from a separate column written 1 s after "
          "the create's.", only("list_body", _map_items(lambda item: {**item, "created_at": _later(
              item["created_at"], 1)})), "LIST-ITEM-MATCHES-CREATE")
+register("list_created_at_is_read_time", "List items show the time of the read as created_at (a view that fills "
+         "the column with now()).", only("list_body", _map_items(lambda item: {**item, "created_at": datetime.now(
+             timezone.utc).strftime(ISO_SECONDS)})), "LIST-ITEM-MATCHES-CREATE")
 register("list_name_cut_at_64", "The list view cuts names to 64 characters (the create echo is whole).",
          only("list_body", _map_items(lambda item: {**item, "name": item["name"][:64]})), "LIST-ITEM-MATCHES-CREATE")
 register("list_email_lowercased", "The list view lower-cases emails (the create echo is as sent).",
@@ -715,6 +752,10 @@ register("membership_two_lists_at_most", "A contact created in more than two lis
          only("memberships", lambda lists, **_: lists[:2]), "LIST-SHOWS-CREATED")
 register("long_names_join_no_list", "A contact whose name is longer than 255 characters joins none of its lists.",
          only("memberships", lambda lists, name, **_: lists if len(name) <= 255 else []), "LIST-SHOWS-CREATED")
+register("delete_non_ascii_id_crashes", "DELETE of an id with a character outside ASCII answers 500 (a latin1 id "
+         "column compared with a UTF-8 parameter: 'Illegal mix of collations').",
+         only("delete_id_crashes", lambda crash, contact_id, **_: crash or not contact_id.isascii()),
+         "DELETE-404-UNKNOWN-ID")
 register("delete_prefix_is_204", "DELETE of an id that is a prefix of a contact's id answers 204 (deletes nothing).",
          only("unknown_delete_status", lambda status, contact_id, store, **_:
               204 if store.live_ids(contact_id, "prefix") else status), "DELETE-ONLY-THE-GIVEN-ID")
@@ -749,9 +790,9 @@ ALSO_BREAKS: dict[str, tuple[str, ...]] = {
     "id_prefix_contact": ("SPEC-RESPONSES-CONFORM",),
     "id_prefix_upper_case": ("SPEC-RESPONSES-CONFORM",),
     "id_prefix_dash": ("SPEC-RESPONSES-CONFORM",),
-    "repeated_ids": ("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "DELETE-204-EMPTY-BODY",),
-    "ids_from_two_worker_counters": ("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "LIST-ITEM-FIELDS", "LIST-ITEM-MATCHES-CREATE",),
-    "ids_from_clock_seconds": ("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "LIST-ITEM-FIELDS", "LIST-ITEM-MATCHES-CREATE",),
+    "repeated_ids": ("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "DELETE-204-EMPTY-BODY", "DELETE-CONCURRENT-ONE-204",),
+    "ids_from_two_worker_counters": ("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "LIST-ITEM-FIELDS", "LIST-ITEM-MATCHES-CREATE", "DELETE-CONCURRENT-ONE-204",),
+    "ids_from_clock_seconds": ("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "LIST-ITEM-FIELDS", "LIST-ITEM-MATCHES-CREATE", "DELETE-CONCURRENT-ONE-204",),
     "echo_drops_email": ("LIST-ITEM-MATCHES-CREATE",),
     "created_at_local_offset": ("CREATE-CREATED-AT-MATCHES-DATE", "LIST-ITEM-MATCHES-CREATE", "SPEC-RESPONSES-CONFORM",),
     "created_at_without_zone": ("SPEC-RESPONSES-CONFORM",),
@@ -771,7 +812,7 @@ ALSO_BREAKS: dict[str, tuple[str, ...]] = {
     "meta_total_as_string": ("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGE-PAST-END-EMPTY", "LIST-FILTER-BY-LIST", "SPEC-RESPONSES-CONFORM",),
     "meta_fields_top_level": ("SPEC-RESPONSES-CONFORM",),
     "per_page_uncapped": ("SPEC-RESPONSES-CONFORM",),
-    "meta_page_zero_based": ("LIST-DEFAULT-PAGING", "SPEC-RESPONSES-CONFORM",),
+    "meta_page_zero_based": ("LIST-DEFAULT-PAGING",),
     "extra_row_for_has_more": ("LIST-DEFAULT-PAGING", "LIST-PAGES-PARTITION",),
     "total_counts_page_only": ("LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY",),
     "total_off_by_one": ("LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST",),
@@ -789,11 +830,11 @@ ALSO_BREAKS: dict[str, tuple[str, ...]] = {
     "list_phone_as_number": ("LIST-ITEM-MATCHES-CREATE",),
     "membership_first_list_only": ("LIST-TOTAL-COUNTS-MATCHES",),
     "newest_hidden_until_next_create": ("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY", "LIST-FILTER-BY-LIST",),
-    "delete_not_removed": ("LIST-TOTAL-COUNTS-MATCHES", "DELETE-REMOVED-FROM-LISTS", "DELETE-404-AFTER-DELETE", "DELETE-FREES-PHONE",),
-    "delete_only_leaves_lists": ("DELETE-404-AFTER-DELETE", "DELETE-FREES-PHONE",),
+    "delete_not_removed": ("LIST-TOTAL-COUNTS-MATCHES", "DELETE-REMOVED-FROM-LISTS", "DELETE-404-AFTER-DELETE", "DELETE-FREES-PHONE", "DELETE-CONCURRENT-ONE-204",),
+    "delete_only_leaves_lists": ("DELETE-404-AFTER-DELETE", "DELETE-FREES-PHONE", "DELETE-CONCURRENT-ONE-204",),
     "delete_keeps_list_membership": ("LIST-TOTAL-COUNTS-MATCHES",),
     "delete_leaves_one_list": ("LIST-TOTAL-COUNTS-MATCHES",),
-    "delete_unknown_is_204": ("DELETE-404-AFTER-DELETE", "DELETE-ONLY-THE-GIVEN-ID",),
+    "delete_unknown_is_204": ("DELETE-404-AFTER-DELETE", "DELETE-ONLY-THE-GIVEN-ID", "DELETE-CONCURRENT-ONE-204",),
     "delete_matches_id_prefix": ("LIST-TOTAL-COUNTS-MATCHES",),
     "delete_matches_id_extension": ("LIST-TOTAL-COUNTS-MATCHES",),
     "delete_ignores_id_case": ("LIST-TOTAL-COUNTS-MATCHES",),
@@ -808,6 +849,9 @@ ALSO_BREAKS: dict[str, tuple[str, ...]] = {
     "membership_two_lists_at_most": ("LIST-TOTAL-COUNTS-MATCHES",),
     "long_names_join_no_list": ("LIST-TOTAL-COUNTS-MATCHES",),
     "total_high_water_mark": ("LIST-PAGES-PARTITION",),
+    "delete_returns_202": ("DELETE-CONCURRENT-ONE-204",),
+    "deleted_id_is_410_gone": ("DELETE-CONCURRENT-ONE-204",),
+    "deleted_id_is_204_again": ("DELETE-CONCURRENT-ONE-204",),
 }
 for _name, _also in ALSO_BREAKS.items():
     REGISTRY[_name] = dataclasses.replace(REGISTRY[_name], also_breaks=_also)

@@ -18,6 +18,7 @@ from conformance.mock.faults import Hooks, only, rate_limited_every, register
 from conformance.mock.store import DuplicatePhone, Store
 
 LAG_SECONDS = 0.5
+DOCS_LISTS = ("lst_abc123", "lst_def456")
 DOCS_EXAMPLES = [  # the contacts the docs show, as an account that already holds them would
     {"id": "cnt_def456", "name": "Maria Santos", "phone": "+244912345678", "email": "maria@example.com",
      "lists": ["lst_abc123"], "created_at": "2026-06-24T10:00:00Z"},
@@ -175,7 +176,24 @@ register("retry_after_http_date", "Every 25th request is rate limited with Retry
          rate_limited_every(25, retry_after=_two_seconds_ahead))
 register("latency_spikes", "One request in twenty takes 0.1-0.5 s longer.", lambda: _latency_spikes(20))
 register("lists_must_exist", "Only the docs' lists (lst_abc123, lst_def456) exist; other list ids get 422.",
-         only("list_exists", lambda exists, list_id, **_: exists and list_id in ("lst_abc123", "lst_def456")))
+         only("list_exists", lambda exists, list_id, **_: exists and list_id in DOCS_LISTS))
+register("unknown_lists_404", "Only the docs' lists (lst_abc123, lst_def456) exist: other list ids get 422 on create "
+         "and 404 not_found as a list_id filter (C: 404 is 'not found'; a filter on a list that does not exist may "
+         "say so).",
+         lambda: {"list_exists": lambda exists, list_id, **_: exists and list_id in DOCS_LISTS,
+                  "list_filter_refused": lambda refused, list_id, **_:
+                  refused or (None if list_id in DOCS_LISTS else (404, f"No contact list {list_id!r}."))})
+register("accepts_any_list_id", "Any string is taken as a list id on create, stored and echoed as sent (C gives "
+         "list ids a lst_ prefix in its examples and never asks for other ids to be refused).",
+         only("list_id_valid", lambda valid, **_: True))
+register("paging_digits_only", "page and per_page written other than in the digits 0-9 (a sign, spaces, other "
+         "digits, an exponent) get 400 invalid_request (C: page and per_page are integers; how one is written is not "
+         "said, and refusing is no alteration).",
+         only("paging_raw_refused", lambda refused, raw, **_: refused or not (raw.isascii() and raw.isdigit())))
+register("list_ids_refused_400", "List ids outside lst_ and [A-Za-z0-9_] get 400 invalid_request instead of 422 (P: "
+         "400 is 'malformed syntax', 422 'failed validation'; C names neither for a list id).",
+         only("validation_status", lambda answer, problems, **_:
+              (400, "invalid_request") if set(problems) == {"lists"} else answer))
 register("lenient_paging", "Out-of-range page and per_page values are clamped, never rejected.",
          lambda: {"per_page_over_max": lambda action, **_: "clamp", "page_below_1": lambda action, **_: "clamp"})
 register("per_page_over_max_400", "Out-of-range paging gets 400 invalid_request instead of 422 (P: 400 is 'malformed "

@@ -42,6 +42,7 @@ class Query:
     """Which contacts a list request matches. The defaults are the documented reading; faults change the others."""
     list_id: str | None = None
     list_prefix: bool = False  # list_id compared with LIKE 'id%' instead of =
+    list_compare: str = "= ?"  # how a membership's list id is compared with list_id (faults: LIKE ?, COLLATE NOCASE)
     deleted_members: bool = False  # soft-deleted contacts still count as their lists' members
     deleted: bool = False  # soft-deleted contacts still count in the unfiltered list
     in_any_list: bool = False  # the unfiltered list joins memberships, so contacts without lists are missing
@@ -150,7 +151,7 @@ class Store:
                 return f"contacts c WHERE {live} AND c.id IN (SELECT contact_id FROM memberships)", []
             return f"contacts c WHERE {live}", []
         live = "" if query.deleted_members else " AND c.deleted = 0"
-        compare = "LIKE ? || '%'" if query.list_prefix else "= ?"
+        compare = "LIKE ? || '%'" if query.list_prefix else query.list_compare
         unlisted = " OR c.id NOT IN (SELECT contact_id FROM memberships)" if query.or_unlisted else ""
         return (f"contacts c WHERE (c.id IN (SELECT contact_id FROM memberships WHERE list_id {compare}){unlisted})"
                 f"{live}", [query.list_id])
