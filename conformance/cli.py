@@ -66,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old")
     diff.add_argument("new")
 
+    judge = sub.add_parser("judge", help="judge recorded traffic (a HAR file) with the requirement catalogue",
+                           epilog=EPILOG)
+    judge.add_argument("har", metavar="FILE.har", help="HAR 1.2 file (browser, Playwright, mitmproxy export)")
+    judge.add_argument("--report-dir", default="reports", help="where reports are written (default: reports)")
+    judge.add_argument("--settle", type=float, default=3.0, metavar="SECONDS",
+                       help="seconds a list may take to show a delete before it is judged (default 3)")
     check = sub.add_parser("selfcheck", help="prove the checker: every reference fault caught, every legal variant clean")
     check.add_argument("--seeds", type=int, default=1, help="run every server under this many seeds (default 1)")
     check.add_argument("--concurrency", default="8",
@@ -87,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "cleanup":
             from conformance.cleanup import cleanup
             return cleanup(args.base_url, args.api_key, args.run_tag, args.all_runs)
+        if args.command == "judge":
+            from conformance.traffic.command import judge_file
+            return judge_file(args.har, args.report_dir, args.settle)
         if args.command == "diff":
             from conformance.diff import diff
             return diff(args.old, args.new)
