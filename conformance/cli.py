@@ -72,6 +72,17 @@ def _parser() -> argparse.ArgumentParser:
     judge.add_argument("--report-dir", default="reports", help="where reports are written (default: reports)")
     judge.add_argument("--settle", type=float, default=3.0, metavar="SECONDS",
                        help="seconds a list may take to show a delete before it is judged (default 3)")
+    proxy = sub.add_parser("proxy", help="a reverse proxy that judges the live traffic a client sends through it",
+                           epilog=EPILOG)
+    proxy.add_argument("--upstream", required=True, help="the API's base URL, e.g. https://api.zexa.ao/v1")
+    proxy.add_argument("--host", default="127.0.0.1")
+    proxy.add_argument("--port", type=int, default=8888, help="port to listen on (default 8888; 0: any free one)")
+    proxy.add_argument("--report-dir", default="reports", help="where reports are written (default: reports)")
+    proxy.add_argument("--report-every", type=float, metavar="SECONDS", help="also write the reports this often")
+    proxy.add_argument("--settle", type=float, default=3.0, metavar="SECONDS",
+                       help="seconds a list may take to show a delete before it is judged (default 3)")
+    proxy.add_argument("--api-key", help="the account's key (default: ZEXA_API_KEY, else the first key the "
+                                         "upstream accepts); only used to tell it from forged keys")
     check = sub.add_parser("selfcheck", help="prove the checker: every reference fault caught, every legal variant clean")
     check.add_argument("--seeds", type=int, default=1, help="run every server under this many seeds (default 1)")
     check.add_argument("--concurrency", default="8",
@@ -96,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "judge":
             from conformance.traffic.command import judge_file
             return judge_file(args.har, args.report_dir, args.settle)
+        if args.command == "proxy":
+            from conformance.traffic.proxy import serve
+            return serve(args.upstream, args.host, args.port, args.report_dir, args.report_every, args.settle,
+                         args.api_key)
         if args.command == "diff":
             from conformance.diff import diff
             return diff(args.old, args.new)
