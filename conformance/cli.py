@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-k", dest="keyword", help="only run cases matching this pytest -k expression")
     run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
                      help="with the bundled server only: switch on this fault or variant (the self-check uses it)")
+    run.add_argument("--har", metavar="FILE", help="also write the run's own traffic as a HAR file (the key shows "
+                                                   "as $ZEXA_API_KEY), e.g. for `conformance judge`")
     run.add_argument("--reference-request-log", help=argparse.SUPPRESS)  # the self-check compares evidence with it
 
     mock = sub.add_parser("mock", help="serve the bundled reference server")
@@ -91,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", type=int, default=2, help="runs side by side (default 2)")
     check.add_argument("--settle", default="", help="--settle for every run (default: the run's own default)")
     check.add_argument("--out", default="reports/selfcheck.json")
+    check.add_argument("--traffic", action="store_true",
+                       help="instead: judge each server's default-run HAR passively (`judge`) and report the share "
+                            "of faults caught")
     return parser
 
 
@@ -114,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "diff":
             from conformance.diff import diff
             return diff(args.old, args.new)
+        if args.traffic:
+            from conformance.traffic.selfcheck import selfcheck_traffic
+            return selfcheck_traffic(args.out, jobs=args.jobs, only=tuple(args.only))
         from conformance.selfcheck import selfcheck
         if args.seeds < 1 or args.jobs < 1:
             raise ConfigError("--seeds and --jobs take a whole number of at least 1")
@@ -222,7 +230,8 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
                    # its five full garbage collections at exit cost a quarter of a second of every run
                    "-p", "no:unraisableexception",
                    "--tb=no", "-W", "ignore::DeprecationWarning"]
-    for flag, value in (("--baseline", args.baseline), ("--list-ids", args.list_ids), ("-k", args.keyword)):
+    for flag, value in (("--baseline", args.baseline), ("--list-ids", args.list_ids), ("-k", args.keyword),
+                        ("--har", args.har)):
         if value:
             pytest_args += [flag, value]
     pytest_args += ["--allow-writes"] * config.allow_writes + ["--update-baseline"] * args.update_baseline

@@ -16,7 +16,7 @@ from conformance.judgements import expected_create, key_kind
 from conformance.mock.faults import REGISTRY, variants
 from conformance.mock.server import BackgroundServer
 from conformance.traffic.judge import NO_TRAFFIC
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, run_cli
 from tests.har_recording import SETTLE_S, launch, record
 
 # Faults a short client session shows (one per rule the traffic judge enforces on its own and across exchanges);
@@ -176,3 +176,16 @@ def test_keys_made_from_the_account_key_are_invalid_and_others_unknown():
     for forged in (key[:-1], key + "0", key[:-1] + "4", key.swapcase()):
         assert key_kind(f"Bearer {forged}", key) == "invalid"
     assert key_kind("Bearer zx_live_someone_else_entirely", key) == "other"
+
+
+def test_a_runs_own_traffic_is_a_har_the_judge_passes(server, tmp_path, capsys):
+    """`run --har` writes what the run sent and got, the key as $ZEXA_API_KEY; judged alone, the faithful server's
+    traffic is clean."""
+    har = tmp_path / "run.har"
+    finished = run_cli("run", "--base-url", server.base_url, "--seed", "1", "--settle", "1", "--har", str(har),
+                       "--report-dir", str(tmp_path / "run"), env={"ZEXA_API_KEY": API_KEY})
+    assert finished.returncode == 0, finished.stdout[-2000:]
+    text = har.read_text(encoding="utf-8")
+    assert API_KEY not in text and API_KEY[:-1] not in text and "Bearer $ZEXA_API_KEY" in text
+    code, report, out = judged(har, tmp_path, capsys)
+    assert (code, gating(report)) == (0, set()) and report["requests"] > 300, out

@@ -71,6 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--update-baseline", action="store_true", help="write the current MUST failures to --baseline")
     group.addoption("--concurrency", help="requests in flight at most (default 8, or ZEXA_CONCURRENCY)")
     group.addoption("--settle", help="seconds a list may take to show a write (default 3, or ZEXA_SETTLE)")
+    group.addoption("--har", help="write the run's own traffic to this HAR file (for `conformance judge`)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -499,6 +500,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         pass
     leak_check = _why_no_leak_check(config)
     leaked = client.cleanup(verify=not leak_check)
+    if config.getoption("har"):
+        from conformance.traffic import har_writer
+        har_writer.write(config.getoption("har"), client.history)
     unusable = config.stash.get(UNUSABLE, None)
     internal = config.stash.get(INTERNAL, None)
     meta = {
