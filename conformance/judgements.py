@@ -61,10 +61,10 @@ def path_id(url: str) -> str | None:
     return match.group(1) if match else None
 
 
-def query(url: str) -> dict[str, str]:
-    """The query's parameters given once (a repeated one is left out: which value counts is the target's choice)."""
+def query(url: str) -> dict[str, str | None]:
+    """The query's parameters; a repeated one is None (which of its values counts is the target's choice)."""
     params = parse_qs(urlsplit(url).query, keep_blank_values=True)
-    return {name: values[0] for name, values in params.items() if len(values) == 1}
+    return {name: values[0] if len(values) == 1 else None for name, values in params.items()}
 
 
 def _whole(value: str | None) -> int | None:

@@ -12,7 +12,7 @@ from playwright.sync_api import sync_playwright
 
 from conformance.cli import main
 from conformance.client import Exchange
-from conformance.judgements import expected_create, key_kind
+from conformance.judgements import expected_create, judge_list, key_kind
 from conformance.mock.faults import REGISTRY, variants
 from conformance.mock.server import BackgroundServer
 from conformance.traffic.judge import NO_TRAFFIC
@@ -33,7 +33,7 @@ SHOWN_BY_TRAFFIC = [
     "meta_total_as_string", "list_wraps_in_items", "delete_returns_200_with_body", "delete_returns_202",
     "deleted_id_is_204_again", "deleted_id_is_410_gone", "malformed_id_is_400", "delete_not_removed",
     "unfiltered_list_shows_soft_deleted", "list_email_lowercased", "list_omits_email", "emoji_name_crashes",
-    "rate_limit_without_retry_after", "rate_limit_plain_text",
+    "rate_limit_without_retry_after", "rate_limit_plain_text", "duplicate_is_422",
 ]
 
 
@@ -189,3 +189,11 @@ def test_a_runs_own_traffic_is_a_har_the_judge_passes(server, tmp_path, capsys):
     assert API_KEY not in text and API_KEY[:-1] not in text and "Bearer $ZEXA_API_KEY" in text
     code, report, out = judged(har, tmp_path, capsys)
     assert (code, gating(report)) == (0, set()) and report["requests"] > 300, out
+
+
+def test_a_repeated_paging_parameter_is_not_taken_for_absent():
+    """per_page given twice: which counts is the target's choice, so no default and no echo is claimed."""
+    page = Exchange("GET", "http://h/v1/contacts?per_page=10&per_page=20", {}, None, status=200,
+                    headers={"content-type": "application/json"},
+                    text=json.dumps({"data": [], "meta": {"total": 0, "page": 1, "per_page": 20}}))
+    assert not any(j.failed for j in judge_list(page))  # read as no per_page at all, 20 would break the default

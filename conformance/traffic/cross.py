@@ -35,6 +35,12 @@ class History:
         else:
             self._delete(exchange, found)
 
+    def holds_phone(self, phone: object) -> bool:
+        """Whether a contact the traffic created with this phone was not deleted by the traffic (another client
+        may have deleted it since)."""
+        return any(sent.get("phone") == phone for contact_id, (_, sent) in self.created.items()
+                   if contact_id not in self.deleted)
+
     def _create(self, exchange: Exchange, sent: dict | None, found: Found) -> None:
         contact_id = created_id(exchange)
         if contact_id is None:

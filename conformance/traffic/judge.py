@@ -76,8 +76,14 @@ class TrafficJudge:
         out = judgements.judge_answer(exchange) + judgements.judge_auth(exchange, kind)
         if kind == "key" or (kind == "other" and exchange.status != 401):
             op = judgements.operation(exchange.method, exchange.url)
-            out += {"create": judgements.judge_create, "list": judgements.judge_list,
+            mine = {"create": judgements.judge_create, "list": judgements.judge_list,
                     "delete": judgements.judge_delete}[op](exchange)
+            if op == "create" and exchange.status in (400, 422) and self.history.holds_phone(_sent_phone(exchange)):
+                # a valid body refused while a contact of the traffic holds its phone: the conflict's status is wrong
+                mine = [Judgement("CREATE-409-DUPLICATE-PHONE", j.problem + " (a contact this traffic created "
+                                  "holds that phone: documented is 409 conflict)")
+                        if j.failed and j.requirement.startswith(("CREATE-201", "CREATE-VALID")) else j for j in mine]
+            out += mine
         return out
 
     def _dates(self, exchange, authenticated: bool, new: list) -> None:
@@ -173,6 +179,10 @@ class TrafficJudge:
             "seed": None, "run_tag": None, "requests": self.exchanges, "seconds": meta.get("seconds", 0),
             "settle": {"limit_s": self.history.settle},
             "data": {"created": created, "deleted": len(self.history.deleted), "leaked": []}, **meta})
+
+
+def _sent_phone(exchange) -> object:
+    return (_sent(exchange) or {}).get("phone")
 
 
 def _sent(exchange) -> dict | None:
