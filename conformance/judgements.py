@@ -46,14 +46,16 @@ class Judgement:
 # --- what was sent --------------------------------------------------------------------------------------------
 
 def operation(method: str, url: str) -> str | None:
-    """create, list or delete for the Contacts API's three operations (any base URL); None for anything else."""
+    """create, list or delete for the Contacts API's three operations (any base URL); "update" for a PATCH or PUT of
+    a contact (no documented operation: never judged, but what it changed is no longer its create's); None for
+    anything else."""
     match = _CONTACTS.search(urlsplit(url).path)
     if not match:
         return None
     verb = method.upper()
     if match.group(1) is None:
         return {"POST": "create", "GET": "list"}.get(verb)
-    return "delete" if verb == "DELETE" else None
+    return {"DELETE": "delete", "PATCH": "update", "PUT": "update"}.get(verb)
 
 
 def path_id(url: str) -> str | None:
@@ -224,7 +226,7 @@ def judge_answer(exchange) -> list[Judgement]:
     """The rules every answer of the API meets, whatever was asked: JSON, the error body, its code, Retry-After,
     no server error, and the documented statuses and shapes of openapi.yaml."""
     status, op = exchange.status, operation(exchange.method, exchange.url)
-    if status is None or op is None or status in GATEWAY or status < 200 or 300 <= status < 400:
+    if status is None or op not in _DOCUMENTED or status in GATEWAY or status < 200 or 300 <= status < 400:
         return []
     out = []
     if status >= 500:
@@ -471,7 +473,8 @@ def asks_for_a_verdict(exchange) -> bool:
 def judge_auth(exchange, kind: str) -> list[Judgement]:
     """AUTH-401-*: a request without the key, or with a key forged from it, is answered 401 before anything else."""
     status = exchange.status
-    if kind not in ("missing", "invalid") or status is None or status == 429 or status in GATEWAY:
+    if kind not in ("missing", "invalid") or status is None or status == 429 or status in GATEWAY or operation(
+            exchange.method, exchange.url) not in _DOCUMENTED:
         return []
     rule = "AUTH-401-MISSING-KEY" if kind == "missing" else "AUTH-401-INVALID-KEY"
     verdict = asks_for_a_verdict(exchange)

@@ -197,3 +197,28 @@ def test_a_repeated_paging_parameter_is_not_taken_for_absent():
                     headers={"content-type": "application/json"},
                     text=json.dumps({"data": [], "meta": {"total": 0, "page": 1, "per_page": 20}}))
     assert not any(j.failed for j in judge_list(page))  # read as no per_page at all, 20 would break the default
+
+
+def _recorded(n: int, method: str, path: str, status: int, sent: dict | None, answer: dict | None):
+    from conformance.traffic.har import Recorded
+    return Recorded(method, "http://h/v1" + path, {"Content-Type": "application/json"},
+                    None if sent is None else json.dumps(sent), status=status,
+                    headers={"content-type": "application/json"} if answer is not None else {},
+                    text="" if answer is None else json.dumps(answer), index=n, started=f"t{n}", started_at=n,
+                    answered_at=n + 0.5, elapsed=0.5, authorization=f"Bearer {API_KEY}")
+
+
+@pytest.mark.parametrize("updated, fails", [(False, True), (True, False)])
+def test_a_contact_the_traffic_updated_is_not_held_to_its_create(updated, fails):
+    """PATCH is no documented operation, yet an API may have it: a contact the traffic changed is listed changed."""
+    from conformance.traffic.judge import TrafficJudge
+    made = {"id": "cnt_a1", "name": "Ana", "phone": "+244923120007", "created_at": "2026-12-02T10:00:00Z"}
+    traffic = [_recorded(1, "POST", "/contacts", 201, {"name": "Ana", "phone": "+244923120007"}, made)]
+    if updated:
+        traffic.append(_recorded(2, "PATCH", "/contacts/cnt_a1", 200, {"name": "Ana Maria"}, {**made, "name": "x"}))
+    traffic.append(_recorded(3, "GET", "/contacts", 200, None, {"data": [{**made, "name": "Ana Maria"}],
+                                                                "meta": {"total": 1, "page": 1, "per_page": 50}}))
+    judge = TrafficJudge(1.0, API_KEY)
+    for exchange in traffic:
+        judge.add(exchange)
+    assert ("LIST-ITEM-MATCHES-CREATE" in judge.failures) is fails

@@ -21,11 +21,15 @@ class History:
     settle: float
     created: dict[str, tuple[Exchange, dict]] = field(default_factory=dict)  # id -> its create and what it sent
     deleted: dict[str, Exchange] = field(default_factory=dict)  # id -> the delete that removed it (2xx)
+    updated: set[str] = field(default_factory=set)  # ids the traffic sent a PATCH or PUT: listed as changed, rightly
 
     def take(self, exchange: Exchange, sent: dict | None, authenticated: bool, found: Found) -> None:
         """Judge one exchange against what came before it, then remember what it makes certain. `sent` is the
         create's body as an object (None when it was not one)."""
         op = operation(exchange.method, exchange.url)
+        if op == "update":
+            self.updated.add(path_id(exchange.url))
+            return
         if not authenticated or exchange.status is None or op is None:
             return
         if op == "create":
@@ -67,7 +71,7 @@ class History:
                 continue
             shown.add(item_id)
             made = self.created.get(item_id)
-            if made is not None and made[0].answered_at <= started:
+            if made is not None and made[0].answered_at <= started and item_id not in self.updated:
                 create, sent = made
                 answer = create.json_or_none()
                 contact = Contact(sent, answer, tuple(sent.get("lists") or ()))

@@ -71,8 +71,8 @@ class TrafficJudge:
             return new
 
     def _own(self, exchange, kind: str) -> list[Judgement]:
-        if exchange.status is None:
-            return []
+        if exchange.status is None or judgements.operation(exchange.method, exchange.url) == "update":
+            return []  # an update is no documented operation: only what it changed counts (cross.py)
         out = judgements.judge_answer(exchange) + judgements.judge_auth(exchange, kind)
         if kind == "key" or (kind == "other" and exchange.status != 401):
             op = judgements.operation(exchange.method, exchange.url)
