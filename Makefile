@@ -66,9 +66,11 @@ test: $(STAMP) tools prism linters
 other-pythons: $(STAMP)
 	sh tests/other_pythons.sh $(BIN)/python
 
-# Every fault and legal variant under three seeds, at 1 and at 8 requests in flight (make test runs one seed).
+# Every fault and legal variant under three seeds, at 1 and at 8 requests in flight (make test runs one seed); then
+# each server's default-run traffic judged passively by `conformance judge`.
 selfcheck: $(STAMP) tools
 	$(BIN)/conformance selfcheck --seeds 3 --concurrency 1,8
+	$(BIN)/conformance selfcheck --traffic --out reports/selfcheck-traffic.json
 
 bench: $(STAMP)
 	$(BIN)/python -m conformance.bench

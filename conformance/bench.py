@@ -152,7 +152,47 @@ def measure(latencies: tuple[int, ...] = (0, 50), in_flight: int = 8) -> list[di
     return rows
 
 
+def proxy_overhead(count: int = 400) -> dict:
+    """The latency `conformance proxy` adds: the same GET sent straight to the server and through the proxy, one
+    after the other (each on its own kept-alive session), the median of each and of their difference."""
+    server = Server()
+    port = free_port()
+    with tempfile.TemporaryDirectory() as reports:
+        proxy = subprocess.Popen([sys.executable, "-m", "conformance", "proxy", "--upstream", server.base, "--port",
+                                  str(port), "--report-dir", reports, "--api-key", KEY], cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            proxy.stdout.readline()  # printed once it listens
+            headers = {"Authorization": f"Bearer {KEY}"}
+            direct, proxied = requests.Session(), requests.Session()
+            through = f"http://127.0.0.1:{port}/v1/contacts?per_page=1"
+            times: dict[str, list[float]] = {"direct": [], "proxy": []}
+            for _ in range(count):
+                for name, session, url in (("direct", direct, server.base + "/contacts?per_page=1"),
+                                           ("proxy", proxied, through)):
+                    started = time.perf_counter()
+                    session.get(url, headers=headers).raise_for_status()
+                    times[name].append(time.perf_counter() - started)
+        finally:
+            proxy.terminate()
+            proxy.communicate(timeout=30)
+            server.stop()
+    median = {name: sorted(values)[len(values) // 2] * 1000 for name, values in times.items()}
+    added = sorted(p - d for p, d in zip(times["proxy"], times["direct"]))[count // 2] * 1000
+    return {"requests": count, "direct_ms": median["direct"], "proxy_ms": median["proxy"], "added_ms": added}
+
+
+def print_proxy_overhead() -> None:
+    row = proxy_overhead()
+    print(f"proxy: median added latency {row['added_ms']:.2f} ms per request (goal < 2 ms; median "
+          f"{row['direct_ms']:.2f} ms straight to the server, {row['proxy_ms']:.2f} ms through `conformance proxy`, "
+          f"{row['requests']} GETs each)")
+
+
 def main() -> int:
+    if "--proxy-only" in sys.argv:
+        print_proxy_overhead()
+        return 0
     print("benchmark: each tool against a fresh reference server process on 127.0.0.1, without and with 50 ms "
           "latency per answer", flush=True)
     rows = measure()
@@ -167,6 +207,7 @@ def main() -> int:
                          and r["latency_ms"] == 0)
     print(f"goals: default profile at 50 ms {default_far['seconds']:.1f} s (goal <= 5 s); locally "
           f"{default_local['vs_loop']:.0%} of the plain loop's rate at the same in-flight bound (goal >= 50 %)")
+    print_proxy_overhead()
     if "--faults" in sys.argv:
         total, ours_caught, st_caught, st_false = fault_scores()
         print(f"reference faults caught: ours {ours_caught}/{total}, st run {st_caught}/{total}")

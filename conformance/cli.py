@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="only run the cases that check this requirement of the catalogue (repeatable)")
     run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
                      help="with the bundled server only: switch on this fault or variant (the self-check uses it)")
+    run.add_argument("--har", metavar="FILE", help="also write the run's own traffic as a HAR file (the key shows "
+                                                   "as $ZEXA_API_KEY), e.g. for `conformance judge`")
     run.add_argument("--reference-request-log", help=argparse.SUPPRESS)  # the self-check compares evidence with it
 
     mock = sub.add_parser("mock", help="serve the bundled reference server")
@@ -76,6 +78,23 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old")
     diff.add_argument("new")
 
+    judge = sub.add_parser("judge", help="judge recorded traffic (a HAR file) with the requirement catalogue",
+                           epilog=EPILOG)
+    judge.add_argument("har", metavar="FILE.har", help="HAR 1.2 file (browser, Playwright, mitmproxy export)")
+    judge.add_argument("--report-dir", default="reports", help="where reports are written (default: reports)")
+    judge.add_argument("--settle", type=float, default=3.0, metavar="SECONDS",
+                       help="seconds a list may take to show a delete before it is judged (default 3)")
+    proxy = sub.add_parser("proxy", help="a reverse proxy that judges the live traffic a client sends through it",
+                           epilog=EPILOG)
+    proxy.add_argument("--upstream", required=True, help="the API's base URL, e.g. https://api.zexa.ao/v1")
+    proxy.add_argument("--host", default="127.0.0.1")
+    proxy.add_argument("--port", type=int, default=8888, help="port to listen on (default 8888; 0: any free one)")
+    proxy.add_argument("--report-dir", default="reports", help="where reports are written (default: reports)")
+    proxy.add_argument("--report-every", type=float, metavar="SECONDS", help="also write the reports this often")
+    proxy.add_argument("--settle", type=float, default=3.0, metavar="SECONDS",
+                       help="seconds a list may take to show a delete before it is judged (default 3)")
+    proxy.add_argument("--api-key", help="the account's key (default: ZEXA_API_KEY, else the first key the "
+                                         "upstream accepts); only used to tell it from forged keys")
     check = sub.add_parser("selfcheck", help="prove the checker: every reference fault caught, every legal variant clean")
     check.add_argument("--seeds", type=int, default=1, help="run every server under this many seeds (default 1)")
     check.add_argument("--concurrency", default="8",
@@ -87,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="run each fault's server with only the cases of the rule it breaks (the whole profile "
                             "when those miss it); clean servers always get the whole profile")
     check.add_argument("--out", default="reports/selfcheck.json")
+    check.add_argument("--traffic", action="store_true",
+                       help="instead: judge each server's default-run HAR passively (`judge`) and report the share "
+                            "of faults caught")
     return parser
 
 
@@ -102,9 +124,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "cleanup":
             from conformance.cleanup import cleanup
             return cleanup(args.base_url, args.api_key, args.run_tag, args.all_runs)
+        if args.command == "judge":
+            from conformance.traffic.command import judge_file
+            return judge_file(args.har, args.report_dir, args.settle)
+        if args.command == "proxy":
+            from conformance.traffic.proxy import serve
+            return serve(args.upstream, args.host, args.port, args.report_dir, args.report_every, args.settle,
+                         args.api_key)
         if args.command == "diff":
             from conformance.diff import diff
             return diff(args.old, args.new)
+        if args.traffic:
+            from conformance.traffic.selfcheck import selfcheck_traffic
+            return selfcheck_traffic(args.out, jobs=args.jobs, only=tuple(args.only))
         from conformance.selfcheck import selfcheck
         if args.seeds < 1 or args.jobs < 1:
             raise ConfigError("--seeds and --jobs take a whole number of at least 1")
@@ -225,7 +257,8 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
                    # its five full garbage collections at exit cost a quarter of a second of every run
                    "-p", "no:unraisableexception",
                    "--tb=no", "-W", "ignore::DeprecationWarning"]
-    for flag, value in (("--baseline", args.baseline), ("--list-ids", args.list_ids), ("-k", args.keyword)):
+    for flag, value in (("--baseline", args.baseline), ("--list-ids", args.list_ids), ("-k", args.keyword),
+                        ("--har", args.har)):
         if value:
             pytest_args += [flag, value]
     for requirement in args.requirement:

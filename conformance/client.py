@@ -143,6 +143,14 @@ class Exchange:
                 **({"resent": self.resent} if self.resent else {})}
 
 
+def hide_key(text: str, key: str, whole: str = REDACTED, but_last: str = REDACTED, swapped: str = REDACTED) -> str:
+    """text with the key, the key with its letters' case swapped, and the key cut one short replaced."""
+    text = text.replace(key, whole)
+    if key.swapcase() != key:
+        text = text.replace(key.swapcase(), swapped)
+    return text.replace(key[:-1], but_last) if len(key) > 4 else text
+
+
 def _printf_escaped(data: bytes) -> str:
     """A printf format that writes exactly `data` (octal escapes for every byte that is not plain ASCII)."""
     return "".join(chr(b) if 32 <= b < 127 and chr(b) not in "%\\" else f"\\{b:03o}" for b in data)
@@ -315,11 +323,7 @@ class GuardedSession(requests.Session):
         case_context.current().exchanges.append(record)
 
     def _hide_key(self, text: str, whole: str, but_last: str, swapped: str) -> str:
-        key = self._config.api_key
-        text = text.replace(key, whole)
-        if key.swapcase() != key:
-            text = text.replace(key.swapcase(), swapped)
-        return text.replace(key[:-1], but_last) if len(key) > 4 else text
+        return hide_key(text, self._config.api_key, whole, but_last, swapped)
 
     def redact(self, text: str) -> str:
         """A text as a report may show it: without the key, and without other people's contacts."""

@@ -78,6 +78,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="only the cases that check this catalogue requirement (repeatable)")
     group.addoption("--require-complete", action="store_true",
                     help="exit 1 when rules were not judged (a PARTIAL verdict), or ZEXA_REQUIRE_COMPLETE=1")
+    group.addoption("--har", help="write the run's own traffic to this HAR file (for `conformance judge`)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -523,6 +524,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         pass
     leak_check = _why_no_leak_check(config)
     leaked = client.cleanup(verify=not leak_check)
+    if config.getoption("har"):
+        from conformance.traffic import har_writer
+        har_writer.write(config.getoption("har"), client.history)
     unusable = config.stash.get(UNUSABLE, None)
     internal = config.stash.get(INTERNAL, None)
     meta = {
