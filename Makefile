@@ -60,7 +60,7 @@ $(REDOCLY):
 
 # The self-check and the other Pythons' installs are named first so workers start them at once; the rest fills in.
 test: $(STAMP) tools prism linters
-	$(BIN)/python -m pytest -q -n 3 --dist load tests/test_selfcheck.py tests/test_other_pythons.py tests
+	$(BIN)/python -m pytest -q -n 3 --dist load -m 'not sweep' -rf tests/test_selfcheck.py tests/test_other_pythons.py tests
 
 # The wheel, installed into a fresh venv, passes a quick run on every other Python 3.11-3.13 of this machine.
 other-pythons: $(STAMP)
@@ -71,6 +71,7 @@ other-pythons: $(STAMP)
 selfcheck: $(STAMP) tools
 	$(BIN)/conformance selfcheck --seeds 3 --concurrency 1,8
 	$(BIN)/conformance selfcheck --traffic --out reports/selfcheck-traffic.json
+	$(BIN)/python -m pytest -q -n 2 -m sweep tests/test_traffic.py
 
 bench: $(STAMP)
 	$(BIN)/python -m conformance.bench

@@ -155,7 +155,8 @@ def summarize(outcomes: list[CaseOutcome], observations: dict[str, list[str]], b
             by_requirement.setdefault(requirement, []).append((order, outcome))
     entries, new_failures, known, still_known, reasons = [], [], [], set(), {}
     in_flight = meta.get("concurrency", {}).get("bound", 64)
-    checks_state = PROFILES[meta.get("profile", "default")].checks_state
+    profile = PROFILES.get(meta.get("profile", "default"))  # judged traffic has no profile: it may show any rule
+    checks_state = profile.checks_state if profile else True
     for req in catalogue().values():
         ordered = by_requirement.get(req.id, [])
         mine = [o for _, o in ordered]

@@ -74,7 +74,7 @@ def gating(report: dict) -> set[str]:
 def test_faithful_traffic_through_the_proxy_is_clean(browser, tmp_path):
     code, out, report = through_proxy(browser, tmp_path)
     assert (code, gating(report)) == (0, set()), out
-    assert report["requests"] > 40 and "verdict: PASS" in out
+    assert report["requests"] > 40 and "verdict: PARTIAL" in out  # a browser session shows no race, for one
 
 
 @pytest.mark.parametrize("fault", ["validates_before_auth", "id_prefix_dash", "errors_text_plain",
