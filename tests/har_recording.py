@@ -10,6 +10,7 @@ import json
 import unicodedata
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from conformance.strategies import e164_for
@@ -135,3 +136,12 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, driven by Playwright, for the tests that record traffic."""
+    with sync_playwright() as playwright:
+        running = launch(playwright)
+        yield running
+        running.close()

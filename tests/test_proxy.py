@@ -12,22 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from conformance.mock.faults import REGISTRY
 from conformance.mock.server import BackgroundServer
 from tests.conftest import API_KEY, ROOT
-from tests.har_recording import SETTLE_S, launch, record
+from tests.har_recording import SETTLE_S, browser, record  # noqa: F401 (browser: a fixture)
 
 STARTUP_S = 20.0  # a generous bound on the proxy's start on a loaded machine (it never waits this long when idle)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        running = launch(playwright)
-        yield running
-        running.close()
 
 
 class RunningProxy:

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from conformance.cli import main
 from conformance.client import Exchange
@@ -17,7 +16,7 @@ from conformance.mock.faults import REGISTRY, variants
 from conformance.mock.server import BackgroundServer
 from conformance.traffic.judge import NO_TRAFFIC
 from tests.conftest import API_KEY, run_cli
-from tests.har_recording import SETTLE_S, launch, record
+from tests.har_recording import SETTLE_S, browser, record  # noqa: F401 (browser: a fixture)
 
 # Faults a short client session shows (one per rule the traffic judge enforces on its own and across exchanges);
 # each must fail the rule it declares, judged from the HAR alone.
@@ -49,14 +48,6 @@ SAMPLE_VARIANTS = {"gzip_responses", "chunked_lists", "pretty_ascii_json", "exis
 
 def sampled(names, sample: set[str]) -> list:
     return [name if name in sample else pytest.param(name, marks=pytest.mark.sweep) for name in names]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        running = launch(playwright)
-        yield running
-        running.close()
 
 
 def recorded(browser, tmp_path: Path, *deviations: str) -> Path:
