@@ -19,7 +19,13 @@ import phonenumbers
 from conformance import resources
 from conformance.model import check_create_answer, check_created_at, parse_instant
 
-CODES = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 409: "conflict", 422: "validation_error"}
+# The error code each documented error row of the docs pins, per method; every status keeps one code throughout.
+DOCUMENTED_CODES = {
+    ("POST", 400): "invalid_request", ("POST", 401): "unauthorized", ("POST", 409): "conflict",
+    ("POST", 422): "validation_error", ("GET", 401): "unauthorized", ("DELETE", 401): "unauthorized",
+    ("DELETE", 404): "not_found",
+}
+CODES = {status: code for (_, status), code in DOCUMENTED_CODES.items()}
 # A gateway's own answers (bad gateway, unavailable, timeout) say nothing of the API behind it.
 GATEWAY = frozenset({502, 503, 504})
 DEFAULT_PAGE, DEFAULT_PER_PAGE, MAX_PER_PAGE = 1, 50, 100

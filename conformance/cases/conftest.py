@@ -356,9 +356,11 @@ def _only_requirements(config: pytest.Config, items: list[pytest.Item]) -> None:
     unknown = sorted(wanted - set(catalogue()))
     if unknown:
         raise pytest.UsageError(f"--requirement names no requirement of the catalogue: {', '.join(unknown)}")
-    other = [item for item in items if not wanted & set(_requirements(item))]
+    kept, other = [], []
+    for item in items:
+        (kept if wanted & set(_requirements(item)) else other).append(item)
     config.hook.pytest_deselected(items=other)
-    items[:] = [item for item in items if item not in other]
+    items[:] = kept
 
 
 def _stop_early(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -16,6 +16,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
 
 from conformance import resources
 from conformance.cases.conftest import BLAMED, WRITES_OFF
+from conformance.judgements import DOCUMENTED_CODES
 from conformance.paging import tag_name
 from conformance.results import expect
 from conformance.sampling import HYPOTHESIS, draws
@@ -32,12 +33,6 @@ REQUIREMENT_OF_CHECK = {
     "negative_data_rejection": "SPEC-NEGATIVE-DATA-REJECTED",
     "use_after_free": "DELETE-404-UNKNOWN-ID",
     "documented_error_code": "ERROR-CODE-MATCHES-STATUS",
-}
-# The error code each documented error row of the docs pins, per operation.
-DOCUMENTED_CODES = {
-    ("POST", 400): "invalid_request", ("POST", 401): "unauthorized", ("POST", 409): "conflict",
-    ("POST", 422): "validation_error", ("GET", 401): "unauthorized", ("DELETE", 401): "unauthorized",
-    ("DELETE", 404): "not_found",
 }
 
 
