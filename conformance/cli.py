@@ -268,7 +268,7 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
     capture = _ReportCapture()
     try:
         code = pytest.main(pytest_args, plugins=[capture])
-    except SystemError as exc:  # CPython 3.11 building two syntax trees at once (see side_by_side._SyntaxTrees)
+    except SystemError as exc:  # CPython 3.11 building two syntax trees at once (see side_by_side.py)
         interrupted = capture.report is not None and capture.report["verdict"] == "interrupted"
         if not interrupted or "AST constructor" not in str(exc):
             raise

@@ -23,7 +23,8 @@ T = TypeVar("T")
 
 # One hypothesis run at a time, the waiting one of the highest priority first: cases run side by side, but a
 # hypothesis run seeds and restores the process' one global `random` around every example, and two runs at once
-# would draw from each other's state (and parse source, which side_by_side.py serialises for CPython 3.11).
+# would draw from each other's state (and build syntax trees, which CPython 3.11 cannot do in two threads at
+# once: see side_by_side.py).
 HYPOTHESIS = case_context.Slots(1)
 
 

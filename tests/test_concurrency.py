@@ -69,35 +69,42 @@ def test_interrupt_with_requests_in_flight_leaves_nothing_behind(tmp_path):
     assert "Traceback" not in stderr
 
 
-def test_syntax_trees_are_built_one_at_a_time_while_cases_run_side_by_side(monkeypatch):
-    """CPython 3.11 fails two ast.parse at once (hypothesis draws in case threads, pytest formats an interrupt in
-    the main thread): while the runner lives, the parses of all threads take turns."""
-    import ast
-    import threading
-    from conformance.cases import side_by_side
+UNSUPPORTED_CASES = {
+    "autouse": "@pytest.fixture(autouse=True)\ndef everywhere():\n    return 1\n\n\ndef test_one(declared):\n    pass\n",
+    "pytest_fixture": "@pytest.fixture\ndef undeclared():\n    return 1\n\n\ndef test_one(undeclared):\n    pass\n",
+    "missing": "def test_one(nowhere):\n    pass\n",
+    "skip_mark": "@pytest.mark.skip(reason='later')\ndef test_one(declared):\n    pass\n",
+    "scope": "@fixture(scope='module')\ndef wide(declared):\n    return 1\n\n\ndef test_one(wide):\n    pass\n",
+}
 
-    at_once, peak, lock, real_parse = [0], [0], threading.Lock(), ast.parse
 
-    def slow_parse(*args, **kwargs):
-        with lock:
-            at_once[0] += 1
-            peak[0] = max(peak[0], at_once[0])
-        time.sleep(0.02)
-        with lock:
-            at_once[0] -= 1
-        return real_parse(*args, **kwargs)
+@pytest.mark.parametrize(("kind", "says"), [
+    ("autouse", "pytest would also set up everywhere"), ("pytest_fixture", "needs fixture 'undeclared'"),
+    ("missing", "needs fixture 'nowhere'"), ("skip_mark", "is marked skip"),
+    ("scope", "fixture 'wide' (module fixture) needs 'declared', a function fixture"),
+])
+def test_a_case_the_runner_cannot_run_as_pytest_would_stops_the_run_at_collection(tmp_path, kind, says):
+    """The runner resolves the cases' fixtures itself: what pytest would do beyond that (an autouse fixture, a
+    fixture not declared for the runner, a skip mark) is refused before any case runs, never silently left out."""
+    (tmp_path / "test_unsupported.py").write_text(
+        "import pytest\n\nfrom conformance.cases.side_by_side import fixture\n\n\n@fixture\ndef declared():\n"
+        "    return 1\n\n\n" + UNSUPPORTED_CASES[kind], encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-p", "conformance.plugin.runner",
+                           "--collect-only", "-q", "-p", "no:cacheprovider", "-c", "/dev/null",
+                           "--rootdir", str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout[-2000:] + done.stderr[-2000:]
+    assert says in done.stderr, done.stderr[-2000:]
 
-    monkeypatch.setattr(ast, "parse", slow_parse)
-    trees = side_by_side._SyntaxTrees()
-    trees.one_at_a_time()
-    try:
-        threads = [threading.Thread(target=ast.parse, args=("x = 1",)) for _ in range(6)]
-        [thread.start() for thread in threads]
-        [thread.join() for thread in threads]
-    finally:
-        trees.any_number()
-    assert peak[0] == 1, f"{peak[0]} syntax trees were built at once"
-    assert ast.parse is slow_parse, "the runner's end gives ast.parse back as it was"
+
+def test_cases_the_runner_can_run_pass_the_collection_check(tmp_path):
+    (tmp_path / "test_supported.py").write_text(
+        "import pytest\n\nfrom conformance.cases.side_by_side import fixture\n\n\n@fixture(scope='session')\n"
+        "def wide(pytestconfig):\n    return 1\n\n\n@fixture\ndef narrow(wide, request):\n    yield wide\n\n\n"
+        "@pytest.mark.parametrize('n', [1, 2])\ndef test_one(narrow, n):\n    pass\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-p", "conformance.plugin.runner",
+                           "--collect-only", "-q", "-p", "no:cacheprovider", "-c", "/dev/null",
+                           "--rootdir", str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0 and "2 tests collected" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
 
 
 def test_a_case_whose_shared_fixture_is_being_computed_is_put_aside_instead_of_holding_a_thread():
@@ -108,16 +115,18 @@ def test_a_case_whose_shared_fixture_is_being_computed_is_put_aside_instead_of_h
     from types import SimpleNamespace
     from conformance.cases import side_by_side
 
-    fixtures, release = side_by_side.Fixtures(), threading.Event()
-    slow = SimpleNamespace(scope="session", argname="slow", argnames=(), func=lambda: release.wait(10) and "value")
+    fixtures, started, release = side_by_side.Fixtures(), threading.Event(), threading.Event()
+
+    def slow():
+        started.set()
+        return release.wait(10) and "value"
+    provider = side_by_side.Provider(slow, "session")
     item = SimpleNamespace(path=Path("test_x.py"))
-    key = side_by_side.shared_key(item, slow)
-    computing = threading.Thread(target=fixtures._shared_value, args=(item, slow, []))
+    key = side_by_side.shared_key(item, "slow", "session")
+    plan = side_by_side.Plan(arguments=("slow",), params={}, providers={"slow": provider}, shared=[key])
+    computing = threading.Thread(target=fixtures.shared_value, args=(item, plan, provider, []))
     computing.start()
-    deadline = time.monotonic() + 5
-    while key not in fixtures._shared:
-        assert time.monotonic() < deadline, "the fixture never started"
-        time.sleep(0.001)
+    assert started.wait(5), "the fixture never started"
     resumed = []
     assert fixtures.put_aside(["fixture other", key], lambda: resumed.append("resumed"))
     assert resumed == [], "handed back before the fixture was computed"

@@ -2,7 +2,6 @@
 cleanup of everything the run created, reports, and the exit code (`pytest conformance/cases --base-url …`)."""
 from __future__ import annotations
 
-import gc
 import threading
 from concurrent.futures import Future
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from hypothesis import HealthCheck, settings
 from conformance import baseline, case_context, report, resources
 from conformance.checker_faults import is_checker_fault
 from conformance.cases import side_by_side
+from conformance.cases.side_by_side import fixture
 from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest, created_id
 from conformance.config import PROFILES, Config, ConfigError, resolve
 from conformance.paging import tag_name
@@ -166,7 +166,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 probing.set_result(probe_state(client, config.stash[FACTORY], run.run_list("state")))
             except BaseException as exc:  # noqa: BLE001 - raised again in the main thread
                 probing.set_exception(exc)
-        side_by_side.syntax_trees_one_at_a_time()
         threading.Thread(target=probe, name="conformance-state-probe", daemon=True).start()
 
 
@@ -193,17 +192,17 @@ def _unusable(config: pytest.Config, message: str) -> None:
 
 # --- fixtures the cases use ----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+@fixture(scope="session")
 def run_config(pytestconfig: pytest.Config) -> Config:
     return pytestconfig.stash[CONFIG]
 
 
-@pytest.fixture(scope="session")
+@fixture(scope="session")
 def client(pytestconfig: pytest.Config) -> Client:
     return pytestconfig.stash[CLIENT]
 
 
-@pytest.fixture
+@fixture
 def observe(request: pytest.FixtureRequest):
     """Record what the target does where the docs leave the choice to it; never a failure."""
     ids = _requirements(request.node)
@@ -287,18 +286,18 @@ def _region_of(phone: str) -> str:
     return region_code_for_number(parse(phone)) or "AO"
 
 
-@pytest.fixture(scope="session")
+@fixture(scope="session")
 def new_contact(pytestconfig: pytest.Config) -> ContactFactory:
     return pytestconfig.stash[FACTORY]
 
 
-@pytest.fixture(scope="session")
+@fixture(scope="session")
 def state_probe(pytestconfig: pytest.Config) -> StateProbe:
     """What the probe at session start saw: whether the target lists the contacts it was sent."""
     return pytestconfig.stash.get(STATE, StateProbe(None, "the state probe did not run"))
 
 
-@pytest.fixture(scope="session")
+@fixture(scope="session")
 def lists_accepted(new_contact: ContactFactory, run_config: Config) -> bool:
     """Whether the target lets the run put contacts in its own list ids (lists may have to exist first)."""
     if not run_config.allow_writes:
@@ -306,14 +305,14 @@ def lists_accepted(new_contact: ContactFactory, run_config: Config) -> bool:
     return new_contact("List Probe", lists=[run_config.run_list("probe")]).exchange.status == 201
 
 
-@pytest.fixture
+@fixture
 def need_lists(lists_accepted: bool, run_config: Config) -> None:
     if not lists_accepted:
         pytest.skip(f"not checked: the target would not add a contact to list {run_config.run_list('probe')}; "
                     "pass --list-ids with a list of the account")
 
 
-@pytest.fixture
+@fixture
 def needs(request: pytest.FixtureRequest):
     """Setup that must succeed for the case to judge anything: when a contact it needs was not created, the case
     is not checked and names the requirement that failure belongs to (that requirement fails in its own case)."""
@@ -373,72 +372,6 @@ def _stop_early(config: pytest.Config, items: list[pytest.Item]) -> None:
                                               message=KEEPS_NO_STATE) for item in rest)
     config.hook.pytest_deselected(items=rest)
     items[:] = finding
-
-
-def _not_run_because(item: pytest.Item) -> str | None:
-    run = item.config.stash[CONFIG]
-    if item.get_closest_marker("writes") and not run.allow_writes:
-        return f"not checked: the case creates or deletes data and {WRITES_OFF}"
-    requirements = _requirements(item)
-    if not run.profile.checks_state and requirements and all(catalogue()[r].needs_state for r in requirements):
-        return NO_STATE_CLAIMS
-    return None
-
-
-def _case_threads(in_flight: int) -> int:
-    """Cases at once: enough that cases waiting on a shared fixture or on their own CPU work leave requests to fill
-    the in-flight bound; one at a time when one request may be in flight."""
-    return 1 if in_flight == 1 else min(2 * in_flight, 32)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtestloop(session: pytest.Session):
-    config = session.config
-    runner = None
-    if not config.option.collectonly and not session.testsfailed and CLIENT in config.stash:
-        client = config.stash[CLIENT]
-        runner = side_by_side.SideBySide(session, [item for item in session.items if _not_run_because(item) is None],
-                                         workers=_case_threads(config.stash[CONFIG].concurrency),
-                                         on_thread=lambda: setattr(client.session._sending, "pooled", True),
-                                         done_with=client.remove_created)
-        config.stash[side_by_side.RUNNER] = runner
-    # What exists now (modules, the spec, the collected cases) lives for the whole run: kept out of every later
-    # collection, hypothesis' per-thread gc.collect() and the automatic ones stop rescanning it
-    gc.freeze()
-    try:
-        if runner is not None:
-            runner.start()
-        return (yield)
-    except BaseException:
-        if runner is not None:  # interrupted: no case starts any more, and those running send nothing more
-            runner.stop()
-            config.stash[CLIENT].drain()
-        raise
-    finally:
-        if runner is not None:
-            if session.shouldstop:  # the target became unusable: no further case starts
-                runner.stop()
-            runner.finish()
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    runner = pyfuncitem.config.stash.get(side_by_side.RUNNER, None)
-    if runner is None or pyfuncitem.nodeid not in runner.futures:
-        return None
-    ran = runner.result(pyfuncitem)
-    if ran is None:
-        pytest.skip("not checked: the run stopped before this case started")
-    pyfuncitem.stash[RAN] = ran
-    side_by_side.replay(pyfuncitem, ran)
-    return True
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    reason = _not_run_because(item)
-    if reason:
-        pytest.skip(reason)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -600,3 +533,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
                              "connection it closed as they arrived), each once on a fresh connection")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+# The side-by-side runner's hooks (they read this module's stash keys when they run)
+from conformance.plugin.runner import pytest_collection_finish, pytest_runtest_protocol, pytest_runtestloop  # noqa: E402,F401

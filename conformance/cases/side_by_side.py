@@ -1,37 +1,165 @@
-"""Cases run side by side, reported in order.
+"""Cases run side by side; pytest reports them, in order, once every case is done.
 
 Against a distant target a case spends its time waiting for answers, and most cases do not depend on each other
 (each creates its own contacts, in its own lists). So when the run loop starts, every case that will run is handed
-to a pool of `--concurrency` threads; pytest then goes through the cases in their usual order, waits for each one's
-result and reports it as if it had just run it (its error raised again, its own exchanges as evidence). The
-session's in-flight bound still holds for all of them together, and at `--concurrency 1` the one thread runs the
-cases in order, one at a time.
+to a pool of `--concurrency` threads as a plain function, its arguments resolved here; pytest only reports what each
+did (its error raised again, its own exchanges as evidence), once all are done. The session's in-flight bound still
+holds for all of them together, and at `--concurrency 1` the one thread runs the cases in order, one at a time.
 
-pytest's fixture machinery is not thread-safe, so the fixtures of a case run here are resolved the way pytest would:
-function fixtures per case; session and module fixtures once, by the first case that needs one while the others
-wait, in a context of their own (so what they draw does not depend on which case got there first), their exchanges
-part of the evidence of every case that uses them. Verdicts never depend on timing: each case and each fixture
-draws its data from its own seeded context (case_context.py)."""
+The cases' fixtures are declared with `fixture` below: pytest knows their names (--fixtures, and the check at
+collection that a case needs nothing else), and they are resolved here the way pytest would: function fixtures per
+case; session and module fixtures once, by the first case that needs one while the others wait, in a context of
+their own (so what they draw does not depend on which case got there first), their exchanges part of the evidence of
+every case that uses them. Verdicts never depend on timing: each case and each fixture draws its data from its own
+seeded context (case_context.py).
+
+Why pytest reports only once the cases are done: CPython 3.11 keeps one depth counter per interpreter while it turns
+source into a syntax tree (ast.parse), so two threads building one at once fail with "SystemError: AST constructor
+recursion depth mismatch". The cases' threads build them inside hypothesis (sampling.HYPOTHESIS runs those one at a
+time) and pytest builds them in the main thread to show a failure or an interrupt: so the main thread waits while
+cases run, and an interrupt waits for the running cases to end before pytest shows it."""
 from __future__ import annotations
 
-import ast
 import inspect
-from collections import Counter
-from itertools import zip_longest
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 import pytest
-from _pytest import runner as runner_module
 
 from conformance import case_context
-from conformance.client import CheckerBug
+from conformance.client import CheckerBug, TargetUnusable
 
 RUNNER = pytest.StashKey["SideBySide"]()
+SCOPES = ("function", "module", "session")
+BUILT_IN = ("request", "pytestconfig")  # what pytest itself gives; `request` as _Request below
+UNSUPPORTED_MARKS = ("skip", "skipif", "xfail", "usefixtures")  # pytest applies them in the setup it does not run
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A fixture of the cases: the function that makes its value, and how long that value lives."""
+    func: Callable[..., Any]
+    scope: str
+
+    @property
+    def name(self) -> str:
+        return self.func.__name__
+
+    @property
+    def argnames(self) -> tuple[str, ...]:
+        return tuple(inspect.signature(self.func).parameters)
+
+
+_PROVIDERS: dict[str, dict[str, Provider]] = {}  # module -> fixture name -> provider
+
+
+def fixture(func: Callable[..., Any] | None = None, *, scope: str = "function") -> Any:
+    """Declare a fixture of the cases (as `@fixture` or `@fixture(scope="module")`). The runner resolves it; pytest
+    is told about it too, so that `--fixtures` lists it and a fixture pytest knows but the runner does not is found
+    at collection (see `plan`)."""
+    if scope not in SCOPES:
+        raise ValueError(f"fixture scope {scope!r}: the runner knows {', '.join(SCOPES)}")
+
+    def declare(func: Callable[..., Any]) -> Any:
+        _PROVIDERS.setdefault(func.__module__, {})[func.__name__] = Provider(func, scope)
+        return pytest.fixture(scope=scope)(func)
+    return declare if func is None else declare(func)
+
+
+class Unsupported(Exception):
+    """A case needs something of pytest's fixture machinery that the runner does not do."""
+
+
+def _is_case_module(module: str) -> bool:
+    return module.rpartition(".")[2].startswith("test_")
+
+
+def _provider(module: str, name: str) -> Provider | None:
+    """The fixture `name` as a case of `module` sees it: its own module's first, then those of the support modules
+    (conftest and the like), as pytest looks them up."""
+    own = _PROVIDERS.get(module, {}).get(name)
+    if own is not None:
+        return own
+    shared = [providers[name] for place, providers in _PROVIDERS.items()
+              if name in providers and not _is_case_module(place)]
+    if len(shared) > 1:
+        raise Unsupported(f"fixture {name!r} is declared in more than one support module")
+    return shared[0] if shared else None
+
+
+@dataclass
+class Plan:
+    """How a case gets its arguments: its parameters, and every fixture it needs, directly or through another."""
+    arguments: tuple[str, ...]
+    params: dict[str, Any]
+    providers: dict[str, Provider]
+    shared: list[str]  # the keys of its session and module fixtures (see shared_key)
+
+
+def shared_key(item: pytest.Item, name: str, scope: str) -> str:
+    """The one instance of a session or module fixture: the same name on every installation and every run."""
+    return f"fixture {'' if scope == 'session' else item.path.name}::{name}"
+
+
+def plan(item: pytest.Item) -> Plan:
+    """The case's plan, or Unsupported when pytest would do more for it than the runner does (an autouse fixture, a
+    fixture not declared with `fixture`, a skip mark, a wider fixture that needs a narrower one)."""
+    if not isinstance(item, pytest.Function):
+        raise Unsupported(f"{item.nodeid} is not a test function")
+    marks = sorted({mark.name for mark in item.iter_markers() if mark.name in UNSUPPORTED_MARKS})
+    if marks:
+        raise Unsupported(f"{item.nodeid} is marked {', '.join(marks)}, which the side-by-side runner does not apply")
+    params = dict(getattr(getattr(item, "callspec", None), "params", {}))
+    arguments = tuple(inspect.signature(item.function).parameters)
+    providers: dict[str, Provider] = {}
+    builtins: set[str] = set()
+
+    def need(name: str, scope: str, who: str) -> None:
+        if name in providers or name in builtins:
+            return
+        if name in BUILT_IN:
+            builtins.add(name)
+            return
+        if name in params:
+            if scope != "function":
+                raise Unsupported(f"{who} ({scope} fixture) needs the parameter {name!r} of {item.nodeid}")
+            return
+        provider = _provider(item.module.__name__, name)
+        if provider is None:
+            raise Unsupported(f"{item.nodeid} needs fixture {name!r}, which is not declared with "
+                              "conformance.cases.side_by_side.fixture")
+        if SCOPES.index(provider.scope) < SCOPES.index(scope):
+            raise Unsupported(f"{who} ({scope} fixture) needs {name!r}, a {provider.scope} fixture")
+        providers[name] = provider
+        for argname in provider.argnames:
+            need(argname, provider.scope, f"fixture {name!r}")
+
+    for name in arguments:
+        need(name, "function", item.nodeid)
+    extra = sorted(set(item.fixturenames) - set(params) - set(providers) - builtins - {"request"})
+    if extra:
+        raise Unsupported(f"pytest would also set up {', '.join(extra)} for {item.nodeid} (an autouse fixture, or "
+                          "usefixtures), which the side-by-side runner does not")
+    keys = {shared_key(item, name, provider.scope) for name, provider in providers.items()
+            if provider.scope != "function"}
+    if "pytestconfig" in builtins or any("pytestconfig" in p.argnames for p in providers.values()):
+        keys.add(shared_key(item, "pytestconfig", "session"))  # pytest's own session fixture: it has a key too
+    return Plan(arguments, params, providers, sorted(keys))
+
+
+def check(items: list[pytest.Item]) -> None:
+    """At collection: every case can run side by side, or the run stops here and says why."""
+    for item in items:
+        try:
+            plan(item)
+        except Unsupported as exc:
+            raise pytest.UsageError(f"internal error: {exc}") from None
 
 
 @dataclass
@@ -72,56 +200,43 @@ class _Shared:
     resume: list[Callable[[], None]] = field(default_factory=list)  # cases put aside until it is computed
 
 
-def shared_key(item: pytest.Item, fixturedef) -> str:
-    """The one instance of a session or module fixture: the same name on every installation and every run."""
-    return f"fixture {'' if fixturedef.scope == 'session' else item.path.name}::{fixturedef.argname}"
-
-
-def _shared_keys(items: list[pytest.Item]) -> list[str]:
-    keys = {shared_key(item, defs[-1]) for item in items
-            for defs in item._fixtureinfo.name2fixturedefs.values() if defs and defs[-1].scope != "function"}
-    return sorted(keys)
-
-
 class Fixtures:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._shared: dict[str, _Shared] = {}
 
-    def arguments(self, item: pytest.Item, used: list, finalizers: list) -> dict[str, Any]:
+    def arguments(self, item: pytest.Item, plan: Plan, used: list, finalizers: list) -> dict[str, Any]:
         local: dict[str, Any] = {}
-        return {name: self._value(item, name, local, used, finalizers) for name in item._fixtureinfo.argnames}
+        return {name: self._value(item, plan, name, local, used, finalizers) for name in plan.arguments}
 
-    def _value(self, item: pytest.Item, name: str, local: dict, used: list, finalizers: list) -> Any:
+    def _value(self, item: pytest.Item, plan: Plan, name: str, local: dict, used: list, finalizers: list) -> Any:
         if name in local:
             return local[name]
-        params = getattr(getattr(item, "callspec", None), "params", {})
         if name == "request":
             value = _Request(item)
         elif name == "pytestconfig":
             value = item.config
-        elif name in params:
-            value = params[name]
+        elif name in plan.params:
+            value = plan.params[name]
+        elif plan.providers[name].scope == "function":
+            value = self._call(item, plan, plan.providers[name], local, used, finalizers)
         else:
-            fixturedef = item._fixtureinfo.name2fixturedefs[name][-1]
-            if fixturedef.scope == "function":
-                value = self._call(item, fixturedef, local, used, finalizers)
-            else:
-                value = self._shared_value(item, fixturedef, used)
+            value = self.shared_value(item, plan, plan.providers[name], used)
         local[name] = value
         return value
 
-    def _call(self, item: pytest.Item, fixturedef, local: dict, used: list, finalizers: list) -> Any:
-        kwargs = {arg: self._value(item, arg, local, used, finalizers) for arg in fixturedef.argnames}
-        if not inspect.isgeneratorfunction(fixturedef.func):
-            return fixturedef.func(**kwargs)
-        generator = fixturedef.func(**kwargs)
+    def _call(self, item: pytest.Item, plan: Plan, provider: Provider, local: dict, used: list,
+              finalizers: list) -> Any:
+        kwargs = {arg: self._value(item, plan, arg, local, used, finalizers) for arg in provider.argnames}
+        if not inspect.isgeneratorfunction(provider.func):
+            return provider.func(**kwargs)
+        generator = provider.func(**kwargs)
         value = next(generator)
         finalizers.append(lambda: next(generator, None))
         return value
 
-    def _shared_value(self, item: pytest.Item, fixturedef, used: list) -> Any:
-        key = shared_key(item, fixturedef)
+    def shared_value(self, item: pytest.Item, plan: Plan, provider: Provider, used: list) -> Any:
+        key = shared_key(item, provider.name, provider.scope)
         with self._lock:
             entry = self._shared.get(key)
             mine = entry is None
@@ -129,7 +244,7 @@ class Fixtures:
                 entry = self._shared[key] = _Shared(case_context.REGISTRY.context(key))
         if mine:
             def compute() -> None:
-                entry.value = self._call(item, fixturedef, {}, entry.uses, entry.finalizers)
+                entry.value = self._call(item, plan, provider, {}, entry.uses, entry.finalizers)
             try:
                 case_context.run_as(entry.context, compute)
             except BaseException as exc:  # noqa: BLE001 - a skip or failure of the fixture is each user's outcome
@@ -166,6 +281,7 @@ class Fixtures:
         for entry in reversed(list(self._shared.values())):
             for finalizer in reversed(entry.finalizers):
                 finalizer()
+        self._shared.clear()
 
 
 class SideBySide:
@@ -174,17 +290,18 @@ class SideBySide:
         self._fixtures = Fixtures()
         self._on_thread = on_thread
         self._done_with = done_with  # given the exchanges of a case or fixture no case needs any more
-        self._needs = {item.nodeid: _shared_keys([item]) for item in items}  # case -> shared fixtures it may use
-        self._users = Counter(key for keys in self._needs.values() for key in keys)  # shared -> its cases not done
+        self._plans = {item.nodeid: plan(item) for item in items}
+        self._users = Counter(key for p in self._plans.values() for key in p.shared)  # shared -> its cases not done
         self._users_lock = threading.Lock()
         self._stopped = threading.Event()
+        self._order = {item.nodeid: index for index, item in enumerate(session.items)}
+        self._cut = len(self._order)  # cases after this one in pytest's order start no more (see _attempt)
+        self._finished = False
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="conformance-case")
-        case_context.REGISTRY.register([item.nodeid for item in session.items] + _shared_keys(session.items))
+        every = sorted({key for item in session.items for key in plan(item).shared})
+        case_context.REGISTRY.register([item.nodeid for item in session.items] + every)
         self.futures: dict[str, Future] = {}
         self._items = items
-        self._update_env = runner_module._update_current_test_var
-        runner_module._update_current_test_var = _environment_kept
-        _SYNTAX_TREES.one_at_a_time()
 
     def start(self) -> None:
         """Every case starts in its turn, a case marked `after_all` once every other case is done (it judges what
@@ -194,7 +311,6 @@ class SideBySide:
         first = [item for item in order if item not in last]
         ranked = list(enumerate(first + last, start=1))
         for _, item in ranked:
-            item.setup = _nothing  # its fixtures are resolved here, not by pytest
             self.futures[item.nodeid] = Future()
         waiting = {item.nodeid for item in first}
         lock = threading.Lock()
@@ -213,6 +329,10 @@ class SideBySide:
         for rank, item in ranked[:len(first)]:
             self._submit(item, rank)
 
+    def wait(self) -> None:
+        """Until every case is done, or will never start."""
+        wait(list(self.futures.values()))
+
     def _submit(self, item: pytest.Item, rank: int) -> None:
         try:
             self._pool.submit(self._attempt, item, rank)
@@ -224,26 +344,41 @@ class SideBySide:
         goes on to the next case instead of waiting (a thread waiting is a thread sending nothing), and the case is
         handed back to the pool once that fixture is done. Which thread runs a case, and when, changes no verdict."""
         future = self.futures[item.nodeid]
-        if self._stopped.is_set():
+        if self._stopped.is_set() or self._order[item.nodeid] > self._cut:
             future.cancel()
             return
-        if self._fixtures.put_aside(self._needs[item.nodeid], lambda: self._submit(item, rank)):
+        if self._fixtures.put_aside(self._plans[item.nodeid].shared, lambda: self._submit(item, rank)):
             return
         if not future.set_running_or_notify_cancel():
             return
         try:
-            future.set_result(self._run(item, rank))
+            ran = self._run(item, rank)
         except BaseException as exc:  # noqa: BLE001 - the reporting loop raises it again, in order
             future.set_exception(exc)
+            return
+        if isinstance(ran.error, TargetUnusable):
+            self._cut_after(item)
+        future.set_result(ran)
+
+    def _cut_after(self, item: pytest.Item) -> None:
+        """The target became unusable in this case: pytest reports no case after it (the run stops there), so none
+        of those starts any more; the cases before it still run, to be reported."""
+        with self._users_lock:
+            self._cut = min(self._cut, self._order[item.nodeid])
+        for nodeid, future in self.futures.items():
+            if self._order[nodeid] > self._cut:
+                future.cancel()
 
     def _run(self, item: pytest.Item, rank: int) -> Ran:
         self._on_thread()
+        plan = self._plans[item.nodeid]
         context = case_context.REGISTRY.context(item.nodeid, priority=rank)  # fixtures others wait on: 0
         used: list[case_context.CaseContext] = []
         finalizers: list[Callable[[], None]] = []
         started, error = time.monotonic(), None
         try:
-            case_context.run_as(context, lambda: item.obj(**self._fixtures.arguments(item, used, finalizers)))
+            case_context.run_as(context, lambda: item.function(**self._fixtures.arguments(item, plan, used,
+                                                                                          finalizers)))
         except BaseException as exc:  # noqa: BLE001 - every outcome of a case is reported by pytest, in order
             error = exc
         finally:
@@ -259,7 +394,7 @@ class SideBySide:
         """The case is done: what it created goes, and so does what a shared fixture created once its last case
         is done."""
         self._done_with(list(context.exchanges))
-        for key in self._needs[item.nodeid]:
+        for key in self._plans[item.nodeid].shared:
             with self._users_lock:
                 self._users[key] -= 1
                 last = self._users[key] == 0
@@ -273,7 +408,7 @@ class SideBySide:
             future.cancel()
 
     def result(self, item: pytest.Item) -> Ran | None:
-        """What the case did, once it is done; None when it never started (the run is ending)."""
+        """What the case did; None when it never started (the run is ending)."""
         future = self.futures.get(item.nodeid)
         try:
             return None if future is None else future.result()
@@ -287,48 +422,13 @@ class SideBySide:
         self._cancel_waiting()
 
     def finish(self) -> None:
+        """Once the cases that run have ended: the shared fixtures' finalizers run."""
+        if self._finished:
+            return
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._cancel_waiting()
+        self._finished = True
         self._fixtures.finish()
-        runner_module._update_current_test_var = self._update_env
-        _SYNTAX_TREES.any_number()
-
-
-class _SyntaxTrees:
-    """CPython 3.11 keeps one depth counter per interpreter while it builds a syntax tree: two threads building one
-    at once fail with "SystemError: AST constructor recursion depth mismatch". hypothesis parses source while it
-    draws (a filter's lambda, the constants of a module) and pytest parses it to show a failure or an interrupt, in
-    the main thread, while other cases still run: while another thread works (the state probe beside collection,
-    cases side by side), ast.parse builds one at a time. An interrupt formatted meanwhile became exit 4, not 130."""
-
-    def __init__(self) -> None:
-        self._lock = threading.RLock()
-        self._parse = ast.parse
-
-    def one_at_a_time(self) -> None:
-        parse, lock = self._parse, self._lock
-
-        def parse_alone(*args: Any, **kwargs: Any) -> ast.AST:
-            with lock:
-                return parse(*args, **kwargs)
-        ast.parse = parse_alone
-
-    def any_number(self) -> None:
-        ast.parse = self._parse
-
-
-_SYNTAX_TREES = _SyntaxTrees()
-
-
-def syntax_trees_one_at_a_time() -> None:
-    """Before a second thread starts working for the run (see _SyntaxTrees); SideBySide.finish ends it."""
-    _SYNTAX_TREES.one_at_a_time()
-
-
-def _environment_kept(item: pytest.Item, when: str | None) -> None:
-    """pytest writes PYTEST_CURRENT_TEST into os.environ at every step of every case; cases running in other threads
-    read os.environ all the time (requests looks for proxy settings on every request), and a read while it is
-    being changed fails (KeyError). While cases run side by side the variable is left alone."""
 
 
 def _modules_interleaved(items: list[pytest.Item]) -> list[pytest.Item]:
@@ -338,13 +438,3 @@ def _modules_interleaved(items: list[pytest.Item]) -> list[pytest.Item]:
     for item in items:
         by_module.setdefault(str(item.path), []).append(item)
     return [item for rank in zip_longest(*by_module.values()) for item in rank if item is not None]
-
-
-def _nothing() -> None:
-    return None
-
-
-def replay(item: pytest.Item, ran: Ran) -> None:
-    """The case's outcome, raised again where pytest expects it."""
-    if ran.error is not None:
-        raise ran.error

@@ -17,6 +17,7 @@ import pytest
 
 from conformance import grid
 from conformance.cases.conftest import BLOCKED_BY, expect_created
+from conformance.cases.side_by_side import fixture
 from conformance.client import created_id
 from conformance.model import parse_instant
 from conformance.paging import as_key, walk
@@ -48,13 +49,13 @@ def damaged_json(valid: str) -> dict[str, str]:
             "trailing-garbage": f"{valid} xyz", "two-objects": valid + valid}
 
 
-@pytest.fixture(scope="module")
+@fixture(scope="module")
 def maria(new_contact, run_config, lists_accepted):
     lists = {"lists": [run_config.run_list("create")]} if lists_accepted else {}
     return new_contact("Maria Santos", email="maria@example.com", **lists)
 
 
-@pytest.fixture
+@fixture
 def created_maria(maria, needs):
     needs(maria, "the docs' example contact (Maria Santos, +244…, maria@example.com)")
     return maria
@@ -271,7 +272,7 @@ def test_e164_phones_of_every_region_are_accepted(new_contact, run_config):
         expect_created(contact.exchange, f"{contact.body['phone']}, {kind}")
 
 
-@pytest.fixture(scope="module")
+@fixture(scope="module")
 def valid_email_contacts(new_contact, run_config, maria) -> list:
     """A contact for every named class of well-formed email, and generated ones: (class, email, created). Made while
     the docs' example contact lives, whose email the docs' class repeats: the same on every run, whatever ran first."""

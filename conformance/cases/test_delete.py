@@ -8,6 +8,7 @@ import pytest
 
 from conformance import grid
 from conformance.cases.conftest import expect_created
+from conformance.cases.side_by_side import fixture
 from conformance.paging import walk
 from conformance.results import expect, expect_status
 from conformance.settling import settled
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.delete, pytest.mark.writes]
 CASES_THAT_DELETE = 5
 
 
-@pytest.fixture(scope="module")
+@fixture(scope="module")
 def victims(new_contact, run_config, lists_accepted) -> list:
     """One contact for each case that deletes, created together: Angolan phones and docs-shaped emails, so only a
     rule of DELETE can keep these cases from judging."""
@@ -26,7 +27,7 @@ def victims(new_contact, run_config, lists_accepted) -> list:
                                    for i in range(CASES_THAT_DELETE)])
 
 
-@pytest.fixture
+@fixture
 def doomed(victims, needs, request):
     """The victim of this case: the same one whatever order the cases run in."""
     users = [item.nodeid for item in request.session.items if "doomed" in item.fixturenames]

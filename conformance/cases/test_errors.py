@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.cases.side_by_side import fixture
 from conformance.judgements import error_body_problem, error_code_problem, json_answer_problem, retry_after_problem
 from conformance.results import expect
 
 pytestmark = pytest.mark.errors
 
 
-@pytest.fixture(scope="module")
+@fixture(scope="module")
 def error_samples(client, run_config, new_contact) -> dict[int, object]:
     """One answer per documented error status, sent side by side; the data-writing ones only where writes are
     allowed. The 409 needs a contact to collide with, so it goes once that contact exists; that contact's create

@@ -8,6 +8,7 @@ import math
 import pytest
 
 from conformance import grid
+from conformance.cases.side_by_side import fixture
 from conformance.paging import as_key, walk
 from conformance.results import expect
 from conformance.settling import settled
@@ -17,7 +18,7 @@ WALK_PER_PAGE = 3
 UNKNOWN_LIST_STATUSES = (400, 404, 422)  # the docs are silent on a filter naming a list the account does not have
 
 
-@pytest.fixture(scope="module")
+@fixture(scope="module")
 def created_members(new_contact, run_config, lists_accepted):
     """The run's list: every member but the last created side by side, then the last (so the listed order can be
     observed), all with email; plus one outsider in a list whose id starts like the run's (a prefix match is no
@@ -33,13 +34,13 @@ def created_members(new_contact, run_config, lists_accepted):
     return created + new_contact.create_all(bodies[-1:])
 
 
-@pytest.fixture
+@fixture
 def members(created_members, need_lists, needs, run_config):
     needs(created_members, f"the members of list {run_config.run_list('walk')}")
     return created_members
 
 
-@pytest.fixture(scope="module")
+@fixture(scope="module")
 def exclusive(run_config) -> bool:
     """True when the run's list holds only the run's contacts (no --list-ids given)."""
     return not run_config.list_ids
@@ -58,7 +59,7 @@ def shows_members(members, exclusive):
     return agrees
 
 
-@pytest.fixture
+@fixture
 def full_page(client, members, run_config, exclusive):
     """The run's list in one page of 100, read again (bounded) while it does not yet show what the run created: the
     docs promise no read-after-write."""

@@ -16,6 +16,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
 
 from conformance import resources
 from conformance.cases.conftest import BLAMED, WRITES_OFF
+from conformance.cases.side_by_side import fixture
 from conformance.judgements import DOCUMENTED_CODES
 from conformance.paging import tag_name
 from conformance.results import expect
@@ -62,7 +63,7 @@ SCHEMA = threading.RLock()
 LIST_CHECKS = [c for c in CHECKS if c is not negative_data_rejection]
 
 
-@pytest.fixture(scope="session")
+@fixture(scope="session")
 def api_schema(run_config):
     config = schemathesis.Config.from_dict({
         "base-url": run_config.base_url,

@@ -1,0 +1,108 @@
+"""The run loop of the conformance cases: which cases run, the side-by-side runner that runs them
+(conformance/cases/side_by_side.py), and pytest's reporting of what each did, in order, once all are done."""
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from conformance.cases.side_by_side import RUNNER, SideBySide, check
+from conformance.requirements import catalogue
+
+
+def _cases():
+    """The cases' plugin (its stash keys and settings): its conftest loads this module's hooks, so it is read when
+    a hook runs, not when this module is imported."""
+    from conformance.cases import conftest
+    return conftest
+
+
+def _not_run_because(item: pytest.Item) -> str | None:
+    cases = _cases()
+    run = item.config.stash[cases.CONFIG]
+    if item.get_closest_marker("writes") and not run.allow_writes:
+        return f"not checked: the case creates or deletes data and {cases.WRITES_OFF}"
+    requirements = cases._requirements(item)
+    if not run.profile.checks_state and requirements and all(catalogue()[r].needs_state for r in requirements):
+        return cases.NO_STATE_CLAIMS
+    return None
+
+
+def _case_threads(in_flight: int) -> int:
+    """Cases at once: enough that cases waiting on a shared fixture or on their own CPU work leave requests to fill
+    the in-flight bound; one at a time when one request may be in flight."""
+    return 1 if in_flight == 1 else min(2 * in_flight, 32)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    check(session.items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session):
+    config = session.config
+    cases = _cases()
+    runner = None
+    if not config.option.collectonly and not session.testsfailed and cases.CLIENT in config.stash:
+        client = config.stash[cases.CLIENT]
+        runner = SideBySide(session, [item for item in session.items if _not_run_because(item) is None],
+                            workers=_case_threads(config.stash[cases.CONFIG].concurrency),
+                            on_thread=lambda: setattr(client.session._sending, "pooled", True),
+                            done_with=client.remove_created)
+        config.stash[RUNNER] = runner
+    # What exists now (modules, the spec, the collected cases) lives for the whole run: kept out of every later
+    # collection, hypothesis' per-thread gc.collect() and the automatic ones stop rescanning it
+    gc.freeze()
+    try:
+        if runner is not None:
+            runner.start()
+            runner.wait()
+    except BaseException:  # interrupted: no case starts any more, and those running send nothing more and end
+        if runner is not None:
+            runner.stop()
+            config.stash[cases.CLIENT].drain()
+            runner.finish()
+        raise
+    if runner is not None:
+        runner.finish()
+    return (yield)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """pytest's protocol for one item, on what the runner did: the case's fixtures were resolved by the runner
+    (pytest sets nothing up), and its outcome is raised again in the call phase."""
+    runner = item.config.stash.get(RUNNER, None)
+    if runner is None:
+        return None
+    reraise = (pytest.exit.Exception, KeyboardInterrupt)
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    setup = _report(item, pytest.CallInfo.from_call(lambda: _set_up(item), when="setup", reraise=reraise))
+    if setup.passed:
+        _report(item, pytest.CallInfo.from_call(lambda: _replay(runner, item), when="call", reraise=reraise))
+    _report(item, pytest.CallInfo.from_call(lambda: None, when="teardown", reraise=reraise))
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
+
+
+def _set_up(item: pytest.Item) -> None:
+    reason = _not_run_because(item)
+    if reason:
+        pytest.skip(reason)
+
+
+def _replay(runner: SideBySide, item: pytest.Item) -> None:
+    ran = runner.result(item)
+    if ran is None:
+        pytest.skip("not checked: the run stopped before this case started")
+    item.stash[_cases().RAN] = ran
+    if ran.error is not None:
+        raise ran.error
+
+
+def _report(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
+    report = item.ihook.pytest_runtest_makereport(item=item, call=call)
+    item.ihook.pytest_runtest_logreport(report=report)
+    if call.excinfo is not None and report.failed and not isinstance(call.excinfo.value, pytest.skip.Exception):
+        item.ihook.pytest_exception_interact(node=item, call=call, report=report)
+    return report
