@@ -189,9 +189,47 @@ def print_proxy_overhead() -> None:
           f"{row['requests']} GETs each)")
 
 
+def goals(rows: list[dict]) -> list[str]:
+    """Issue 21's goals, from rows of one measurement: at 50 ms, the default profile within 1.5 times what the plain
+    loop would take for the same number of requests at the same in-flight bound; locally, 8 in flight no slower than
+    1."""
+    def row(tool: str, latency: int) -> dict:
+        return next(r for r in rows if r["tool"] == tool and r["latency_ms"] == latency)
+    lines = []
+    if any(r["latency_ms"] == 50 for r in rows):
+        far = row("conformance run --profile default --concurrency 8", 50)
+        floor = far["requests"] / row("plain requests loop, 8 in flight", 50)["rps"]
+        lines.append(f"goal: default profile at 50 ms, 8 in flight: {far['seconds']:.1f} s for {far['requests']} "
+                     f"requests = {far['seconds'] / floor:.2f} x the plain loop's {floor:.1f} s for as many "
+                     "(goal <= 1.5 x)")
+    if any(r["latency_ms"] == 0 for r in rows):
+        one, eight = (row(f"conformance run --profile default --concurrency {n}", 0) for n in (1, 8))
+        lines.append(f"goal: default profile locally: {eight['seconds']:.2f} s at 8 in flight, {one['seconds']:.2f} s "
+                     "at 1 (goal: 8 in flight no slower)")
+    return lines
+
+
+def measure_goals() -> list[dict]:
+    """Only the rows the goals read (`--goals`): each measured twice and the faster kept, the machine being shared."""
+    def best(measure) -> dict:
+        return min((measure() for _ in range(2)), key=lambda r: r["seconds"] / r["requests"])
+    rows = [best(lambda: plain_loop(8, 50))]
+    rows += [best(lambda n=n, latency=latency: ours("default", n, latency)) for latency, n in ((50, 8), (0, 1), (0, 8))]
+    return rows
+
+
 def main() -> int:
     if "--proxy-only" in sys.argv:
         print_proxy_overhead()
+        return 0
+    if "--goals" in sys.argv:
+        rows = measure_goals()
+        for row in rows:
+            print(f"{row['tool']:52} {row['latency_ms']:>3} ms {row['seconds']:6.2f} s {row['requests']:5d} requests "
+                  f"{row['rps']:6.0f} req/s")
+        for line in goals(rows):
+            print(line)
+        print(f"load average {os.getloadavg()[0]:.1f}")
         return 0
     print("benchmark: each tool against a fresh reference server process on 127.0.0.1, without and with 50 ms "
           "latency per answer", flush=True)
@@ -201,12 +239,8 @@ def main() -> int:
     for row in rows:
         print(f"| {row['tool']:52} | {row['latency_ms']:>4} ms | {row['seconds']:6.1f} | {row['requests']:8d} | "
               f"{row['rps']:5.0f} | {row['vs_loop']:6.0%} | {row['left_behind']:d} |")
-    default_far = next(r for r in rows if r["tool"] == "conformance run --profile default --concurrency 8"
-                       and r["latency_ms"] == 50)
-    default_local = next(r for r in rows if r["tool"] == "conformance run --profile default --concurrency 8"
-                         and r["latency_ms"] == 0)
-    print(f"goals: default profile at 50 ms {default_far['seconds']:.1f} s (goal <= 5 s); locally "
-          f"{default_local['vs_loop']:.0%} of the plain loop's rate at the same in-flight bound (goal >= 50 %)")
+    for line in goals(rows):
+        print(line)
     print_proxy_overhead()
     if "--faults" in sys.argv:
         total, ours_caught, st_caught, st_false = fault_scores()

@@ -70,7 +70,8 @@ def test_interrupt_with_requests_in_flight_leaves_nothing_behind(tmp_path):
 
 
 UNSUPPORTED_CASES = {
-    "autouse": "@pytest.fixture(autouse=True)\ndef everywhere():\n    return 1\n\n\ndef test_one(declared):\n    pass\n",
+    "autouse": "@pytest.fixture(autouse=True)\ndef everywhere():\n    return 1\n\n\n"
+               "def test_one(declared):\n    pass\n",
     "pytest_fixture": "@pytest.fixture\ndef undeclared():\n    return 1\n\n\ndef test_one(undeclared):\n    pass\n",
     "missing": "def test_one(nowhere):\n    pass\n",
     "skip_mark": "@pytest.mark.skip(reason='later')\ndef test_one(declared):\n    pass\n",
