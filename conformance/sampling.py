@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 import zlib
 from pathlib import Path
 from typing import TypeVar
@@ -21,11 +22,41 @@ from conformance import case_context
 
 T = TypeVar("T")
 
-# One hypothesis run at a time, the waiting one of the highest priority first: cases run side by side, but a
-# hypothesis run seeds and restores the process' one global `random` around every example, and two runs at once
-# would draw from each other's state (and build syntax trees, which CPython 3.11 cannot do in two threads at
-# once: see side_by_side.py).
-HYPOTHESIS = case_context.Slots(1)
+
+class Turns:
+    """One thread at a time, the waiting one of the highest priority first; the thread that holds it may take it
+    again (schemathesis' work, which takes it, draws through hypothesis, which takes it too)."""
+
+    def __init__(self) -> None:
+        self._slot = case_context.Slots(1)
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self) -> None:
+        if self._owner == threading.get_ident():
+            self._depth += 1
+            return
+        self._slot.__enter__()
+        self._owner, self._depth = threading.get_ident(), 1
+
+    def release(self) -> None:
+        self._depth -= 1
+        if not self._depth:
+            self._owner = None
+            self._slot.__exit__(None, None, None)
+
+    def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+# One hypothesis run at a time: cases run side by side, but a hypothesis run seeds and restores the process' one
+# global `random` around every example, and two runs at once would draw from each other's state. It also builds
+# syntax trees (to name a lambda, to read a module's constants), which CPython 3.11 cannot do in two threads at
+# once (see side_by_side.py): whatever else builds them in a case's thread takes this turn too.
+HYPOTHESIS = Turns()
 
 
 class _ModulesSnapshot:

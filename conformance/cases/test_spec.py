@@ -3,7 +3,6 @@ create -> delete links (thorough profile). Only ids this run created are ever de
 from __future__ import annotations
 
 import re
-import threading
 
 import hypothesis
 import pytest
@@ -57,8 +56,9 @@ CHECKS = [documented_error_code, not_a_server_error, status_code_conformance, co
 DELETE_DRAWS = 2
 # schemathesis builds and caches parts of the schema as it goes (operations, strategies, validators) in dicts that
 # are not safe to change while another thread reads them ("dictionary changed size during iteration"): the cases
-# of this module use the schema by turns, and only their requests go side by side.
-SCHEMA = threading.RLock()
+# of this module use the schema by turns, and only their requests go side by side. It also builds syntax trees as
+# it goes (the strategies of the modules it imports on first use): its turns are hypothesis' (sampling.HYPOTHESIS).
+SCHEMA = HYPOTHESIS
 # The docs allow an oversized per_page to be clamped, so a 200 for it is no failure to reject negative data.
 LIST_CHECKS = [c for c in CHECKS if c is not negative_data_rejection]
 
@@ -78,7 +78,8 @@ def api_schema(run_config):
             "negative_data_rejection": {"expected-statuses": ["400", "401", "404", "409", "422"]},
         },
     })
-    return schemathesis.openapi.from_path(SPEC, config=config)
+    with SCHEMA:
+        return schemathesis.openapi.from_path(SPEC, config=config)
 
 
 
