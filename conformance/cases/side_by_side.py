@@ -1,10 +1,11 @@
-"""Cases run side by side; pytest reports them, in order, once every case is done.
+"""Cases run side by side, reported in order.
 
 Against a distant target a case spends its time waiting for answers, and most cases do not depend on each other
 (each creates its own contacts, in its own lists). So when the run loop starts, every case that will run is handed
-to a pool of `--concurrency` threads as a plain function, its arguments resolved here; pytest only reports what each
-did (its error raised again, its own exchanges as evidence), once all are done. The session's in-flight bound still
-holds for all of them together, and at `--concurrency 1` the one thread runs the cases in order, one at a time.
+to a pool of `--concurrency` threads as a plain function, its arguments resolved here; pytest then goes through the
+cases in their usual order, waits for each one's result and reports it as if it had just run it (its error raised
+again, its own exchanges as evidence). The session's in-flight bound still holds for all of them together, and at
+`--concurrency 1` the one thread runs the cases in order, one at a time.
 
 The cases' fixtures are declared with `fixture` below: pytest knows their names (--fixtures, and the check at
 collection that a case needs nothing else), and they are resolved here the way pytest would: function fixtures per
@@ -13,11 +14,11 @@ their own (so what they draw does not depend on which case got there first), the
 every case that uses them. Verdicts never depend on timing: each case and each fixture draws its data from its own
 seeded context (case_context.py).
 
-Why pytest reports only once the cases are done: CPython 3.11 keeps one depth counter per interpreter while it turns
-source into a syntax tree (ast.parse), so two threads building one at once fail with "SystemError: AST constructor
-recursion depth mismatch". The cases' threads build them inside hypothesis (sampling.HYPOTHESIS runs those one at a
-time) and pytest builds them in the main thread to show a failure or an interrupt: so the main thread waits while
-cases run, and an interrupt waits for the running cases to end before pytest shows it."""
+CPython 3.11 keeps one depth counter per interpreter while it turns source into a syntax tree (ast.parse), so two
+threads building one at once fail with "SystemError: AST constructor recursion depth mismatch". Cases' threads build
+them only inside hypothesis' turn (sampling.HYPOTHESIS: hypothesis naming lambdas and reading modules' constants,
+schemathesis importing its strategies); pytest builds them in the main thread to show a failure, which it does in
+that turn too (plugin/runner.py), and to show an interrupt, which it does once the cases still running have ended."""
 from __future__ import annotations
 
 import inspect
@@ -25,7 +26,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, wait
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 import pytest
 
 from conformance import case_context
-from conformance.client import CheckerBug, TargetUnusable
+from conformance.client import CheckerBug
 
 RUNNER = pytest.StashKey["SideBySide"]()
 SCOPES = ("function", "module", "session")
@@ -294,8 +295,6 @@ class SideBySide:
         self._users = Counter(key for p in self._plans.values() for key in p.shared)  # shared -> its cases not done
         self._users_lock = threading.Lock()
         self._stopped = threading.Event()
-        self._order = {item.nodeid: index for index, item in enumerate(session.items)}
-        self._cut = len(self._order)  # cases after this one in pytest's order start no more (see _attempt)
         self._finished = False
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="conformance-case")
         every = sorted({key for item in session.items for key in plan(item).shared})
@@ -329,10 +328,6 @@ class SideBySide:
         for rank, item in ranked[:len(first)]:
             self._submit(item, rank)
 
-    def wait(self) -> None:
-        """Until every case is done, or will never start."""
-        wait(list(self.futures.values()))
-
     def _submit(self, item: pytest.Item, rank: int) -> None:
         try:
             self._pool.submit(self._attempt, item, rank)
@@ -344,7 +339,7 @@ class SideBySide:
         goes on to the next case instead of waiting (a thread waiting is a thread sending nothing), and the case is
         handed back to the pool once that fixture is done. Which thread runs a case, and when, changes no verdict."""
         future = self.futures[item.nodeid]
-        if self._stopped.is_set() or self._order[item.nodeid] > self._cut:
+        if self._stopped.is_set():
             future.cancel()
             return
         if self._fixtures.put_aside(self._plans[item.nodeid].shared, lambda: self._submit(item, rank)):
@@ -352,22 +347,9 @@ class SideBySide:
         if not future.set_running_or_notify_cancel():
             return
         try:
-            ran = self._run(item, rank)
+            future.set_result(self._run(item, rank))
         except BaseException as exc:  # noqa: BLE001 - the reporting loop raises it again, in order
             future.set_exception(exc)
-            return
-        if isinstance(ran.error, TargetUnusable):
-            self._cut_after(item)
-        future.set_result(ran)
-
-    def _cut_after(self, item: pytest.Item) -> None:
-        """The target became unusable in this case: pytest reports no case after it (the run stops there), so none
-        of those starts any more; the cases before it still run, to be reported."""
-        with self._users_lock:
-            self._cut = min(self._cut, self._order[item.nodeid])
-        for nodeid, future in self.futures.items():
-            if self._order[nodeid] > self._cut:
-                future.cancel()
 
     def _run(self, item: pytest.Item, rank: int) -> Ran:
         self._on_thread()
@@ -408,7 +390,7 @@ class SideBySide:
             future.cancel()
 
     def result(self, item: pytest.Item) -> Ran | None:
-        """What the case did; None when it never started (the run is ending)."""
+        """What the case did, once it is done; None when it never started (the run is ending)."""
         future = self.futures.get(item.nodeid)
         try:
             return None if future is None else future.result()
@@ -422,7 +404,7 @@ class SideBySide:
         self._cancel_waiting()
 
     def finish(self) -> None:
-        """Once the cases that run have ended: the shared fixtures' finalizers run."""
+        """Once the cases still running have ended, the shared fixtures' finalizers run."""
         if self._finished:
             return
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,5 +1,5 @@
 """The run loop of the conformance cases: which cases run, the side-by-side runner that runs them
-(conformance/cases/side_by_side.py), and pytest's reporting of what each did, in order, once all are done."""
+(conformance/cases/side_by_side.py), and pytest's reporting of what each did, in order."""
 from __future__ import annotations
 
 import gc
@@ -8,6 +8,7 @@ import pytest
 
 from conformance.cases.side_by_side import RUNNER, SideBySide, check
 from conformance.requirements import catalogue
+from conformance.sampling import HYPOTHESIS
 
 
 def _cases():
@@ -56,16 +57,17 @@ def pytest_runtestloop(session: pytest.Session):
     try:
         if runner is not None:
             runner.start()
-            runner.wait()
-    except BaseException:  # interrupted: no case starts any more, and those running send nothing more and end
+        return (yield)
+    except BaseException:  # interrupted: no case starts any more, and those running send nothing more
         if runner is not None:
             runner.stop()
             config.stash[cases.CLIENT].drain()
-            runner.finish()
         raise
-    if runner is not None:
-        runner.finish()
-    return (yield)
+    finally:
+        if runner is not None:
+            if session.shouldstop:  # the target became unusable: no further case starts
+                runner.stop()
+            runner.finish()  # the cases still running end first: pytest shows an interrupt once they have
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -101,8 +103,11 @@ def _replay(runner: SideBySide, item: pytest.Item) -> None:
 
 
 def _report(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
-    report = item.ihook.pytest_runtest_makereport(item=item, call=call)
-    item.ihook.pytest_runtest_logreport(report=report)
-    if call.excinfo is not None and report.failed and not isinstance(call.excinfo.value, pytest.skip.Exception):
-        item.ihook.pytest_exception_interact(node=item, call=call, report=report)
+    """In hypothesis' turn: showing a failure builds syntax trees, which cases' threads build only in that turn
+    (see side_by_side.py)."""
+    with HYPOTHESIS:
+        report = item.ihook.pytest_runtest_makereport(item=item, call=call)
+        item.ihook.pytest_runtest_logreport(report=report)
+        if call.excinfo is not None and report.failed and not isinstance(call.excinfo.value, pytest.skip.Exception):
+            item.ihook.pytest_exception_interact(node=item, call=call, report=report)
     return report
