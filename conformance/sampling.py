@@ -45,6 +45,10 @@ class Turns:
             self._owner = None
             self._slot.__exit__(None, None, None)
 
+    def held(self) -> bool:
+        """Whether the calling thread holds it."""
+        return self._owner == threading.get_ident()
+
     def __enter__(self) -> None:
         self.acquire()
 

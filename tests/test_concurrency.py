@@ -139,6 +139,41 @@ def test_a_case_whose_shared_fixture_is_being_computed_is_put_aside_instead_of_h
     assert resumed == ["resumed"]
 
 
+PARSES_OUT_OF_TURN = """
+import ast, os, sys, threading
+import pytest
+from conformance.mock.server import BackgroundServer
+from conformance.sampling import HYPOTHESIS
+
+out_of_turn, parse = [], ast.parse
+
+
+def recorded(*args, **kwargs):
+    if threading.current_thread() is not threading.main_thread() and not HYPOTHESIS.held():
+        out_of_turn.append(threading.current_thread().name)
+    return parse(*args, **kwargs)
+
+
+ast.parse = recorded
+with BackgroundServer(api_key="k") as server:
+    os.environ["ZEXA_API_KEY"] = "k"
+    code = pytest.main(["conformance/cases", "--base-url", server.base_url, "--seed", "3", "-q", "--assert=plain",
+                        "-p", "no:cacheprovider", "-o", "addopts=", "--report-dir", sys.argv[1]])
+print("exit", int(code), "out of turn", len(out_of_turn), sorted(set(out_of_turn)))
+"""
+
+
+def test_case_threads_build_syntax_trees_only_in_hypothesis_turn(tmp_path):
+    """CPython 3.11 fails two syntax trees built at once (see side_by_side.py): across a whole default run, every
+    one a case's thread builds (hypothesis, schemathesis) is built in hypothesis' turn, which pytest's reporting in
+    the main thread takes too."""
+    script = tmp_path / "parses.py"
+    script.write_text(PARSES_OUT_OF_TURN, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "reports")], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT, env={"PATH": "/usr/bin:/bin"})
+    assert "exit 0 out of turn 0 []" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+
+
 def test_hypothesis_names_lambdas_while_other_threads_import(tmp_path, monkeypatch):
     """hypothesis iterates sys.modules to name a lambda; an import in another thread meanwhile once failed a spec
     case on a faithful server with "dictionary changed size during iteration". Thread switches every microsecond

@@ -6,6 +6,7 @@ import gc
 
 import pytest
 
+from conformance import case_context
 from conformance.cases.side_by_side import RUNNER, SideBySide, check
 from conformance.requirements import catalogue
 from conformance.sampling import HYPOTHESIS
@@ -102,12 +103,18 @@ def _replay(runner: SideBySide, item: pytest.Item) -> None:
         raise ran.error
 
 
+# Reporting waits for hypothesis' turn behind every case that wants it: a report never delays a case.
+_REPORTING = case_context.CaseContext("reporting", 0, 0, priority=1 << 30, metered=False)
+
+
 def _report(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
     """In hypothesis' turn: showing a failure builds syntax trees, which cases' threads build only in that turn
     (see side_by_side.py)."""
-    with HYPOTHESIS:
-        report = item.ihook.pytest_runtest_makereport(item=item, call=call)
-        item.ihook.pytest_runtest_logreport(report=report)
-        if call.excinfo is not None and report.failed and not isinstance(call.excinfo.value, pytest.skip.Exception):
-            item.ihook.pytest_exception_interact(node=item, call=call, report=report)
-    return report
+    def report() -> pytest.TestReport:
+        with HYPOTHESIS:
+            made = item.ihook.pytest_runtest_makereport(item=item, call=call)
+            item.ihook.pytest_runtest_logreport(report=made)
+            if call.excinfo is not None and made.failed and not isinstance(call.excinfo.value, pytest.skip.Exception):
+                item.ihook.pytest_exception_interact(node=item, call=call, report=made)
+        return made
+    return case_context.run_as(_REPORTING, report)
