@@ -88,7 +88,7 @@ def test_a_case_the_runner_cannot_run_as_pytest_would_stops_the_run_at_collectio
     """The runner resolves the cases' fixtures itself: what pytest would do beyond that (an autouse fixture, a
     fixture not declared for the runner, a skip mark) is refused before any case runs, never silently left out."""
     (tmp_path / "test_unsupported.py").write_text(
-        "import pytest\n\nfrom conformance.cases.side_by_side import fixture\n\n\n@fixture\ndef declared():\n"
+        "import pytest\n\nfrom conformance.cases.fixtures import fixture\n\n\n@fixture\ndef declared():\n"
         "    return 1\n\n\n" + UNSUPPORTED_CASES[kind], encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-p", "conformance.plugin.runner",
                            "--collect-only", "-q", "-p", "no:cacheprovider", "-c", "/dev/null",
@@ -99,7 +99,7 @@ def test_a_case_the_runner_cannot_run_as_pytest_would_stops_the_run_at_collectio
 
 def test_cases_the_runner_can_run_pass_the_collection_check(tmp_path):
     (tmp_path / "test_supported.py").write_text(
-        "import pytest\n\nfrom conformance.cases.side_by_side import fixture\n\n\n@fixture(scope='session')\n"
+        "import pytest\n\nfrom conformance.cases.fixtures import fixture\n\n\n@fixture(scope='session')\n"
         "def wide(pytestconfig):\n    return 1\n\n\n@fixture\ndef narrow(wide, request):\n    yield wide\n\n\n"
         "@pytest.mark.parametrize('n', [1, 2])\ndef test_one(narrow, n):\n    pass\n", encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-p", "conformance.plugin.runner",
@@ -114,17 +114,17 @@ def test_a_case_whose_shared_fixture_is_being_computed_is_put_aside_instead_of_h
     import threading
     from pathlib import Path
     from types import SimpleNamespace
-    from conformance.cases import side_by_side
+    from conformance.cases import fixtures as declared, side_by_side
 
     fixtures, started, release = side_by_side.Fixtures(), threading.Event(), threading.Event()
 
     def slow():
         started.set()
         return release.wait(10) and "value"
-    provider = side_by_side.Provider(slow, "session")
+    provider = declared.Provider(slow, "session")
     item = SimpleNamespace(path=Path("test_x.py"))
-    key = side_by_side.shared_key(item, "slow", "session")
-    plan = side_by_side.Plan(arguments=("slow",), params={}, providers={"slow": provider}, shared=[key])
+    key = declared.shared_key(item, "slow", "session")
+    plan = declared.Plan(arguments=("slow",), params={}, providers={"slow": provider}, shared=[key])
     computing = threading.Thread(target=fixtures.shared_value, args=(item, plan, provider, []))
     computing.start()
     assert started.wait(5), "the fixture never started"

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 from conformance import baseline, case_context, report, resources
 from conformance.checker_faults import is_checker_fault
 from conformance.cases import side_by_side
-from conformance.cases.side_by_side import fixture
+from conformance.cases.fixtures import fixture
 from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest, created_id
 from conformance.config import PROFILES, Config, ConfigError, resolve
 from conformance.paging import tag_name

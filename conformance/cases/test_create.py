@@ -17,7 +17,7 @@ import pytest
 
 from conformance import grid
 from conformance.cases.conftest import BLOCKED_BY, expect_created
-from conformance.cases.side_by_side import fixture
+from conformance.cases.fixtures import fixture
 from conformance.client import created_id
 from conformance.model import parse_instant
 from conformance.paging import as_key, walk

@@ -8,7 +8,7 @@ import pytest
 
 from conformance import grid
 from conformance.cases.conftest import expect_created
-from conformance.cases.side_by_side import fixture
+from conformance.cases.fixtures import fixture
 from conformance.paging import walk
 from conformance.results import expect, expect_status
 from conformance.settling import settled

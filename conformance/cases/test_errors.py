@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.cases.side_by_side import fixture
+from conformance.cases.fixtures import fixture
 from conformance.judgements import error_body_problem, error_code_problem, json_answer_problem, retry_after_problem
 from conformance.results import expect
 

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from conformance import grid
-from conformance.cases.side_by_side import fixture
+from conformance.cases.fixtures import fixture
 from conformance.paging import as_key, walk
 from conformance.results import expect
 from conformance.settling import settled

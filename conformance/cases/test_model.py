@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conformance import case_context, grid
-from conformance.cases.side_by_side import fixture
+from conformance.cases.fixtures import fixture
 from conformance.model import (Contact, Finding, Listing, Model, check_account_total, check_create_answer,
                                check_created_at, check_listing, may_be_lag, note_seen)
 from conformance.paging import as_key, tag_name

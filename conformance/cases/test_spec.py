@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
 
 from conformance import resources
 from conformance.cases.conftest import BLAMED, WRITES_OFF
-from conformance.cases.side_by_side import fixture
+from conformance.cases.fixtures import fixture
 from conformance.judgements import DOCUMENTED_CODES
 from conformance.paging import tag_name
 from conformance.results import expect

@@ -7,7 +7,8 @@ import gc
 import pytest
 
 from conformance import case_context
-from conformance.cases.side_by_side import RUNNER, SideBySide, check
+from conformance.cases.fixtures import check
+from conformance.cases.side_by_side import RUNNER, SideBySide
 from conformance.requirements import catalogue
 from conformance.sampling import HYPOTHESIS
 
