@@ -155,6 +155,40 @@ def _single_quotes_tolerated(parse: Callable[[bytes], Any]) -> Callable[[bytes],
     return lenient
 
 
+def _libphonenumber_valid(phone: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(phone, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _libphonenumber_e164(phone: str) -> str:
+    if E164.fullmatch(phone) or not _libphonenumber_valid(phone):
+        return phone
+    return phonenumbers.format_number(phonenumbers.parse(phone, None), phonenumbers.PhoneNumberFormat.E164)
+
+
+def _html_for_browsers(response, request, operation, **_):
+    from starlette.responses import HTMLResponse
+    if operation != "list" or response.status_code != 200 or not request.headers.get("accept", "").startswith(
+            "text/html"):
+        return response
+    items = "".join(f"<li>{html.escape(c.get('name', ''))}</li>" for c in json.loads(response.body)["data"])
+    return HTMLResponse(f"<html><body><ul>{items}</ul></body></html>")
+
+
+def _like(pattern: str, value: str) -> bool:
+    """SQL LIKE: % any run of characters, _ any one character."""
+    regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, value, re.DOTALL) is not None
+
+
+def _split_on_bearer(header: str, **_) -> str | None:
+    """A parser that takes the key as header.split("Bearer ")[1] fails (None: the app answers 500) on a scheme in
+    another letter case or followed by other whitespace."""
+    return None if header[:6].lower() == "bearer" and len(header) > 7 and not header.startswith("Bearer ") else header
+
+
 def _unauthorized_html_page(response, **_):
     from starlette.responses import HTMLResponse
     if response.status_code != 401:
@@ -182,6 +216,23 @@ register("delete_skips_auth", "DELETE runs without checking the key.",
          "AUTH-401-MISSING-KEY")
 register("missing_key_is_403", "A request without Authorization gets 403 forbidden instead of 401.",
          only("auth_failure_status", lambda s, reason, **_: 403 if reason == "missing" else s), "AUTH-401-MISSING-KEY")
+register("key_matched_with_like", "The key is looked up with SQL LIKE: % and _ in a sent key are wildcards.",
+         only("key_valid", lambda valid, key, expected, **_: valid or _like(key, expected)), "AUTH-401-INVALID-KEY")
+register("key_is_last_word", "The key is the last word of the Authorization header after Bearer, whatever comes "
+         "between.", only("credentials", lambda header, **_: f"Bearer {header.split()[-1]}"
+                          if header.startswith("Bearer ") and header.split()[1:] else header), "AUTH-401-INVALID-KEY")
+register("key_accepted_from_cookie", "A request without Authorization is authenticated by a token cookie (the docs: "
+         "no sessions, no cookies).", only("credentials", lambda header, request, **_: header or (
+             f"Bearer {request.cookies['token']}" if request.cookies.get("token") else header)),
+         "AUTH-401-MISSING-KEY")
+register("lowercase_bearer_crashes", "An Authorization header whose scheme is not spelt exactly `Bearer ` makes the "
+         "key parser raise (split on 'Bearer '): 500.", only("credentials", _split_on_bearer), "SPEC-NO-SERVER-ERROR")
+register("refused_create_stored", "A create without a valid key is stored, then answered 401.",
+         only("refused_write_applied", lambda applied, operation, **_: applied or operation == "create"),
+         "AUTH-401-CHANGES-NOTHING")
+register("refused_delete_applied", "A DELETE without a valid key deletes the contact, then answers 401.",
+         only("refused_write_applied", lambda applied, operation, **_: applied or operation == "delete"),
+         "AUTH-401-CHANGES-NOTHING")
 register("validates_before_auth", "Create validates the body before the key check (a bad body gets 400/422 "
          "unauthenticated).", only("auth_first", lambda first, operation, **_: first and operation != "create"),
          "AUTH-401-BEFORE-VALIDATION")
@@ -234,6 +285,27 @@ register("phone_check_takes_trailing_newline", "The E.164 check is re.match with
          "final newline: '+244912345678\\n' is accepted.",
          only("phone_valid", lambda valid, phone, **_: valid or bool(re.match(r"^\+[1-9][0-9]{1,14}$", phone))),
          "CREATE-422-PHONE-NOT-E164")
+register("phone_stripped_before_check", "The phone is stripped of surrounding whitespace before the E.164 check "
+         "and stored so (' +244912345678' is accepted).",
+         lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.strip())),
+                  "stored": lambda c, **_: {**c, "phone": c["phone"].strip()}}, "CREATE-422-PHONE-NOT-E164")
+register("phone_00_prefix_accepted", "The international call prefix 00 is taken for + (00244912345678 is accepted "
+         "and stored as +244912345678).",
+         lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(re.fullmatch(r"00[1-9][0-9]{1,14}", phone)),
+                  "stored": lambda c, **_: {**c, "phone": re.sub(r"^00", "+", c["phone"])}},
+         "CREATE-422-PHONE-NOT-E164")
+register("phone_parsed_by_libphonenumber", "The phone is checked by parsing it with libphonenumber, which reads "
+         "many notations ('tel:+244912345678', '+244 (91) 234-5678', a fullwidth +), and stored as E.164.",
+         lambda: {"phone_valid": lambda valid, phone, **_: valid or _libphonenumber_valid(phone),
+                  "stored": lambda c, **_: {**c, "phone": _libphonenumber_e164(c["phone"])}},
+         "CREATE-422-PHONE-NOT-E164")
+register("client_id_taken", "A create body's id field becomes the contact's id (the body is passed whole to the "
+         "model).", only("answer_fields_taken", lambda taken, body, **_: {**taken, **(
+             {"id": body["id"]} if isinstance(body.get("id"), str) else {})}), "CREATE-ID-UNIQUE")
+register("client_created_at_taken", "A create body's created_at field becomes the contact's created_at.",
+         only("answer_fields_taken", lambda taken, body, **_: {**taken, **(
+             {"created_at": body["created_at"]} if isinstance(body.get("created_at"), str) else {})}),
+         "CREATE-CREATED-AT-MATCHES-DATE")
 register("phone_check_takes_any_digits", "The E.164 check uses \\d, which matches the digits of every script "
          "('+2４４９１２３４５６７８' is accepted).",
          only("phone_valid", lambda valid, phone, **_: valid or bool(re.fullmatch(r"\+[1-9]\d{1,14}", phone))),
@@ -492,6 +564,9 @@ register("charset_param_refused_415", "A create whose Content-Type is not exactl
          "parameter, other letter case) is answered 415.",
          only("content_type_accepted", lambda ok, content_type, **_: ok and content_type == "application/json"),
          "CREATE-201-CREATED")
+register("html_for_browsers", "A list request whose Accept asks for text/html first (a browser's) is answered with "
+         "an HTML page of the contacts (P: the API always answers with JSON).", only("response", _html_for_browsers),
+         "JSON-CONTENT-TYPE")
 register("accept_compared_exactly_406", "A list request whose Accept is not absent, */* or exactly application/json "
          "(a parameter, a range, a list) is answered 406.",
          only("accept_acceptable", lambda ok, accept, **_: ok and accept in ("", "*/*", "application/json")),
