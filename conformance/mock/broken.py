@@ -285,6 +285,11 @@ register("phone_check_takes_trailing_newline", "The E.164 check is re.match with
          "final newline: '+244912345678\\n' is accepted.",
          only("phone_valid", lambda valid, phone, **_: valid or bool(re.match(r"^\+[1-9][0-9]{1,14}$", phone))),
          "CREATE-422-PHONE-NOT-E164")
+register("email_quote_doubled", "An apostrophe in an email is stored doubled (escaped for SQL by hand, then bound "
+         "as a parameter): o'neil@ comes back as o''neil@.", _stored("email", lambda e: e.replace("'", "''")),
+         "CREATE-ECHOES-FIELDS")
+register("email_html_escaped", "Emails are HTML-escaped on storage: a&b@ comes back as a&amp;b@.",
+         _stored("email", lambda e: html.escape(e, quote=False)), "CREATE-ECHOES-FIELDS")
 register("phone_stripped_before_check", "The phone is stripped of surrounding whitespace before the E.164 check "
          "and stored so (' +244912345678' is accepted).",
          lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.strip())),
