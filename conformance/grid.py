@@ -29,18 +29,18 @@ def list_id_classes(base: str) -> dict[str, str]:
     }
 
 
-def email_classes(tag: str) -> dict[str, str]:
+def email_classes() -> dict[str, str]:
     """Addresses valid under RFC 5321/5322 (dot-atom local parts: every one of these characters is atext) that carry
     characters with a meaning to SQL, URLs, shells and HTML, and a local part in upper case (local parts are
     case-sensitive). Validators differ on such addresses, so a target may refuse them with a documented 4xx; one it
     takes is kept exactly."""
     return {
-        "sql_quote": f"o'neil.{tag}@example.com",
-        "sql_wildcards": f"50%_off.{tag}@example.com",
-        "url_reserved": f"a&b=c?d/{tag}@example.com",
-        "shell": f"x$y`z|{tag}@example.com",
-        "braces_and_marks": f"{{x}}~!#*^.{tag}@example.com",
-        "upper_case_local": f"MARIA.{tag.upper()}@example.com",
+        "sql_quote": "o'neil@example.com",
+        "sql_wildcards": "50%_off@example.com",
+        "url_reserved": "a&b=c?d/e@example.com",
+        "shell": "x$y`z|w@example.com",
+        "braces_and_marks": "{x}~!#*^@example.com",
+        "upper_case_local": "MARIA.SANTOS@example.com",
     }
 
 

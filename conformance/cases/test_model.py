@@ -343,7 +343,7 @@ class Driver:
         """One contact per class of email in the grid, and one per class of list id, each in that list alone (a
         refusal refuses only it)."""
         emails = [(f"email {name}", self._body(f"Grid email {name}", email=email))
-                  for name, email in grid.email_classes(f"zx{self.run.run_tag}").items()]
+                  for name, email in grid.email_classes().items()]
         if not self.model.lists or not self.model.exclusive:
             return emails
         classes = grid.list_id_classes(self.run.run_list("g"))
