@@ -202,6 +202,8 @@ def test_spec_stateful_links(api_schema, client, run_config, request):
 BOUNDARY_BODIES = {
     "empty-lists": {"lists": []},
     "long-name": {"name_prefix": "Maria " * 200},
+    "very-long-name": {"name_prefix": "Maria " * 20_000},  # 120 kB: refused (400/413/422) or taken, never a 5xx
+    "leading-blanks-name": {"name_prefix": " \t Maria"},
     "many-lists": {"lists": [f"lst_boundary_{i}" for i in range(50)]},
     "repeated-list": {"lists": ["lst_boundary_0", "lst_boundary_0"]},  # the schema has no uniqueItems
     "nul-in-name": {"name_prefix": "Maria\u0000Santos"},  # a JSON string may hold U+0000; PostgreSQL text may not

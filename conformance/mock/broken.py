@@ -405,6 +405,8 @@ register("bad_phone_and_unknown_list_crash", "A bad phone together with a malfor
          "CREATE-TWO-PROBLEMS-DOCUMENTED-CODE")
 register("empty_lists_crashes", "An empty lists array crashes the handler (500).",
          only("crash", lambda crash, body, **_: crash or body.get("lists") == []), "SPEC-NO-SERVER-ERROR")
+register("big_body_crashes", "A create body over 64 kB overflows the server's buffer: 500.",
+         only("crash", lambda crash, body, **_: crash or len(json.dumps(body)) > 65_536), "SPEC-NO-SERVER-ERROR")
 register("long_name_crashes", "Names longer than 255 characters overflow the column and crash (500).",
          only("crash", lambda crash, body, **_: crash or len(str(body.get("name", ""))) > 255), "SPEC-NO-SERVER-ERROR")
 register("emoji_name_crashes", "Names with characters outside the BMP (emoji) crash a utf8mb3 column (500).",
