@@ -36,6 +36,25 @@ def email_is_valid(email: str) -> bool:
     return bool(EMAIL_LOCAL.fullmatch(local)) and len(labels) >= 2 and all(EMAIL_LABEL.fullmatch(l) for l in labels)
 
 
+def strict_json(raw: bytes) -> object:
+    """RFC 8259 JSON only: NaN and Infinity are no JSON values (Python's json takes them by default)."""
+    def refuse(constant: str) -> object:
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(raw, parse_constant=refuse)
+
+
+def utf8_safe(value: object) -> bool:
+    """Every string in a parsed body is Unicode text that UTF-8 can carry: an escaped lone surrogate ("\ud800") is
+    valid JSON syntax but no character."""
+    if isinstance(value, str):
+        return not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+    if isinstance(value, list):
+        return all(utf8_safe(item) for item in value)
+    if isinstance(value, dict):
+        return all(utf8_safe(k) and utf8_safe(v) for k, v in value.items())
+    return True
+
+
 def utc_timestamp(now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -82,12 +101,14 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
     async def validated_contact(request: Request) -> dict | JSONResponse:
         raw = await request.body()
         try:
-            body = active.apply("parse_json", json.loads)(raw)
+            body = active.apply("parse_json", strict_json)(raw)
         except (ValueError, UnicodeDecodeError):
             status, code = active.apply("malformed_json_status", (400, "invalid_request"))
             return error(status, "The request body is not valid JSON.", code=code)
         if not isinstance(body, dict):
             return error(400, "The request body must be a JSON object.")
+        if not utf8_safe(body) and not active.apply("surrogates_passed_on", False):
+            return error(400, "The request body holds a string that is not Unicode text (a lone surrogate).")
         missing = [f for f in active.apply("required_fields", ("name", "phone")) if f not in body]
         if missing:
             status, code = active.apply("missing_field_error", (400, "invalid_request"), missing=missing)
