@@ -247,3 +247,6 @@ register("not_acceptable_406", "A list request whose Accept names no JSON type i
          "error body (HTTP content negotiation; the answer is still JSON).",
          only("accept_acceptable", lambda ok, accept, **_: ok and (
              not accept or "json" in accept or "*/*" in accept or "application/*" in accept)))
+register("lists_sorted", "A contact's lists are kept and echoed in sorted order, not the order sent (C: 'an array of "
+         "contact list IDs the contact belongs to' names no order).",
+         only("stored", lambda contact, **_: {**contact, "lists": sorted(contact["lists"])}))
