@@ -8,7 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from conformance.client import TOGETHER_WAIT_S, Client, UnsafeRequest
+from conformance.client import Client
+from conformance.concurrency import TOGETHER_WAIT_S
+from conformance.errors import UnsafeRequest
 from conformance.config import resolve
 
 
@@ -54,7 +56,7 @@ def test_evidence_is_the_request_as_sent_and_its_curl_runs_as_pasted(client):
 
 
 def test_in_flight_limit_halves_on_429_and_grows_back():
-    from conformance.client import InFlightLimit
+    from conformance.concurrency import InFlightLimit
     limit = InFlightLimit(8)
     limit.rate_limited()
     limit.rate_limited()
