@@ -118,12 +118,7 @@ class Client:
         elif data is not None:
             kwargs["data"] = data
             sent.setdefault("Content-Type", "application/json")
-        self.session._sending.record = None
-        try:
-            self.session.request(method, self.url(path), **kwargs)
-        except requests.RequestException:
-            pass  # the failed exchange is recorded with its error
-        return self.session._sending.record
+        return self.session.exchange(method, self.url(path), **kwargs)  # an exchange not answered holds its error
 
     def create(self, body: Any, **kwargs: Any) -> Exchange:
         return self.call("POST", "/contacts", json=body, **kwargs)

@@ -33,6 +33,8 @@ MAX_BODY_BYTES = 1_000_000
 USER_AGENT = f"zexa-conformance/{importlib.metadata.version('zexa-conformance')} (+conformance checker)"
 RATE_LIMIT_SAMPLES = 20  # 429 answers kept for RATE-LIMIT-RETRY-AFTER to judge
 _CONTACT_PATH = re.compile(r"/contacts/([^/?#]+)$")
+# what a request ended with: the response (None when none came), its exchange, and the error to raise (if any)
+Sent = tuple["requests.Response | None", Exchange, "requests.RequestException | None"]
 
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
@@ -150,10 +152,23 @@ class GuardedSession(requests.Session):
             return 1.0
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """requests' own call (schemathesis sends through it): the response, or the error of a request not answered."""
+        response, _, error = self._exchange(method, url, *args, **kwargs)
+        if error is not None:
+            raise error
+        return response
+
+    def exchange(self, method: str, url: str, **kwargs: Any) -> Exchange:
+        """Send a request; its exchange, which holds the error of a request not answered."""
+        return self._exchange(method, url, **kwargs)[1]
+
+    def _exchange(self, method: str, url: str, *args: Any, **kwargs: Any) -> Sent:
         if self.stopping and getattr(self._sending, "pooled", False):
             raise RunStopping(f"not sent: the run is ending ({method} {urlsplit(url).path})")
         self._guard_writes(method, url)
-        self._refuse_known_hang(method, url, kwargs)
+        refused = self._refuse_known_hang(method, url, kwargs)
+        if refused is not None:
+            return refused
         kwargs.setdefault("timeout", (self._config.connect_timeout, self._config.read_timeout))
         kwargs["headers"] = _with_user_agent(kwargs.get("headers"))  # schemathesis sends its own otherwise
         kwargs["stream"] = True
@@ -162,17 +177,20 @@ class GuardedSession(requests.Session):
         while True:
             self._count()
             with self._gate(method), self.limit:
-                self._refuse_known_hang(method, url, kwargs)  # again: it may have hung while this one queued
-                response = self._send(method, url, *args, **kwargs)
+                # the hang check again: a request of this kind may have hung while this one queued
+                sent = self._refuse_known_hang(method, url, kwargs) or self._send(method, url, *args, **kwargs)
+            response, record, error = sent
+            if error is not None:
+                return sent
             if response.status_code != 429:
                 self.limit.answered()
-                return response
+                return sent
             self.limit.rate_limited()
             delay = self._retry_after(response)
             with self._lock:
                 self._ledger.rate_limited += 1
                 if len(self._ledger.rate_limit_answers) < RATE_LIMIT_SAMPLES:
-                    self._ledger.rate_limit_answers.append(self._sending.record)
+                    self._ledger.rate_limit_answers.append(record)
                 self._ledger.lowest_limit = min(self._ledger.lowest_limit or self.limit.bound, self.limit.limit)
             if delay > self._config.max_rate_limit_wait or waited + delay > self._config.max_rate_limit_wait:
                 raise TargetUnusable(
@@ -204,31 +222,27 @@ class GuardedSession(requests.Session):
         record.request_body = None if body is None else (
             body if isinstance(body, str) else body.decode("utf-8", "replace"))
 
-    def _refuse_known_hang(self, method: str, url: str, kwargs: dict) -> None:
+    def _refuse_known_hang(self, method: str, url: str, kwargs: dict) -> Sent | None:
         """A target that never answered one kind of request will not answer the next one either: fail it at once
         instead of waiting out another read timeout."""
         if not self._ledger.hangs:  # the usual case: nothing hung, so no body to parse on every request
-            return
+            return None
         kind = request_kind(method, url, _body_text(kwargs))
-        if kind in self._ledger.hangs:
-            record = Exchange(method.upper(), url, self._masked_headers(kwargs.get("headers")), _body_text(kwargs),
-                              error=self._hang_message(kind) + "; not sent again", unanswered=True)
-            self._sending.record = record
-            self._keep(record)
-            raise NotAnswered(record.error)
+        if kind not in self._ledger.hangs:
+            return None
+        record = Exchange(method.upper(), url, self._masked_headers(kwargs.get("headers")), _body_text(kwargs),
+                          error=self._hang_message(kind) + "; not sent again", unanswered=True)
+        self._keep(record)
+        return None, record, NotAnswered(record.error)
 
     def _hang_message(self, kind: str) -> str:
         return f"the target did not answer {kind} within {self._config.read_timeout:g} s"
 
-    def _send(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+    def _send(self, method: str, url: str, *args: Any, **kwargs: Any) -> Sent:
         started = time.monotonic()
         request_body = _body_text(kwargs)
         record = Exchange(method.upper(), url, self._masked_headers(kwargs.get("headers")), request_body)
-        self._sending.record = record
-        creating = record.method == "POST" and urlsplit(url).path.endswith("/contacts")
-        if creating:
-            with self._lock:
-                self._ledger.uncertain_creates += 1
+        creating = self._create_sent(record)
         self._sending.prepared = None
         _DROPS.reason = None
         try:
@@ -251,9 +265,8 @@ class GuardedSession(requests.Session):
                 with self._lock:  # parallel requests of one kind wait together: count the first wait only
                     self._ledger.hangs.setdefault(kind, record.elapsed)
             self._keep(record)
-            if isinstance(exc, requests.RequestException):
-                raise
-            raise requests.ConnectionError(record.error) from None
+            error = exc if isinstance(exc, requests.RequestException) else requests.ConnectionError(record.error)
+            return None, record, error
         record.truncated = len(content) > MAX_BODY_BYTES
         response._content = content[:MAX_BODY_BYTES]  # the capped body is what every reader sees
         record.status = response.status_code
@@ -262,12 +275,9 @@ class GuardedSession(requests.Session):
         record.answered_at = time.monotonic()
         record.elapsed = record.answered_at - started
         self._keep(record)
-        # a create sent twice and refused as a duplicate may have been made by its first send: cleanup searches for it
-        first_send_may_have_made_it = record.resent is not None and record.status == 409
-        if creating and not first_send_may_have_made_it and self._track(record):
-            with self._lock:
-                self._ledger.uncertain_creates -= 1
-        return response
+        if creating:
+            self._create_answered(record)
+        return response, record, None
 
     def send_raw(self, method: str, url: str, headers: dict[str, str],
                  body: bytes | None = None) -> tuple[Exchange, wire.RawAnswer | None]:
@@ -278,10 +288,7 @@ class GuardedSession(requests.Session):
         headers = _with_user_agent(headers)
         record = Exchange(method.upper(), url, self._masked_headers({**headers, "Connection": "close"}),
                           None if body is None else body.decode("utf-8", "replace"), request_bytes=body)
-        creating = record.method == "POST" and urlsplit(url).path.endswith("/contacts")
-        if creating:
-            with self._lock:
-                self._ledger.uncertain_creates += 1
+        creating = self._create_sent(record)
         started, answer = time.monotonic(), None
         try:
             with self._gate(method), self.limit:
@@ -296,23 +303,33 @@ class GuardedSession(requests.Session):
             record.text, record.truncated = answer.body.decode("utf-8", "replace"), len(raw) > MAX_BODY_BYTES
         record.elapsed = time.monotonic() - started
         self._keep(record)
-        if creating and answer is not None and self._track(record):
-            with self._lock:
-                self._ledger.uncertain_creates -= 1
+        if creating and answer is not None:
+            self._create_answered(record)
         return record, answer
 
-    def _track(self, record: Exchange) -> bool:
-        """Record the id a create answered with; False when a 2xx create gave no id to record."""
-        if not 200 <= record.status < 300:
-            return True
+    def _create_sent(self, record: Exchange) -> bool:
+        """Whether `record` is a create; one is counted as uncertain (it may have made a contact) until its answer
+        names what it made."""
+        creating = record.method == "POST" and urlsplit(record.url).path.endswith("/contacts")
+        if creating:
+            with self._lock:
+                self._ledger.uncertain_creates += 1
+        return creating
+
+    def _create_answered(self, record: Exchange) -> None:
+        """Record the id an answered create made. It stays uncertain (cleanup searches the account for it) when a
+        2xx named none, or when a create sent twice was refused as a duplicate: its first send may have made it."""
+        if record.resent is not None and record.status == 409:
+            return
         contact_id = created_id(record)
-        if contact_id is None:
-            return False
         with self._lock:
-            if contact_id in self._ledger.created:
-                self._ledger.repeated_ids.append(record)
-            self._ledger.created.add(contact_id)
-        return True
+            if 200 <= record.status < 300:
+                if contact_id is None:
+                    return
+                if contact_id in self._ledger.created:
+                    self._ledger.repeated_ids.append(record)
+                self._ledger.created.add(contact_id)
+            self._ledger.uncertain_creates -= 1
 
 
 def _body_text(kwargs: dict) -> str | None:
