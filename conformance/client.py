@@ -17,9 +17,7 @@ from conformance.config import Config
 from conformance.errors import BudgetExhausted, CheckerBug, RunStopping, TargetUnusable, UnsafeRequest  # noqa: F401
 from conformance.exchange import Exchange, created_id
 from conformance.ledger import Ledger
-from conformance.paging import tagged_ids, walk
 from conformance.session import GuardedSession
-from conformance.settling import settled
 
 _MISSING = object()
 T = TypeVar("T")
@@ -168,47 +166,3 @@ class Client:
             contact_id = f"cnt_zxconf{self.config.run_tag}missing{made_up.getrandbits(48):012x}"
             self.ledger.unknown_ids.add(contact_id)
         return contact_id
-
-    def cleanup(self, verify: bool = True) -> list[str]:
-        """Delete everything this run created and has not deleted; returns the ids left on the account.
-
-        A create whose answer never arrived (interrupted, timed out) may still have created a contact, and a
-        target may answer a DELETE without deleting: so the account is searched for contacts carrying this run's
-        tag before (when a create is uncertain) and after the deletes; a contact still listed counts as left only
-        once the settle time is over (lists may show a delete late). Without `verify` (a target that keeps no
-        state, whose list shows examples rather than what it was sent) the deletes are sent and nothing is searched."""
-        self.drain()
-        self.session.unmetered = True
-        if verify and self.ledger.uncertain_creates:
-            self.ledger.created.update(self._tagged_on_account())
-
-        def removed(contact_id: str) -> bool:
-            try:
-                return self.delete(contact_id).status in (200, 204, 404)
-            except (UnsafeRequest, BudgetExhausted, TargetUnusable):
-                return False
-
-        def not_removed(ids: list[str]) -> list[str]:
-            with ThreadPoolExecutor(self.config.concurrency) as pool:  # the session still bounds what is in flight
-                return [contact_id for contact_id, ok in zip(ids, pool.map(removed, ids)) if not ok]
-        failed = not_removed(self.ledger.live)
-        if not verify:
-            return []
-
-        def left() -> list[str]:
-            return settled(lambda: self._tagged_on_account(also=self.ledger.created), lambda ids: not ids,
-                           self.config.settle, self.ledger.settle_waits)
-        still_there = left() if self.ledger.created else []
-        if still_there:  # deleted and back (a create revived it), or never answered as made (a refusal stored it)
-            self.ledger.created.update(still_there)
-            failed += not_removed(still_there)
-            still_there = left()
-        return list(dict.fromkeys(failed + still_there))
-
-    def _tagged_on_account(self, also: set[str] = frozenset(), max_pages: int = 50) -> list[str]:
-        """Ids of contacts on the account carrying this run's tag (or among `also`), as far as a bounded walk sees."""
-        try:
-            found = walk(self, per_page=100, max_pages=max_pages)
-        except (BudgetExhausted, TargetUnusable, UnsafeRequest):
-            return []
-        return tagged_ids(found.items, self.config.run_tag) + [i for i in found.ids if i in also]
