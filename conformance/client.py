@@ -6,6 +6,7 @@ import json as jsonlib
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 import requests
@@ -94,6 +95,11 @@ class Client:
             self._pool.shutdown()
             self._pool = None  # cleanup still gathers (its list walks): it gets a fresh pool
         self.session.limit.drained(self.config.connect_timeout + self.config.read_timeout)
+
+    def whole_account(self) -> AbstractContextManager[None]:
+        """Hold the run's writes while the whole account is read, so what it lists is what the run knows it holds
+        (the holder's own thread may still write)."""
+        return self.session.writes.whole_account()
 
     @property
     def auth_header(self) -> dict[str, str]:
