@@ -85,7 +85,8 @@ class Client:
         return [future.result() for future in futures]
 
     def _pooled(self, call: Callable[[], T]) -> T:
-        self._in_pool.active = self.session._sending.pooled = True
+        self._in_pool.active = True
+        self.session.stop_with_run()
         return call()
 
     def drain(self) -> None:

@@ -97,6 +97,10 @@ class GuardedSession(requests.Session):
         self.unmetered = False  # cleanup is never stopped by the request budget
         self.stopping = False  # set once the run ends: side-by-side calls may send nothing more, cleanup may
 
+    def stop_with_run(self) -> None:
+        """This thread works for cases run side by side: once the run is stopping, its calls send nothing more."""
+        self._sending.pooled = True
+
     def _keep(self, record: Exchange) -> None:
         """Every exchange goes in the run's history and in the evidence of the case it was sent for."""
         self._others.saw(record.method, record.url, record.status, record.request_body, record.text)
