@@ -80,7 +80,7 @@ class Driver:
         self.recreate_phase(deleted)
         # the account's list and total, and a create read back at once: the run writes nothing else meanwhile (one
         # such pause of the run's writes, not two)
-        with self.client.session.writes.whole_account():
+        with self.client.whole_account():
             listings = self.read_phase(unfiltered=True)
             self.head_of_account_phase()
             self.listed_at_once_phase()

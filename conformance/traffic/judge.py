@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import datetime, timezone
 
 from conformance import judgements
-from conformance.client import KEY_STAND_INS, REDACTED, Exchange, hide_key
+from conformance.exchange import KEY_STAND_INS, REDACTED, Exchange, hide_key
 from conformance.judgements import Judgement
 from conformance.requirements import catalogue
 from conformance.results import CaseOutcome, summarize
