@@ -258,6 +258,13 @@ def judge_answer(exchange) -> list[Judgement]:
     return out
 
 
+def accepts_json(exchange) -> bool:
+    """Whether the request's Accept lets JSON through: none sent, or a range that JSON falls in."""
+    accept = next((v for k, v in exchange.request_headers.items() if k.lower() == "accept"), "")
+    ranges = [part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()]
+    return not ranges or any(r in ("*/*", "application/*") or "json" in r for r in ranges)
+
+
 # --- the documented shapes (openapi.yaml) ------------------------------------------------------------------------
 
 @cache
@@ -278,6 +285,8 @@ def spec_problem(exchange, op: str) -> str:
     """SPEC-RESPONSES-CONFORM: a status openapi.yaml documents for the operation, JSON where it documents a body, and
     a body of the documented shape."""
     status = exchange.status
+    if status == 406 and not accepts_json(exchange):
+        return ""  # the client refused JSON: HTTP's answer to that is outside the docs (its body is still JSON)
     if status not in _DOCUMENTED[op]:
         return f"{op} answered {status}, a status openapi.yaml does not document for it"
     if status == 204 or not body_known(exchange):

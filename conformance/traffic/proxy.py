@@ -111,12 +111,17 @@ class Proxy:
         await send({"type": "http.response.body", "body": body})
 
 
+# What the judgements read of a request: its key (Authorization, or a header the docs do not name), its body's type,
+# and whether it lets JSON through.
+KEPT_HEADERS = frozenset({"authorization", "content-type", "accept"}) | judgements.UNNAMED_KEY_HEADERS
+
+
 def _exchange(index: int, method: str, url: str, headers: list[tuple[str, str]], body: bytes,
               response: httpx.Response, raw: bytes, started: float, elapsed: float) -> Recorded:
     answer_headers = {k.lower(): v for k, v in response.headers.multi_items()}
     text = decoded(raw, answer_headers.get("content-encoding", "")).decode("utf-8", "replace")
     authorization = next((v for k, v in headers if k.lower() == "authorization"), "")
-    sent = {k: v for k, v in headers if k.lower() in ("authorization", "content-type")}
+    sent = {k: v for k, v in headers if k.lower() in KEPT_HEADERS}
     return Recorded(method, url, sent, body.decode("utf-8", "replace") if body else None, request_bytes=body or None,
                     status=response.status_code, headers=answer_headers, text=text, elapsed=elapsed,
                     answered_at=started + elapsed, index=index, kind="exchange",
