@@ -85,7 +85,10 @@ def _strict_json(text: str) -> Any:
     return json.loads(text, parse_constant=refuse)
 
 
-def _json_type(content_type: str) -> bool:
+def is_json_type(content_type: str) -> bool:
+    """JSON-CONTENT-TYPE's one rule: P says only that the API "always answers with JSON", naming no media type, so
+    application/json and every type with the +json structured suffix (RFC 6839: application/problem+json, a vendor's
+    application/vnd.…+json) are JSON; a parameter (charset) and the letter case do not change the type."""
     media = content_type.split(";")[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
 
@@ -119,7 +122,7 @@ def expected_create(exchange) -> Expected | None:
     """The statuses the docs allow for the body a create sent, or None when the docs do not decide it (a field of a
     type they do not name, a list id, an address only some validators take, a body that was not recorded)."""
     ctype = next((v for k, v in exchange.request_headers.items() if k.lower() == "content-type"), "")
-    if ctype and not _json_type(ctype):
+    if ctype and not is_json_type(ctype):
         return None
     if exchange.request_body is None:
         return None  # a recording may leave a body out: nothing is known of what was sent
@@ -180,7 +183,7 @@ def expected_create(exchange) -> Expected | None:
 
 def json_answer_problem(exchange) -> str:
     """JSON-CONTENT-TYPE: an answer other than 204 is JSON, by Content-Type and by its body."""
-    if not _json_type(exchange.content_type):
+    if not is_json_type(exchange.content_type):
         return f"{exchange.method} answered {exchange.status} with Content-Type {exchange.content_type!r}"
     if body_known(exchange) and exchange.json_or_none() is None:
         return f"{exchange.method} answered {exchange.status} with a body that is not JSON: {exchange.text[:200]!r}"
@@ -277,7 +280,7 @@ def spec_problem(exchange, op: str) -> str:
         return f"{op} answered {status}, a status openapi.yaml does not document for it"
     if status == 204 or not body_known(exchange):
         return ""
-    if not _json_type(exchange.content_type):
+    if not is_json_type(exchange.content_type):
         return f"{op} answered {status} with Content-Type {exchange.content_type!r}, not application/json"
     body = exchange.json_or_none()
     pointer = _SCHEMAS.get((op, status), "/components/schemas/Error")
