@@ -27,6 +27,7 @@ import urllib3
 
 from conformance import case_context, wire
 from conformance.config import Config
+from conformance.judgements import created_id
 from conformance.paging import tagged_ids, walk
 from conformance.privacy import OthersContacts
 from conformance.settling import settled
@@ -539,14 +540,6 @@ class GuardedSession(requests.Session):
                 self._ledger.repeated_ids.append(record)
             self._ledger.created.add(contact_id)
         return True
-
-
-def created_id(exchange: Exchange) -> str | None:
-    """The id a create's 2xx answer gave the contact it made; None when it made none that can be named."""
-    body = exchange.json_or_none()
-    if exchange.status is None or not 200 <= exchange.status < 300 or not isinstance(body, dict):
-        return None
-    return body["id"] if isinstance(body.get("id"), str) else None
 
 
 def _body_text(kwargs: dict) -> str | None:

@@ -95,7 +95,7 @@ class TrafficJudge:
             else:
                 self._pending_dates.append(create)
         if authenticated and judgements.operation(exchange.method, exchange.url) == "create" and \
-                exchange.status is not None and 200 <= exchange.status < 300 and judgements.body_known(exchange):
+                judgements.is_success(exchange.status) and judgements.body_known(exchange):
             self._pending_dates.append(exchange)
 
     def _judge_date(self, create, later: list, new: list) -> None:
