@@ -17,23 +17,18 @@ import pytest
 
 from conformance import grid
 from conformance.cases.conftest import BLOCKED_BY, expect_created
-from conformance.client import created_id
-from conformance.model import parse_instant
+from conformance.judgements import (LONG_NAME, created_at_format_problem, created_id, email_matches, id_problem,
+                                    is_success, items_of, lists_match, name_length, name_problem, parse_instant)
 from conformance.paging import as_key, walk
 from conformance.results import Violation, expect, expect_status
 from conformance.sampling import draws
 from conformance.settling import settled
 from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
                                     MALFORMED_EMAIL_CLASSES, NAME_CLASSES, NON_STRING_PHONES, RAW_NAME_CLASSES,
-                                    SHORTEST_PHONE_REGIONS, VALID_EMAIL_CLASSES, e164_15_digits,
-                                    echoed_email_matches, every_class, list_id_sets, person_names, phone_regions,
-                                    valid_emails)
+                                    SHORTEST_PHONE_REGIONS, VALID_EMAIL_CLASSES, e164_15_digits, every_class,
+                                    list_id_sets, person_names, phone_regions, valid_emails)
 
 pytestmark = [pytest.mark.create, pytest.mark.writes]
-ISO8601_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00:?00)$")
-# The docs set no length limit: a name longer than this many characters (code points, or UTF-16 units for a target
-# that counts those) may be refused with 400/422, an observation; a shorter one must be accepted.
-LONG_NAME = 100
 CREATED_AT_GAP_S = 2.0  # between two creates whose created_at must differ: twice the Date header's resolution
 DOCS_BAD_PHONES = [("local_format", "0912345678"), ("spaces", "+244 912 345 678")]
 NO_SUCH_LIST = "lst_zxconf-no-such-list"  # no list has this id (a hyphen: not even the docs' id alphabet)
@@ -80,11 +75,10 @@ def test_id_is_prefixed_cnt(maria, needs):
     """Judged on any 2xx with a JSON object: an id that is no string (a number, an object) breaks this rule, it does
     not mean the contact was not created."""
     answer = maria.exchange.json_or_none()
-    if not (200 <= (maria.exchange.status or 0) < 300 and isinstance(answer, dict)):
+    if not (is_success(maria.exchange.status) and isinstance(answer, dict)):
         needs(maria, "the docs' example contact (Maria Santos, +244…, maria@example.com)")
-    contact_id = answer.get("id")
-    expect(isinstance(contact_id, str) and contact_id.startswith("cnt_") and len(contact_id) > 4,
-           f"id {contact_id!r} is not a string prefixed cnt_", maria.exchange)
+    problem = id_problem(answer.get("id"))
+    expect(not problem, problem, maria.exchange)
 
 
 @pytest.mark.requirement("CREATE-ID-UNIQUE")
@@ -107,18 +101,18 @@ def test_fields_are_echoed(created_maria, new_contact, run_config, lists_accepte
               for email, lists in zip(emails, list_sets * len(emails))]
     echoed = [created_maria, *new_contact.create_all(bodies)]
     for created in echoed:
-        if not 200 <= (created.exchange.status or 0) < 300:
+        if not is_success(created.exchange.status):
             if created.body.get("lists"):
                 observe(f"a body with {len(created.body['lists'])} list ids answered {created.exchange.status}")
             continue
         body, sent = created.response, created.body
         expect(body.get("phone") == sent["phone"], f"phone sent {sent['phone']!r}, echoed {body.get('phone')!r}",
                created.exchange)
-        expect(echoed_email_matches(sent["email"], body.get("email")),
+        expect(email_matches(sent["email"], body.get("email")),
                f"email sent {sent['email']!r}, echoed {body.get('email')!r} (only the domain's case may differ)",
                created.exchange)
         if "lists" in sent:
-            expect(isinstance(body.get("lists"), list) and {as_key(i) for i in body["lists"]} == set(sent["lists"]),
+            expect(lists_match(sent["lists"], body.get("lists")),
                    f"lists sent {sent['lists']!r}, echoed {body.get('lists')!r}", created.exchange)
 
 
@@ -135,21 +129,15 @@ def test_unicode_names_come_back_exactly(new_contact, run_config, observe):
             observe(f"a {size}-character name was rejected ({contact.exchange.status})")
             continue
         expect_created(contact.exchange, f"a contact named {name[:80]!r} ({kind}, {len(name)} characters)")
-        expect(contact.response.get("name") == contact.body["name"],
+        expect(not name_problem(contact.body["name"], contact.response.get("name")),
                f"name sent {contact.body['name'][:200]!r} ({kind}), came back {contact.response.get('name')!r:.200}",
                contact.exchange)
 
 
-def name_length(name: str) -> int:
-    """The length a target may count: code points, or UTF-16 units (astral characters count twice there)."""
-    return max(len(name), len(name.encode("utf-16-le")) // 2)
-
-
 @pytest.mark.requirement("CREATE-CREATED-AT-ISO-UTC")
 def test_created_at_is_iso8601_utc(created_maria):
-    stamp = created_maria.response.get("created_at")
-    expect(isinstance(stamp, str) and ISO8601_UTC.match(stamp),
-           f"created_at {stamp!r} is not an ISO 8601 UTC timestamp (e.g. 2026-06-24T10:00:00Z)", created_maria.exchange)
+    problem = created_at_format_problem(created_maria.response.get("created_at"))
+    expect(not problem, problem, created_maria.exchange)
 
 
 @pytest.mark.requirement("CREATE-CREATED-AT-RECENT")
@@ -295,7 +283,7 @@ def test_valid_emails_come_back_as_sent(valid_email_contacts):
         if created_id(contact.exchange) is None:
             continue
         echoed = contact.response.get("email")
-        expect(echoed_email_matches(email, echoed),
+        expect(email_matches(email, echoed),
                f"email sent {email!r} ({kind}), echoed {echoed!r} (only the domain's case may differ)",
                contact.exchange)
 
@@ -353,11 +341,11 @@ def test_409_is_only_for_the_same_number(new_contact, client, needs):
     if first.status != 409:
         return  # created, or refused for another reason (CREATE-VALID-PHONE-ACCEPTED judges valid numbers)
     gone = client.delete(held.id)
-    if not (gone.status is not None and 200 <= gone.status < 300):
+    if not is_success(gone.status):
         pytest.skip(f"inconclusive: {other} got 409 and the contact holding {held.body['phone']} could not be "
                     f"deleted ({gone.status or gone.error}) to tell why")
     again = client.create(body)
-    expect(not (again.status is not None and 200 <= again.status < 300),
+    expect(not is_success(again.status),
            f"{other} was refused with 409 while a contact of this run held {held.body['phone']}, and created "
            f"({again.status}) once that contact was deleted: 409 is for a contact with the same number", first)
 
@@ -382,10 +370,10 @@ def test_refused_creates_make_no_contact(created_maria, new_contact, client, run
     if not refused:
         pytest.skip("not checked: the target refused none of the invalid creates with a 4xx")
     listing = client.list(list_id=list_id, per_page=100)
-    body = listing.json_or_none()
-    if listing.status != 200 or not isinstance(body, dict) or not isinstance(body.get("data"), list):
+    items = items_of(listing)
+    if listing.status != 200 or items is None:
         pytest.skip(f"inconclusive: the list of the refused creates answered {listing.status or listing.error}")
-    for item in body["data"]:
+    for item in items:
         name = item.get("name") if isinstance(item, dict) else None
         if name in refused:
             why, answer = refused[name]
@@ -406,10 +394,10 @@ def test_parallel_duplicate_creates_give_one_201(new_contact, client, run_config
         answers = client.together([lambda i=i: client.create({**body, "name": f"{body['name']} #{i}"})
                                    for i in range(size)])
         statuses = [a.status for a in answers]
-        winners = [a for a in answers if a.status is not None and 200 <= a.status < 300]
+        winners = [a for a in answers if is_success(a.status)]
         odd = [a for a in answers if a not in winners and a.status != 409]
         expect(not odd, f"parallel creates answered {statuses}", odd[0] if odd else None)
-        if len(winners) > 1 and 200 <= (client.create({**body, "name": f"{body['name']} late"}).status or 0) < 300:
+        if len(winners) > 1 and is_success(client.create({**body, "name": f"{body['name']} late"}).status):
             request.node.stash[BLOCKED_BY] = "CREATE-409-DUPLICATE-PHONE"
             pytest.skip(f"not checked: even a create sent after the parallel ones was accepted with phone "
                         f"{body['phone']}: the target finds no duplicates at all (CREATE-409-DUPLICATE-PHONE)")
