@@ -13,8 +13,9 @@ from datetime import datetime, timezone
 import pytest
 
 from conformance.cases.conftest import BLOCKED_BY, expect_created
-from conformance.judgements import (LONG_NAME, created_at_format_problem, created_id, email_matches, id_problem,
-                                    is_success, items_of, lists_match, name_length, name_problem, parse_instant)
+from conformance.judgements import (CLOCK_SLACK_S, LONG_NAME, created_at_format_problem, created_id, email_matches,
+                                    id_problem, is_success, items_of, lists_match, name_length, name_problem,
+                                    parse_instant)
 from conformance.paging import as_key, walk
 from conformance.results import Violation, expect, expect_status
 from conformance.sampling import draws
@@ -131,7 +132,7 @@ def test_created_at_is_close_to_now(created_maria):
     if created is None:  # no time zone either: it would be no instant
         pytest.skip("not checked: created_at does not parse (CREATE-CREATED-AT-ISO-UTC reports it)")
     skew = abs((datetime.now(timezone.utc) - created).total_seconds())
-    expect(skew <= 300, f"created_at {stamp} is {skew:.0f} s away from now", created_maria.exchange)
+    expect(skew <= CLOCK_SLACK_S, f"created_at {stamp} is {skew:.0f} s away from now", created_maria.exchange)
 
 
 def listed_item(client, contact_id: str, list_id: str | None, settle_s: float, waits: list) -> tuple:

@@ -6,7 +6,7 @@ from email.utils import parsedate_to_datetime
 from functools import cache
 
 from conformance import resources
-from conformance.judgements.http import GATEWAY, Judgement, body_known, is_json_type, operation
+from conformance.judgements.http import GATEWAY, Judgement, body_known, operation
 
 # The error code each documented error row of the docs pins, per method; every status keeps one code throughout.
 DOCUMENTED_CODES = {
@@ -18,6 +18,14 @@ CODES = {status: code for (_, status), code in DOCUMENTED_CODES.items()}
 # The statuses openapi.yaml documents for each operation.
 DOCUMENTED_STATUSES = {"create": {201, 400, 401, 404, 409, 422, 429}, "list": {200, 400, 401, 404, 422, 429},
                        "delete": {204, 401, 404, 429}}
+
+
+def is_json_type(content_type: str) -> bool:
+    """JSON-CONTENT-TYPE's one rule: P says only that the API "always answers with JSON", naming no media type, so
+    application/json and every type with the +json structured suffix (RFC 6839: application/problem+json, a vendor's
+    application/vnd.…+json) are JSON; a parameter (charset) and the letter case do not change the type."""
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
 
 
 def json_answer_problem(exchange) -> str:

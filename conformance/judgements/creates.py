@@ -12,7 +12,8 @@ import phonenumbers
 from conformance.judgements.contacts import (E164, LONG_NAME, created_at_format_problem, created_at_problems,
                                              echo_problems, email_is_clearly_malformed, email_is_clearly_valid,
                                              id_problem, name_length, parse_instant)
-from conformance.judgements.http import GATEWAY, Judgement, body_known, is_json_type, is_success, strict_json
+from conformance.judgements.answers import is_json_type
+from conformance.judgements.http import GATEWAY, Judgement, body_known, is_success, strict_json
 
 
 @dataclass(frozen=True)

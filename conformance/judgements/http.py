@@ -1,5 +1,5 @@
 """The request and the answer as every judgement reads them: which operation, the query, the body sent, the status
-class, the id a create made, whether an answer's media type is JSON; and the Judgement they all give."""
+class, the id a create made; and the Judgement they all give."""
 from __future__ import annotations
 
 import json
@@ -55,14 +55,6 @@ def strict_json(text: str) -> Any:
     def refuse(constant: str) -> Any:
         raise ValueError(f"{constant} is not JSON")
     return json.loads(text, parse_constant=refuse)
-
-
-def is_json_type(content_type: str) -> bool:
-    """JSON-CONTENT-TYPE's one rule: P says only that the API "always answers with JSON", naming no media type, so
-    application/json and every type with the +json structured suffix (RFC 6839: application/problem+json, a vendor's
-    application/vnd.…+json) are JSON; a parameter (charset) and the letter case do not change the type."""
-    media = content_type.split(";")[0].strip().lower()
-    return media == "application/json" or media.endswith("+json")
 
 
 def is_success(status: int | None) -> bool:
