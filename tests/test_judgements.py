@@ -3,11 +3,14 @@ the traffic judge all call, judged one way."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 from conformance import judgements
 from conformance.client import Exchange
+from conformance.requirements import catalogue
 
 
 def answer(status: int | None, body: object = None, content_type: str = "application/json") -> Exchange:
@@ -101,3 +104,13 @@ def test_each_documented_error_status_has_one_code():
 def test_an_error_names_its_request():
     assert judgements.request_id_problem(answer(404, {"error": "not_found", "request_id": "req_1"})) == ""
     assert judgements.request_id_problem(answer(404, {"error": "not_found"})) == "the 404 body has no request_id"
+
+
+def test_every_rule_names_the_one_file_where_it_is_judged():
+    """requirements.yaml's judged_in: a file of the checker that exists and names the rule."""
+    root = Path(__file__).resolve().parents[1]
+    for requirement in catalogue().values():
+        path = root / requirement.judged_in
+        assert requirement.judged_in.startswith("conformance/") and path.is_file(), requirement.id
+        named = re.search(rf"(?<![A-Z0-9-]){re.escape(requirement.id)}(?![A-Z0-9-])", path.read_text(encoding="utf-8"))
+        assert named, (requirement.id, requirement.judged_in)
