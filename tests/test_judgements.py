@@ -92,6 +92,8 @@ def test_a_list_page_has_a_data_array_and_a_meta_object():
     assert judgements.page_of(answer(404, {"data": [], "meta": meta})) is None
     assert judgements.items_of(answer(200, {"data": [{"id": "cnt_1"}]})) == [{"id": "cnt_1"}]
     assert judgements.items_of(answer(200, [{"id": "cnt_1"}])) is None
+    assert judgements.meta_of(answer(422, {"meta": meta})) == meta
+    assert judgements.meta_of(answer(200, {"data": [], "meta": [1]})) is None
 
 
 def test_each_documented_error_status_has_one_code():

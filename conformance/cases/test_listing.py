@@ -141,9 +141,7 @@ def test_per_page_never_exceeds_100(client, run_config, observe):
             {"per_page": 1000}, {"per_page": 100_000}, {"per_page": 101, "list_id": walk_list},
             {"per_page": 1000, "list_id": walk_list}]
     answers = client.gather([lambda p=p: client.list(**p) for p in plan])
-    control = answers[0].json_or_none()
-    meta_believed = answers[0].status == 200 and isinstance(control, dict) and \
-        isinstance(control.get("meta"), dict) and control["meta"].get("per_page") == 7
+    meta_believed = answers[0].status == 200 and (judgements.meta_of(answers[0]) or {}).get("per_page") == 7
     for params, exchange in zip(plan[1:], answers[1:]):
         asked = " and ".join(f"{k}={v}" for k, v in params.items())
         if params["per_page"] > 100 and exchange.status in (400, 422):
@@ -186,9 +184,7 @@ def test_total_counts_matching_contacts(client, members, run_config, exclusive):
     params = {"list_id": run_config.run_list("walk"), "per_page": WALK_PER_PAGE}
 
     def counts_members(exchange) -> bool:
-        body = exchange.json_or_none()
-        meta = body.get("meta") if isinstance(body, dict) else None
-        total = meta.get("total") if isinstance(meta, dict) else None
+        total = (judgements.meta_of(exchange) or {}).get("total")
         return isinstance(total, int) and (total == len(members) if exclusive else total >= len(members))
     read = settled(lambda: client.list(**params), counts_members, client.config.settle, client.ledger.settle_waits)
     exchange, data, meta = page_of(client, exchange=read, **params)
@@ -230,9 +226,8 @@ def test_page_past_end_is_empty(client, members, run_config):
     params = {"list_id": run_config.run_list("walk"), "per_page": WALK_PER_PAGE}
 
     def counts_members(exchange) -> bool:
-        body = exchange.json_or_none()
-        meta = body.get("meta") if isinstance(body, dict) else None
-        return not isinstance(meta, dict) or not isinstance(meta.get("total"), int) or meta["total"] >= len(members)
+        meta = judgements.meta_of(exchange)
+        return meta is None or not isinstance(meta.get("total"), int) or meta["total"] >= len(members)
     read = settled(lambda: client.list(**params), counts_members, client.config.settle, client.ledger.settle_waits)
     exchange, data, meta = page_of(client, exchange=read, **params)
     total = meta.get("total")

@@ -7,8 +7,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-from conformance.judgements.http import Judgement
-from conformance.paging import as_key
+from conformance.judgements.http import Judgement, as_key
 
 ISO8601_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00:?00)$")
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # ASCII digits only; fullmatch, so no trailing newline slips through

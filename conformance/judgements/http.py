@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -74,3 +75,12 @@ def body_known(exchange) -> bool:
     """False when a recording left the answer's body out (the judgements of the body are then not made)."""
     return getattr(exchange, "body_known", True)
 
+
+def as_key(value: object) -> Hashable:
+    """A value from an answer, fit for a set: JSON the target should not have sent there (an object, an array)
+    becomes its canonical text, so an odd id or list id is a finding, never a crash of the checker."""
+    try:
+        hash(value)
+    except TypeError:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return value

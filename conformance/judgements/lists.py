@@ -20,6 +20,12 @@ def page_of(exchange) -> tuple[list, dict] | None:
     return data, meta
 
 
+def meta_of(exchange) -> dict | None:
+    """The meta object of a list answer, whatever its status and data; None when the body has none."""
+    body = exchange.json_or_none()
+    return body.get("meta") if isinstance(body, dict) and isinstance(body.get("meta"), dict) else None
+
+
 def items_of(exchange) -> list | None:
     """The data array of a list answer, whatever its status and meta; None when the body has none."""
     body = exchange.json_or_none()
