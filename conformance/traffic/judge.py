@@ -1,6 +1,6 @@
 """The traffic judge: exchanges in (from a HAR file or the proxy), judgements out, and the same report as a run.
 
-Exchanges are judged one by one as they come (the proxy feeds them live): each on its own (judgements.py), then
+Exchanges are judged one by one as they come (the proxy feeds them live): each on its own (judgements/), then
 against the ones before it (cross.py). A requirement no exchange gave evidence for is "not checked (no such
 traffic)", never passed."""
 from __future__ import annotations
