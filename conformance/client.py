@@ -16,7 +16,8 @@ from conformance.concurrency import PriorityPool, sent_together
 from conformance.config import Config
 # the errors and the exchange are imported from here by the cases and their plugin
 from conformance.errors import BudgetExhausted, CheckerBug, RunStopping, TargetUnusable, UnsafeRequest  # noqa: F401
-from conformance.exchange import Exchange, created_id
+from conformance.exchange import Exchange
+from conformance.judgements import created_id
 from conformance.ledger import Ledger
 from conformance.session import GuardedSession
 

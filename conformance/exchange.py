@@ -107,11 +107,3 @@ def _shell_word(text: str) -> str:
     return "".join(f'"{p}"' if p in KEY_STAND_INS else shlex.quote(p) if p else ""
                    for p in pieces) or "''"
 
-
-def created_id(exchange: Exchange) -> str | None:
-    """The id a create's 2xx answer gave the contact it made; None when it made none that can be named."""
-    body = exchange.json_or_none()
-    if exchange.status is None or not 200 <= exchange.status < 300 or not isinstance(body, dict):
-        return None
-    return body["id"] if isinstance(body.get("id"), str) else None
-

@@ -24,7 +24,8 @@ from conformance import case_context, wire
 from conformance.concurrency import InFlightLimit, WriteGate, meet
 from conformance.config import Config
 from conformance.errors import BudgetExhausted, NotAnswered, RunStopping, TargetUnusable, UnsafeRequest
-from conformance.exchange import KEY_STAND_INS, REDACTED, Exchange, created_id, hide_key
+from conformance.exchange import KEY_STAND_INS, REDACTED, Exchange, hide_key
+from conformance.judgements import created_id
 from conformance.ledger import Ledger
 from conformance.privacy import OthersContacts
 

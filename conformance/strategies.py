@@ -175,15 +175,6 @@ def valid_emails() -> st.SearchStrategy[str]:
     return st.builds(_email, st.integers(0, 2**63))
 
 
-def echoed_email_matches(sent: str, echoed: object) -> bool:
-    """The same address: only the domain's case may differ (domains are case-insensitive, local parts are not)."""
-    if not isinstance(echoed, str) or "@" not in echoed:
-        return False
-    local, _, domain = sent.rpartition("@")
-    echoed_local, _, echoed_domain = echoed.rpartition("@")
-    return local == echoed_local and domain.lower() == echoed_domain.lower()
-
-
 MALFORMED_EMAIL_CLASSES: dict[str, st.SearchStrategy] = {
     "no_at": st.builds(lambda l, d: f"{l}{d}", st.from_regex(_LOCAL, fullmatch=True), st.from_regex(_DOMAIN, fullmatch=True)),
     "two_ats": st.builds(lambda l, d: f"{l}@@{d}", st.from_regex(_LOCAL, fullmatch=True), st.from_regex(_DOMAIN, fullmatch=True)),

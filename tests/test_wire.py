@@ -38,6 +38,15 @@ def test_error_bodies_are_read_as_their_framing_says():
     assert [r for r, _ in error_problems(html)] == ["JSON-CONTENT-TYPE", "ERROR-BODY-SHAPE"]
 
 
+def test_error_content_type_is_the_one_json_rule():
+    """The raw-wire judge and the exchange judges share judgements.is_json_type: any +json type is JSON."""
+    for ctype in (b"application/problem+json", b"application/vnd.zexa.error+json; charset=utf-8", b"Application/JSON"):
+        answer = parse(b"HTTP/1.1 404 X\r\nContent-Type: " + ctype + b"\r\n\r\n{\"error\": \"x\"}")
+        assert error_problems(answer) == [], ctype
+    plain = parse(b"HTTP/1.1 404 X\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{\"error\": \"x\"}")
+    assert [r for r, _ in error_problems(plain)] == ["JSON-CONTENT-TYPE"]
+
+
 def _respond(conn: socket.socket) -> None:
     """Keep-alive HTTP/1.1: creates a contact, lists nothing, and answers DELETE with a 204 followed by a JSON body."""
     with conn, conn.makefile("rb") as reader:

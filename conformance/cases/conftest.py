@@ -20,8 +20,9 @@ from conformance import baseline, case_context, report, resources
 from conformance.checker_faults import is_checker_fault
 from conformance.cases import side_by_side
 from conformance.cleanup import delete_leftovers
-from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest, created_id
+from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest
 from conformance.config import PROFILES, Config, ConfigError, resolve
+from conformance.judgements import created_id, is_success
 from conformance.paging import tag_name
 from conformance.requirements import catalogue
 from conformance.sampling import keep_hypothesis_cache
@@ -236,7 +237,7 @@ class Created:
 
 def expect_created(exchange: Exchange, why: str) -> None:
     """Accepted and created: any 2xx (that it is 201 exactly is CREATE-201-CREATED's rule, judged there)."""
-    expect(exchange.status is not None and 200 <= exchange.status < 300,
+    expect(is_success(exchange.status),
            f"{why}: expected 201, got {exchange.status or exchange.error}: {exchange.text[:300]}", exchange)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from conformance import grid
-from conformance.judgements import error_body_problem, error_code_problem, json_answer_problem, retry_after_problem
+from conformance.judgements import (error_body_problem, error_code_problem, json_answer_problem, request_id_problem,
+                                    retry_after_problem)
 from conformance.results import expect
 
 pytestmark = pytest.mark.errors
@@ -58,9 +59,9 @@ def test_error_bodies_carry_request_id(error_samples):
     one."""
     named_by: dict[str, int] = {}
     for status, exchange in each_error(error_samples):
-        body = exchange.json_or_none() or {}
-        request_id = body.get("request_id") if isinstance(body, dict) else None
-        expect(request_id, f"the {status} body has no request_id", exchange)
+        problem = request_id_problem(exchange)
+        expect(not problem, problem, exchange)
+        request_id = exchange.json_or_none()["request_id"]
         earlier = named_by.setdefault(repr(request_id), status)
         expect(earlier == status, f"the {status} body repeats the request_id {request_id!r} of the {earlier} answer "
                                   "to another request: a request id names one request", exchange)

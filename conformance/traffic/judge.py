@@ -1,6 +1,6 @@
 """The traffic judge: exchanges in (from a HAR file or the proxy), judgements out, and the same report as a run.
 
-Exchanges are judged one by one as they come (the proxy feeds them live): each on its own (judgements.py), then
+Exchanges are judged one by one as they come (the proxy feeds them live): each on its own (judgements/), then
 against the ones before it (cross.py). A requirement no exchange gave evidence for is "not checked (no such
 traffic)", never passed."""
 from __future__ import annotations
@@ -90,7 +90,7 @@ class TrafficJudge:
             else:
                 self._pending_dates.append(create)
         if authenticated and judgements.operation(exchange.method, exchange.url) == "create" and \
-                exchange.status is not None and 200 <= exchange.status < 300 and judgements.body_known(exchange):
+                judgements.is_success(exchange.status) and judgements.body_known(exchange):
             self._pending_dates.append(exchange)
 
     def _judge_date(self, create, later: list, new: list) -> None:

@@ -154,7 +154,7 @@ class Worker(threading.Thread):
                 self.observed.task_done()
 
     def take(self, exchange: Recorded) -> None:
-        if self.learn_key and self.judge.key is None and exchange.status and 200 <= exchange.status < 300:
+        if self.learn_key and self.judge.key is None and judgements.is_success(exchange.status):
             self.judge.key = judgements.bearer_token(exchange.authorization)  # the first key the upstream took is the account's
         for judgement, evidence in self.judge.add(exchange):
             last = evidence[-1]
