@@ -560,11 +560,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             trace.parent.mkdir(parents=True, exist_ok=True)
             trace.write_text(config.stash[INTERNAL_TRACEBACK], encoding="utf-8")
             internal += f" (traceback in {trace})"
-    if not internal and exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR,
-                                       pytest.ExitCode.INTERNAL_ERROR):
-        internal = "internal error: the checker itself failed (a case module did not load, or pytest failed)"
     result = summarize(config.stash[OUTCOMES], observed, config.stash[BASELINE], meta, unusable=unusable or "",
-                       interrupted=interrupted, error=internal or "", require_complete=run.require_complete)
+                       interrupted=interrupted, error=internal or "", require_complete=run.require_complete,
+                       pytest_exit=int(exitstatus))
     config.stash[REPORT] = result
     if config.getoption("report_dir"):
         report.write_all(result, config.getoption("report_dir"))
