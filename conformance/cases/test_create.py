@@ -16,10 +16,11 @@ from urllib.parse import urlencode
 import pytest
 
 from conformance import grid
-from conformance.cases.conftest import BLOCKED_BY, expect_created
 from conformance.client import created_id
 from conformance.model import parse_instant
 from conformance.paging import as_key, walk
+from conformance.plugin.keys import BLOCKED_BY
+from conformance.plugin.support import expect_created
 from conformance.results import Violation, expect, expect_status
 from conformance.sampling import draws
 from conformance.settling import settled
