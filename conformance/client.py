@@ -15,7 +15,7 @@ from conformance import case_context, wire
 from conformance.concurrency import PriorityPool, sent_together
 from conformance.config import Config
 # the errors and the exchange are imported from here by the cases and their plugin
-from conformance.errors import BudgetExhausted, CheckerBug, RunStopping, TargetUnusable, UnsafeRequest  # noqa: F401
+from conformance.errors import BudgetExhausted, RunStopping, TargetUnusable, UnsafeRequest
 from conformance.exchange import Exchange
 from conformance.judgements import created_id
 from conformance.ledger import Ledger

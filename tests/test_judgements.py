@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from conformance import judgements
-from conformance.client import Exchange
+from conformance.exchange import Exchange
 from conformance.requirements import catalogue
 
 

@@ -29,7 +29,7 @@ import pytest
 from _pytest import runner as runner_module
 
 from conformance import case_context
-from conformance.client import CheckerBug
+from conformance.errors import CheckerBug
 
 RUNNER = pytest.StashKey["SideBySide"]()
 

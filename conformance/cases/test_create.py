@@ -12,11 +12,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conformance.cases.conftest import BLOCKED_BY, expect_created
 from conformance.judgements import (CLOCK_SLACK_S, LONG_NAME, created_at_format_problem, created_id, email_matches,
                                     id_problem, is_success, items_of, lists_match, name_length, name_problem,
                                     judge_created_at, parse_instant)
 from conformance.paging import as_key, walk
+from conformance.plugin.keys import BLOCKED_BY
+from conformance.plugin.support import expect_created
 from conformance.results import Violation, expect, expect_status
 from conformance.sampling import draws
 from conformance.settling import settled

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from conformance import grid
-from conformance.cases.conftest import expect_created
+from conformance.plugin.support import expect_created
 from conformance.results import expect_status
 from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
                                     MALFORMED_EMAIL_CLASSES, NON_STRING_PHONES, SHORTEST_PHONE_REGIONS,

@@ -7,8 +7,8 @@ from urllib.parse import quote
 import pytest
 
 from conformance import grid
-from conformance.cases.conftest import expect_created
 from conformance.paging import walk
+from conformance.plugin.support import expect_created
 from conformance.results import expect, expect_status
 from conformance.settling import settled
 

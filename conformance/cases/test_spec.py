@@ -16,9 +16,9 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
                                                response_schema_conformance, status_code_conformance, use_after_free)
 
 from conformance import resources
-from conformance.cases.conftest import BLAMED, WRITES_OFF
 from conformance.judgements import DOCUMENTED_CODES, is_json_type
 from conformance.paging import tag_name
+from conformance.plugin.keys import BLAMED, WRITES_OFF
 from conformance.results import expect
 from conformance.sampling import HYPOTHESIS, draws
 
