@@ -51,9 +51,15 @@ def test_json_in_any_spelling_of_its_media_type_is_created(new_contact, client):
 def test_missing_required_field_is_400_invalid_request(new_contact, client):
     bodies = [{k: v for k, v in new_contact.body("Missing Field", email="missing@example.com").items() if k not in gone}
               for gone in MISSING_FIELDS]
-    answers = client.gather([lambda b=body: client.create(b) for body in bodies])
-    for gone, answer in zip(MISSING_FIELDS, answers):
-        expect_status(answer, {400}, f"a body without {' and '.join(gone)}")
+    # the required fields under names in another letter case: JSON names are case-sensitive, so these are missing
+    renamed = {spelling: {rename(k) if k in ("name", "phone") else k: v for k, v in
+                          new_contact.body("Field Case", email="case@example.com").items()}
+               for spelling, rename in (("Name and Phone", str.capitalize), ("NAME and PHONE", str.upper))}
+    answers = client.gather([lambda b=body: client.create(b) for body in [*bodies, *renamed.values()]])
+    whats = [f"a body without {' and '.join(gone)}" for gone in MISSING_FIELDS] + [
+        f"a body with {spelling} for name and phone" for spelling in renamed]
+    for what, answer in zip(whats, answers):
+        expect_status(answer, {400}, what)
 
 
 @pytest.mark.requirement("CREATE-400-MALFORMED-JSON")

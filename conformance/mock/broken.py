@@ -55,6 +55,10 @@ def _utf8_safe(body: Any) -> bool:
     return utf8_safe(body)
 
 
+def _lower_keys(body: Any) -> Any:
+    return {str(k).lower(): v for k, v in body.items()} if isinstance(body, dict) else body
+
+
 def _ascii_fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
@@ -285,6 +289,9 @@ register("lone_surrogate_crashes", "A string holding an escaped lone surrogate (
          "whose UTF-8 encoding fails: 500.", lambda: {"surrogates_passed_on": lambda passed, **_: True,
                                                       "crash": lambda crash, body, **_: crash or not _utf8_safe(body)},
          "SPEC-NO-SERVER-ERROR")
+register("field_names_case_insensitive", "Body fields are bound ignoring the case of their names (a JSON binder set "
+         "case-insensitive): {\"Name\": …, \"Phone\": …} is created.",
+         only("parse_json", lambda parse, **_: lambda raw: _lower_keys(parse(raw))), "CREATE-400-MISSING-FIELD")
 register("single_quoted_json_accepted", "A lenient parser retries a body that is not JSON with ' read as \" "
          "({'name': 'x'} is accepted).", only("parse_json", lambda parse, **_: _single_quotes_tolerated(parse)),
          "CREATE-400-MALFORMED-JSON")
