@@ -119,8 +119,8 @@ def id_path_classes(unknown: str) -> dict[str, str]:
 def forged_authorizations(key: str) -> dict[str, str]:
     """Authorization values that carry no valid key, made from the real one so that a comparison looser than
     equality takes them for it: SQL wildcards and globs in place of its characters (a LIKE or a glob match), an
-    injection that makes a spliced SQL condition true, the key after another word or scheme (a parser that takes the
-    last word), the key twice. Each must be 401. The bare wildcards could match another account's key, so these
+    injection that makes a spliced SQL condition true, the key after another word (a parser that takes the last
+    word), the key twice. Each must be 401. The bare wildcards could match another account's key, so these
     are only sent on reads and on DELETEs of ids no account holds. No part of the key shorter than all but its last
     character is sent: evidence masks the key and that one prefix, nothing shorter."""
     forged = {
@@ -130,7 +130,6 @@ def forged_authorizations(key: str) -> dict[str, str]:
         "the key's last character as a glob": f"Bearer {key[:-1]}*",
         "a SQL condition that is always true": "Bearer ' OR '1'='1",
         "another word before the key": f"Bearer conformance {key}",
-        "the scheme twice": f"Bearer Bearer {key}",
         "the key twice": f"Bearer {key}{key}",
         "the key inside quotes": f'Bearer "{key}"',
     }

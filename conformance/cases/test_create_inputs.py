@@ -32,8 +32,7 @@ def damaged_json(valid: str) -> dict[str, str]:
             "empty": "", "single-quotes": valid.replace('"', "'"),
             "unquoted-keys": re.sub(r'"(\w+)":', r"\1:", valid), "top-level-array": f"[{valid}]",
             "trailing-garbage": f"{valid} xyz", "two-objects": valid + valid, "comment": "{/* note */" + valid[1:],
-            "raw-line-break-in-a-string": valid[:-1] + ', "note": "line\nbreak"}',
-            "nan-value": valid[:-1] + ', "score": NaN}'}
+            "raw-line-break-in-a-string": valid[:-1] + ', "note": "line\nbreak"}'}
 
 
 @pytest.mark.requirement("CREATE-201-CREATED")

@@ -107,7 +107,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             return error(status, "The request body is not valid JSON.", code=code)
         if not isinstance(body, dict):
             return error(400, "The request body must be a JSON object.")
-        if not utf8_safe(body) and not active.apply("surrogates_passed_on", False):
+        if not utf8_safe(body):
             return error(400, "The request body holds a string that is not Unicode text (a lone surrogate).")
         missing = [f for f in active.apply("required_fields", ("name", "phone")) if f not in body]
         if missing:

@@ -50,11 +50,6 @@ def _valid_email(email: str) -> bool:
     return email_is_valid(email)
 
 
-def _utf8_safe(body: Any) -> bool:
-    from conformance.mock.app import utf8_safe  # app imports this registry: import when first called
-    return utf8_safe(body)
-
-
 def _lower_keys(body: Any) -> Any:
     return {str(k).lower(): v for k, v in body.items()} if isinstance(body, dict) else body
 
@@ -276,19 +271,12 @@ register("json_trailing_garbage_ignored", "The parser reads the first JSON value
          "(`{...} xyz` is accepted).",
          only("parse_json", lambda parse, **_: lambda raw: json.JSONDecoder().raw_decode(raw.decode().lstrip())[0]),
          "CREATE-400-MALFORMED-JSON")
-register("nan_accepted", "The body is parsed with Python's default json.loads, which takes NaN and Infinity "
-         "(no JSON values, RFC 8259): such a body is created.", only("parse_json", lambda parse, **_: json.loads),
-         "CREATE-400-MALFORMED-JSON")
 register("control_characters_in_strings_accepted", "The parser takes unescaped control characters inside strings "
          "(json.loads(strict=False)): a raw line break in a value is created.",
          only("parse_json", lambda parse, **_: lambda raw: json.loads(raw, strict=False)), "CREATE-400-MALFORMED-JSON")
 register("json_comments_accepted", "A JSON5-style parser takes /* comments */ in a body.",
          only("parse_json", lambda parse, **_: lambda raw: parse(re.sub(rb"/\*.*?\*/", b"", raw, flags=re.S))),
          "CREATE-400-MALFORMED-JSON")
-register("lone_surrogate_crashes", "A string holding an escaped lone surrogate (\\ud800) is passed on to storage, "
-         "whose UTF-8 encoding fails: 500.", lambda: {"surrogates_passed_on": lambda passed, **_: True,
-                                                      "crash": lambda crash, body, **_: crash or not _utf8_safe(body)},
-         "SPEC-NO-SERVER-ERROR")
 register("field_names_case_insensitive", "Body fields are bound ignoring the case of their names (a JSON binder set "
          "case-insensitive): {\"Name\": …, \"Phone\": …} is created.",
          only("parse_json", lambda parse, **_: lambda raw: _lower_keys(parse(raw))), "CREATE-400-MISSING-FIELD")

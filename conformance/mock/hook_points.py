@@ -16,7 +16,6 @@ POINTS: dict[str, tuple[str, ...]] = {
     "retry_after": (),
     "parse_json": (),
     "malformed_json_status": (),
-    "surrogates_passed_on": (),
     "required_fields": (),
     "missing_field_error": ("missing",),
     "phone_valid": ("phone",),
