@@ -44,7 +44,7 @@ def strict_json(raw: bytes) -> object:
 
 
 def utf8_safe(value: object) -> bool:
-    """Every string in a parsed body is Unicode text that UTF-8 can carry: an escaped lone surrogate ("\ud800") is
+    r"""Every string in a parsed body is Unicode text that UTF-8 can carry: an escaped lone surrogate ("\ud800") is
     valid JSON syntax but no character."""
     if isinstance(value, str):
         return not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
