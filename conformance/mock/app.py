@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import re
 import secrets
 from datetime import datetime, timezone
 
@@ -14,26 +13,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from conformance.mock.faults import Active
+from conformance.mock.formats import E164, LIST_ID, email_is_valid
+from conformance.mock.registry import Active
 from conformance.mock.store import DuplicatePhone, Query, Store
 
-# Used with fullmatch: `re.match` with a `$` would also take the value followed by a newline
-E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-LIST_ID = re.compile(r"lst_[A-Za-z0-9_]+")
-EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-EMAIL_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?")
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 100
 CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 410: "gone", 422: "validation_error", 429: "rate_limit_exceeded", 500: "internal_error"}
-
-
-def email_is_valid(email: str) -> bool:
-    """Dot-atom addresses with a dotted domain; quoted local parts and IP literals are not accepted."""
-    local, at, domain = email.rpartition("@")
-    if not at or len(email) > 254 or len(local) > 64:
-        return False
-    labels = domain.split(".")
-    return bool(EMAIL_LOCAL.fullmatch(local)) and len(labels) >= 2 and all(EMAIL_LABEL.fullmatch(l) for l in labels)
 
 
 def utc_timestamp(now: datetime) -> str:
