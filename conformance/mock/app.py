@@ -15,7 +15,8 @@ from starlette.routing import Route
 
 from conformance.mock.formats import E164, LIST_ID, email_is_valid
 from conformance.mock.registry import Active
-from conformance.mock.store import DuplicatePhone, Query, Store
+from conformance.mock.store import (NEWEST_FIRST, PHONE_TAKEN, REMOVE_MEMBERSHIPS, REMOVE_ROW, SAME_ID, DuplicatePhone,
+                                     Query, Store)
 
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 100
 CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -116,8 +117,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         if not auth_first and (denied := auth_failure(request, "create")):
             return denied
         if (delay := active.apply("duplicate_precheck_delay", None)) is not None:
-            include_deleted = active.apply("precheck_includes_deleted", False)
-            if store.phone_in_use(fields["phone"], include_deleted=include_deleted):
+            if store.first(active.apply("precheck_query", PHONE_TAKEN), (fields["phone"],)) is not None:
                 return conflict()
             await asyncio.sleep(delay)
         now = active.apply("clock", datetime.now(timezone.utc))
@@ -183,13 +183,13 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         list_id = active.apply("list_filter", request.query_params.get("list_id"), paging_asked=paging_asked)
         if list_id is not None and (refused := active.apply("list_filter_refused", None, list_id=list_id)):
             return error(*refused, {"list_id": list_id})
-        query = active.apply("query", Query(list_id=list_id))
+        query = active.apply("query", Query.of(list_id))
         source = active.apply("list_store", store)
         total = active.apply("total", source.count(active.apply("total_query", query)), store=source, query=query)
         offset = active.apply("offset", (page - 1) * per_page, page=page, per_page=per_page, total=total,
                               list_id=list_id)
         rows = source.rows(query, offset=offset, limit=active.apply("limit", per_page),
-                           order=active.apply("order", "newest"))
+                           order=active.apply("order", NEWEST_FIRST))
         data = [{k: v for k, v in row.items() if v is not None} for row in rows]
         body = active.apply("list_body", {"data": data, "meta": {"total": total, "page": page, "per_page": per_page}},
                             list_id=list_id)
@@ -202,7 +202,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             return denied
         if active.apply("delete_id_crashes", False, contact_id=contact_id):
             return error(500, "Internal error.")
-        targets = store.live_ids(contact_id, active.apply("id_match", "exact"))
+        targets = store.live_ids(contact_id, active.apply("id_match", SAME_ID))
         if not targets:
             status = active.apply("unknown_delete_status", 404, contact_id=contact_id, store=store)
             if status == 204:
@@ -212,7 +212,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             return denied
         if delay := active.apply("delete_precheck_delay", 0.0):
             await asyncio.sleep(delay)
-        row, memberships = active.apply("delete_mode", ("remove", "remove"))
+        row, memberships = active.apply("delete_mode", (REMOVE_ROW, REMOVE_MEMBERSHIPS))
         for target in targets:
             store.delete(target, row=row, memberships=memberships)
         active.apply("written", store)

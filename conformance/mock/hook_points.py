@@ -26,7 +26,7 @@ POINTS: dict[str, tuple[str, ...]] = {
     "auth_first": ("operation",),
     "content_type_accepted": ("content_type",),
     "duplicate_precheck_delay": (),
-    "precheck_includes_deleted": (),
+    "precheck_query": (),
     "clock": (),
     "new_id": (),
     "stored": ("store",),

@@ -159,9 +159,9 @@ variant("clamp_per_page", "per_page above 100 is clamped to 100 instead of rejec
         "than 100 come back, not how a larger request is answered).",
         only("per_page_over_max", lambda action, **_: "clamp"))
 variant("oldest_first", "Lists are ordered oldest first (C names no order).",
-        only("order", lambda order, **_: "oldest"))
+        only("order", lambda order, **_: "c.seq ASC"))
 variant("random_stable_order", "Lists are ordered by id: random-looking but the same on every read (C names no "
-        "order).", only("order", lambda order, **_: "id"))
+        "order).", only("order", lambda order, **_: "c.id ASC"))
 variant("extra_fields", "Responses carry extra fields the docs do not name.",
         lambda: {"created_body": lambda body, **_: {**body, "status": "active", "tags": []},
                  "list_body": lambda body, **_: {**body, "links": {"self": None},

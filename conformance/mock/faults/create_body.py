@@ -10,8 +10,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from conformance.mock.faults.common import ISO_SECONDS, seconds_later, without
+from conformance.mock.faults.common import ISO_SECONDS, SOFT_DELETE_KEEPING_PHONE, seconds_later, without
 from conformance.mock.registry import Hooks, fault, only
+from conformance.mock.store import Store
 
 
 def _stored(field: str, fn: Callable[[str], str]) -> Callable[[], Hooks]:
@@ -59,8 +60,14 @@ def _timestamp_of_start() -> Hooks:
     return {"timestamp": lambda stamp, **_: started}
 
 
+def _deleted_holder(store: Store, phone: str) -> str | None:
+    """The id of a soft-deleted contact that still holds this phone."""
+    row = store.first("SELECT id FROM contacts WHERE phone = ? AND deleted = 1 AND phone_key IS NOT NULL", (phone,))
+    return row[0] if row else None
+
+
 def _revived(contact: dict, store, **_: Any) -> dict:
-    holder = store.deleted_holder(contact["phone"])
+    holder = _deleted_holder(store, contact["phone"])
     return contact if holder is None else {**contact, "id": holder}
 
 
@@ -149,9 +156,9 @@ fault("lists_null_when_empty", "A create without lists answers lists: null inste
       only("created_body", lambda body, **_: {**body, "lists": body["lists"] or None}), "SPEC-RESPONSES-CONFORM")
 fault("recreate_revives_deleted_id", "Deletes are soft and keep the phone; a create with a deleted contact's "
       "phone revives that row (upsert on the phone): the new contact gets the deleted one's id.",
-      lambda: {"delete_mode": lambda mode, **_: ("soft_keep_phone", mode[1]), "stored": _revived,
+      lambda: {"delete_mode": lambda mode, **_: (SOFT_DELETE_KEEPING_PHONE, mode[1]), "stored": _revived,
                "insert_replaces": lambda replace, contact, store, **_: replace or
-               store.deleted_holder(contact["phone"]) is not None}, "CREATE-ID-UNIQUE",
+               _deleted_holder(store, contact["phone"]) is not None}, "CREATE-ID-UNIQUE",
       also=("DELETE-GONE-FROM-LIST", "DELETE-REMOVED-FROM-LISTS", "LIST-TOTAL-COUNTS-MATCHES"))
 fault("created_at_30s_ahead_of_date", "created_at is 30 s later than the answer's Date header.",
       only("created_body", lambda body, **_: {**body, "created_at": seconds_later(body["created_at"], 30)}),

@@ -25,7 +25,8 @@ def _conflict_after_insert(key: str, contact: dict, store, **_: Any) -> str:
 
 
 def _email_taken(key: str, contact: dict, store, **_) -> str:
-    if contact.get("email") and store.email_in_use(contact["email"]):
+    if contact.get("email") and store.first("SELECT 1 FROM contacts WHERE email = ? AND deleted = 0",
+                                                (contact["email"],)) is not None:
         raise DuplicatePhone(contact["email"])
     return key
 

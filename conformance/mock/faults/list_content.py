@@ -9,6 +9,12 @@ from typing import Any
 
 from conformance.mock.faults.common import ISO_SECONDS, meta_changed, seconds_later, without
 from conformance.mock.registry import Hooks, fault, only
+from conformance.mock.store import MEMBER_OF, Query
+
+
+def _compared(query: Query, comparison: str) -> Query:
+    """The list filter compares a membership's list id with `comparison` instead of `= ?`."""
+    return dataclasses.replace(query, where=query.where.replace("list_id = ?", f"list_id {comparison}"))
 
 
 def _map_items(fn: Callable[[dict], dict]) -> Callable[..., dict]:
@@ -46,15 +52,15 @@ fault("list_filter_ignored", "list_id is ignored: every contact is returned.",
       only("list_filter", lambda list_id, **_: None), "LIST-FILTER-BY-LIST",
       also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION"))
 fault("list_filter_prefix_match", "list_id is matched with LIKE 'id%' (so lst_a also returns lst_ab's members).",
-      only("query", lambda q, **_: dataclasses.replace(q, list_prefix=True)), "LIST-FILTER-BY-LIST",
+      only("query", lambda q, **_: _compared(q, "LIKE ? || '%'")), "LIST-FILTER-BY-LIST",
       also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION"))
 fault("list_filter_case_insensitive", "list_id is compared without regard to letter case (a case-insensitive "
       "collation: LST_A returns lst_a's members).",
-      only("query", lambda q, **_: dataclasses.replace(q, list_compare="= ? COLLATE NOCASE")), "LIST-FILTER-BY-LIST",
+      only("query", lambda q, **_: _compared(q, "= ? COLLATE NOCASE")), "LIST-FILTER-BY-LIST",
       also=("LIST-TOTAL-COUNTS-MATCHES",))
 fault("list_filter_like_wildcards", "list_id is compared with LIKE and not escaped: _ and % in it are wildcards "
       "(lst_a_ returns lst_ab's members).",
-      only("query", lambda q, **_: dataclasses.replace(q, list_compare="LIKE ?")), "LIST-FILTER-BY-LIST",
+      only("query", lambda q, **_: _compared(q, "LIKE ?")), "LIST-FILTER-BY-LIST",
       also=("LIST-TOTAL-COUNTS-MATCHES",))
 fault("list_id_truncated_to_32", "Memberships are stored in a VARCHAR(32): a longer list id is cut (the create "
       "echoes it whole), so its filter finds nothing and its first 32 characters find the contact.",
@@ -64,7 +70,8 @@ fault("list_filter_ignored_when_paging", "list_id is dropped when page or per_pa
       only("list_filter", lambda list_id, paging_asked, **_: None if paging_asked else list_id),
       "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION"))
 fault("list_filter_keeps_unlisted", "A LEFT JOIN slip: under list_id, contacts in no list are returned too.",
-      only("query", lambda q, **_: dataclasses.replace(q, or_unlisted=True)), "LIST-FILTER-BY-LIST",
+      only("query", lambda q, **_: dataclasses.replace(q, where=q.where.replace(
+          MEMBER_OF, f"{MEMBER_OF} OR c.id NOT IN (SELECT contact_id FROM memberships)"))), "LIST-FILTER-BY-LIST",
       also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION"))
 fault("list_omits_email", "List items leave out email.",
       only("list_body", _map_items(without("email"))), "LIST-ITEM-FIELDS", also=("LIST-ITEM-MATCHES-CREATE",))
@@ -103,7 +110,8 @@ fault("forgets_contacts", "Creates are answered 201 but nothing is stored (a sta
 fault("membership_first_list_only", "Only the first of the given lists is stored (the echo shows them all).",
       only("memberships", lambda lists, **_: lists[:1]), "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
 fault("unfiltered_list_needs_a_list", "The unfiltered list joins memberships: contacts in no list are missing.",
-      only("query", lambda q, **_: dataclasses.replace(q, in_any_list=True) if q.list_id is None else q),
+      only("query", lambda q, **_: dataclasses.replace(
+          q, where=f"{q.where} AND c.id IN (SELECT contact_id FROM memberships)") if q.list_id is None else q),
       "LIST-SHOWS-CREATED")
 fault("newest_hidden_until_next_create", "A write-behind index: the newest contact is listed only once another "
       "create flushes it.", _newest_hidden_until_next_create, "LIST-SHOWS-CREATED",

@@ -2,13 +2,13 @@
 pages past the end, and paging values that crash the handler."""
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import PlainTextResponse, Response
 
-from conformance.mock.faults.common import meta_changed, soft_delete
+from conformance.mock.faults.common import (SOFT_DELETE, deleted_members_counted, deleted_rows_counted, meta_changed,
+                                            soft_delete)
 from conformance.mock.registry import Hooks, fault, only
 from conformance.mock.store import Query
 
@@ -86,10 +86,10 @@ fault("total_off_by_one", "meta.total is one more than the matching contacts.",
       only("list_body", meta_changed(total=lambda total: total + 1)), "LIST-TOTAL-COUNTS-MATCHES",
       also=("LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST"))
 fault("total_counts_deleted", "Deletes are soft and meta.total forgets to leave the deleted rows out.",
-      soft_delete(total_query=lambda q, **_: dataclasses.replace(q, deleted=True, deleted_members=True)),
+      soft_delete(total_query=lambda q, **_: deleted_rows_counted(deleted_members_counted(q))),
       "LIST-TOTAL-COUNTS-MATCHES")
 fault("total_ignores_list_filter", "Under list_id, meta.total counts every contact of the account.",
-      only("total", lambda total, store, query, **_: store.count(dataclasses.replace(query, list_id=None))),
+      only("total", lambda total, store, query, **_: store.count(Query.of(None))),
       "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST"))
 fault("total_cached", "meta.total is cached per query and recounted only every 5th read.",
       lambda: _total_refreshed_every(5), "LIST-TOTAL-COUNTS-MATCHES")
@@ -110,7 +110,7 @@ fault("last_page_overlaps", "The last page starts one contact early (pages befor
       only("offset", lambda offset, page, per_page, total, **_:
            offset - 1 if page > 1 and offset < total <= offset + per_page else offset), "LIST-PAGES-PARTITION")
 fault("order_random_per_request", "No ORDER BY: every page request sees the rows in a new order.",
-      only("order", lambda order, **_: "random"), "LIST-PAGES-PARTITION")
+      only("order", lambda order, **_: "random()"), "LIST-PAGES-PARTITION")
 fault("page_over_int32_crashes", "A page number beyond 2^31-1 overflows a 32-bit column: 500 instead of an empty "
       "page.", _int32_overflow(lambda page, per_page: page), "SPEC-NO-SERVER-ERROR",
       also=("SPEC-RESPONSES-CONFORM",))
@@ -127,8 +127,8 @@ fault("past_end_wraps_around", "Page numbers wrap around: a page past the end st
       "LIST-PAGE-PAST-END-EMPTY")
 fault("list_total_counts_deleted_members", "Memberships survive a (soft) delete: lists' filters leave the "
       "contact out of data but count it in meta.total.",
-      lambda: {"delete_mode": lambda mode, **_: ("soft", "keep"),
-               "total_query": lambda q, **_: dataclasses.replace(q, deleted_members=True)},
+      lambda: {"delete_mode": lambda mode, **_: (SOFT_DELETE, None),
+               "total_query": lambda q, **_: deleted_members_counted(q)},
       "LIST-TOTAL-COUNTS-MATCHES", also=("DELETE-REMOVED-FROM-LISTS",))
 fault("total_high_water_mark", "meta.total never goes down: deletes leave the cached total as it was.",
       _high_water_totals, "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION",))
