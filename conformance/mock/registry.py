@@ -28,6 +28,11 @@ class Deviation:
     # page partition.
     also_breaks: tuple[str, ...] = ()
 
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Every rule the deviation breaks, the one it exists for first; none for a variant."""
+        return (self.breaks, *self.also_breaks) if self.breaks else ()
+
 
 REGISTRY: dict[str, Deviation] = {}
 
