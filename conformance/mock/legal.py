@@ -115,7 +115,8 @@ def _gzip(response: Response, request: Any, **_: Any) -> Response:
     if "gzip" not in request.headers.get("accept-encoding", "") or not getattr(response, "body", b""):
         return response
     headers = _headers_for_new_body(response)
-    return Response(gzip.compress(response.body), status_code=response.status_code,
+    # mtime=0: the same answer is the same bytes (by default gzip stamps the second it compressed)
+    return Response(gzip.compress(response.body, mtime=0), status_code=response.status_code,
                     headers={**headers, "content-encoding": "gzip", "vary": "Accept-Encoding"})
 
 
