@@ -1,4 +1,4 @@
-"""Hook builders several areas of faults share."""
+"""Hook builders and SQL several areas of faults share."""
 from __future__ import annotations
 
 import dataclasses
