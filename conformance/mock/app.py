@@ -128,7 +128,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         try:
             if active.apply("keeps_contact", True):
                 store.insert({**contact, "lists": memberships},
-                             replace=active.apply("insert_replaces", False, contact=contact, store=store),
+                             verb=active.apply("insert_verb", "INSERT", contact=contact, store=store),
                              phone_key=active.apply("phone_key", contact["phone"], contact=contact, store=store))
         except DuplicatePhone:
             return conflict()

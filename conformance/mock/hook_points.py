@@ -33,7 +33,7 @@ POINTS: dict[str, tuple[str, ...]] = {
     "timestamp": ("now",),
     "memberships": ("name",),
     "keeps_contact": (),
-    "insert_replaces": ("contact", "store"),
+    "insert_verb": ("contact", "store"),
     "phone_key": ("contact", "store"),
     "written": (),
     "create_status": ("body",),

@@ -77,10 +77,9 @@ class Store:
             self._db.backup(copy._db)
         return copy
 
-    def insert(self, contact: dict, *, phone_key: str | None, replace: bool = False) -> None:
+    def insert(self, contact: dict, *, phone_key: str | None, verb: str = "INSERT") -> None:
         """Insert a contact and its memberships in one transaction; a taken phone_key raises DuplicatePhone
-        (or, with replace, evicts the contact holding it)."""
-        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        (unless the verb resolves the conflict otherwise, as INSERT OR REPLACE does)."""
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")

@@ -157,8 +157,9 @@ fault("lists_null_when_empty", "A create without lists answers lists: null inste
 fault("recreate_revives_deleted_id", "Deletes are soft and keep the phone; a create with a deleted contact's "
       "phone revives that row (upsert on the phone): the new contact gets the deleted one's id.",
       lambda: {"delete_mode": lambda mode, **_: (SOFT_DELETE_KEEPING_PHONE, mode[1]), "stored": _revived,
-               "insert_replaces": lambda replace, contact, store, **_: replace or
-               _deleted_holder(store, contact["phone"]) is not None}, "CREATE-ID-UNIQUE",
+               "insert_verb": lambda verb, contact, store, **_:
+               "INSERT OR REPLACE" if _deleted_holder(store, contact["phone"]) is not None else verb},
+      "CREATE-ID-UNIQUE",
       also=("DELETE-GONE-FROM-LIST", "DELETE-REMOVED-FROM-LISTS", "LIST-TOTAL-COUNTS-MATCHES"))
 fault("created_at_30s_ahead_of_date", "created_at is 30 s later than the answer's Date header.",
       only("created_body", lambda body, **_: {**body, "created_at": seconds_later(body["created_at"], 30)}),

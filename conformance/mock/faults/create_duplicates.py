@@ -59,5 +59,6 @@ fault("racy_conflict_check_short_window", "As racy_conflict_check, with 5 ms bet
       "CREATE-409-CONCURRENT-DUPLICATES")
 fault("racy_upsert", "A read before the insert, then INSERT OR REPLACE: parallel creates with one phone all "
       "answer 201 and only the last one is kept.",
-      lambda: {"duplicate_precheck_delay": lambda delay, **_: 0.05, "insert_replaces": lambda r, **_: True},
+      lambda: {"duplicate_precheck_delay": lambda delay, **_: 0.05,
+               "insert_verb": lambda verb, **_: "INSERT OR REPLACE"},
       "CREATE-409-CONCURRENT-DUPLICATES")
