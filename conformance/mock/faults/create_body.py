@@ -5,6 +5,7 @@ import html
 import itertools
 import random
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone

@@ -2,6 +2,7 @@
 parallel creates."""
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import phonenumbers

@@ -3,6 +3,7 @@ checks, several problems at once, and bodies that crash the handler."""
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
