@@ -79,6 +79,9 @@ def _whole(value: str | None) -> int | None:
     return int(value) if value is not None and re.fullmatch(r"[0-9]{1,9}", value) else None
 
 
+ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def _strict_json(text: str) -> Any:
     def refuse(constant: str) -> Any:
         raise ValueError(f"{constant} is not JSON")
@@ -129,6 +132,8 @@ def expected_create(exchange) -> Expected | None:
         return Expected("CREATE-400-MALFORMED-JSON", frozenset({400}), "a body that is not JSON")
     if not isinstance(body, dict):
         return Expected("CREATE-400-MALFORMED-JSON", frozenset({400}), "a JSON body that is not an object")
+    if ESCAPED_SURROGATE.search(exchange.request_body):
+        return None  # an escaped surrogate may be a lone one, no text: a target may refuse it or take it
     problems: list[tuple[str, set[int], str]] = []
     undecided = False
     missing = [name for name in ("name", "phone") if name not in body]
@@ -442,15 +447,26 @@ def judge_delete(exchange) -> list[Judgement]:
 
 # --- authentication ------------------------------------------------------------------------------------------------
 
-def key_kind(authorization: str, key: str | None) -> str:
+# Headers some APIs read a key from: the docs name only Authorization and say nothing of these, so a request that
+# carries one is not judged as missing its key.
+UNNAMED_KEY_HEADERS = frozenset({"x-api-key", "api-key", "x-auth-token"})
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The token of `Bearer <token>`, the scheme in any letter case and any whitespace after it (RFC 9110 §11)."""
+    parts = authorization.split(None, 1)
+    return parts[1].strip() or None if len(parts) == 2 and parts[0].lower() == "bearer" else None
+
+
+def key_kind(authorization: str, key: str | None, headers: dict | None = None) -> str:
     """How the request authenticated: "key" (the account's key), "missing" (no Authorization, another scheme, or
     Bearer with nothing), "invalid" (a key made from the account's: one character changed, added or cut, or its
     letters' case swapped: no account holds such a key) or "other" (a key the traffic cannot judge: another
-    account's, perhaps)."""
-    scheme, _, token = authorization.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return "missing"
+    account's, perhaps, or a key in a header the docs do not name)."""
+    token = bearer_token(authorization)
+    if token is None:
+        unnamed = not authorization and any(name.lower() in UNNAMED_KEY_HEADERS for name in headers or {})
+        return "other" if unnamed else "missing"
     if key is None or token == key:
         return "key"
     return "invalid" if near_key(token, key) else "other"

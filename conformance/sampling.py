@@ -17,14 +17,14 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis import strategies as st
 from hypothesis.internal import lambda_sources
 
-from conformance import case_context
+from conformance.concurrency import Slots
 
 T = TypeVar("T")
 
 # One hypothesis run at a time, the waiting one of the highest priority first: cases run side by side, but a
 # hypothesis run seeds and restores the process' one global `random` around every example, and two runs at once
 # would draw from each other's state (and parse source, which side_by_side.py serialises for CPython 3.11).
-HYPOTHESIS = case_context.Slots(1)
+HYPOTHESIS = Slots(1)
 
 
 class _ModulesSnapshot:

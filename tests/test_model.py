@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conformance.client import Exchange
+from conformance.exchange import Exchange
 from conformance.model import (Contact, Listing, Model, check_account_total, check_create_answer, check_created_at,
                                check_listing, email_matches, may_be_lag, note_seen, parse_instant)
 from tests.conftest import run_cli

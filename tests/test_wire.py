@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from conformance.client import Client, UnsafeRequest
+from conformance.client import Client
+from conformance.errors import UnsafeRequest
 from conformance.config import resolve
 from conformance.wire import error_problems, framed_body, no_content_problems, parse
 

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from conformance import baseline, case_context, report, resources
 from conformance.checker_faults import is_checker_fault
 from conformance.cases import side_by_side
+from conformance.cleanup import delete_leftovers
 from conformance.client import BudgetExhausted, Client, Exchange, TargetUnusable, UnsafeRequest, created_id
 from conformance.config import PROFILES, Config, ConfigError, resolve
 from conformance.paging import tag_name
@@ -525,7 +526,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     except Exception:  # noqa: BLE001 - its failure was no verdict; cleanup goes on
         pass
     leak_check = _why_no_leak_check(config)
-    leaked = client.cleanup(verify=not leak_check)
+    leaked = delete_leftovers(client, verify=not leak_check)
     if config.getoption("har"):
         from conformance.traffic import har_writer
         har_writer.write(config.getoption("har"), client.history)

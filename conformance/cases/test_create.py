@@ -45,7 +45,9 @@ def damaged_json(valid: str) -> dict[str, str]:
     return {"truncated": valid[:-10], "form-encoded": urlencode(json.loads(valid)), "trailing-comma": valid[:-1] + ",}",
             "empty": "", "single-quotes": valid.replace('"', "'"),
             "unquoted-keys": re.sub(r'"(\w+)":', r"\1:", valid), "top-level-array": f"[{valid}]",
-            "trailing-garbage": f"{valid} xyz", "two-objects": valid + valid}
+            "trailing-garbage": f"{valid} xyz", "two-objects": valid + valid, "comment": "{/* note */" + valid[1:],
+            "raw-line-break-in-a-string": valid[:-1] + ', "note": "line\nbreak"}',
+            "nan-value": valid[:-1] + ', "score": NaN}'}
 
 
 @pytest.fixture(scope="module")

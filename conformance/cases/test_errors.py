@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance import grid
 from conformance.judgements import error_body_problem, error_code_problem, json_answer_problem, retry_after_problem
 from conformance.results import expect
 
@@ -67,10 +68,12 @@ def test_error_bodies_carry_request_id(error_samples):
 
 @pytest.mark.requirement("JSON-CONTENT-TYPE")
 def test_responses_are_json(error_samples, client, run_config):
-    """Every answer with a body, successful or not: the error samples, a create's 201, a page of contacts and a page
-    that matches none."""
+    """Every answer with a body, successful or not: the error samples, a create's 201, a page of contacts, a page
+    that matches none, and pages asked for with an Accept that names no JSON type (grid.NON_JSON_ACCEPTS)."""
     lists = [lambda: client.list(per_page=1), lambda: client.list(list_id=run_config.run_list("walk")),
-             lambda: client.list(list_id=run_config.run_list("none"), per_page=1)]
+             lambda: client.list(list_id=run_config.run_list("none"), per_page=1),
+             *[lambda a=accept: client.call("GET", "/contacts", params={"per_page": 1}, headers={"Accept": a})
+               for accept in grid.NON_JSON_ACCEPTS]]
     answers = [*error_samples.values(), *client.gather(lists)]
     for exchange in (a for a in answers if a.status != 204):  # a 204 has no body at all (platform docs)
         problem = json_answer_problem(exchange)

@@ -80,7 +80,7 @@ class Driver:
         self.recreate_phase(deleted)
         # the account's list and total, and a create read back at once: the run writes nothing else meanwhile (one
         # such pause of the run's writes, not two)
-        with self.client.session.writes.whole_account():
+        with self.client.whole_account():
             listings = self.read_phase(unfiltered=True)
             self.head_of_account_phase()
             self.listed_at_once_phase()
@@ -340,27 +340,33 @@ class Driver:
         return bodies
 
     def _grid_bodies(self) -> list[tuple[str, dict]]:
-        """One contact per class of list id in the grid, each in that list alone (a refusal refuses only it)."""
+        """One contact per class of email in the grid, and one per class of list id, each in that list alone (a
+        refusal refuses only it)."""
+        emails = [(f"email {name}", self._body(f"Grid email {name}", email=email))
+                  for name, email in grid.email_classes().items()]
         if not self.model.lists or not self.model.exclusive:
-            return []
+            return emails
         classes = grid.list_id_classes(self.run.run_list("g"))
-        return [(name, self._body(f"Grid {name}", lists=[list_id])) for name, list_id in classes.items()]
+        return emails + [(name, self._body(f"Grid {name}", lists=[list_id])) for name, list_id in classes.items()]
 
     def _judge_grid(self, grid_bodies: list[tuple[str, dict]], answers: list) -> None:
-        """The docs say nothing of which strings a list id may be: a class taken is kept exactly (judged on
-        admission and by the filter phase), one refused with a 4xx is observed and must leave no trace, and a 5xx is
-        never a documented answer to a well-formed create."""
+        """The docs say nothing of which strings a list id may be, nor which validator judges an address: a class
+        taken is kept exactly (judged on admission and, for list ids, by the filter phase), one refused with a 4xx
+        is observed and must leave no trace, and a 5xx is never a documented answer to a well-formed create."""
         for (name, body), answer in zip(grid_bodies, answers):
+            field, value = ("lists", body["lists"][0]) if body.get("lists") else ("email", body["email"])
+            what = f"list id class {name}" if field == "lists" else f"email class {name.removeprefix('email ')}"
             if _created(answer):
                 self._admit(body, answer)
-                self.grid_lists.append(body["lists"][0])
+                if field == "lists":
+                    self.grid_lists.append(value)
             elif answer.status is not None and 400 <= answer.status < 500:
                 self.grid_refused[body["name"]] = answer.status
-                self.out.observations.append(("LIST-FILTER-BY-LIST", f"the list id class {name} "
-                                              f"({body['lists'][0][:60]!r}) was refused with {answer.status}"))
+                self.out.observations.append(("LIST-FILTER-BY-LIST" if field == "lists" else "OBSERVE-AMBIGUOUS-EMAILS",
+                                              f"the {what} ({value[:60]!r}) was refused with {answer.status}"))
             else:
-                self._find("SPEC-NO-SERVER-ERROR", f"a create in list {body['lists'][0][:80]!r} (list id class "
-                           f"{name}) answered {answer.status or answer.error}: {answer.text[:200]}", answer)
+                self._find("SPEC-NO-SERVER-ERROR", f"a create with {field} {value[:80]!r} ({what}) answered "
+                           f"{answer.status or answer.error}: {answer.text[:200]}", answer)
 
     def _invalid_creates(self):
         seed = self.run.seed

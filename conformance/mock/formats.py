@@ -1,7 +1,8 @@
-"""What the reference server takes as a valid phone, list id and email: shared by the app and by the faults that
+"""What the reference server takes as valid JSON, phone, list id and email: shared by the app and by the faults that
 loosen or tighten one of these checks."""
 from __future__ import annotations
 
+import json
 import re
 
 # Used with fullmatch: `re.match` with a `$` would also take the value followed by a newline
@@ -18,3 +19,22 @@ def email_is_valid(email: str) -> bool:
         return False
     labels = domain.split(".")
     return bool(EMAIL_LOCAL.fullmatch(local)) and len(labels) >= 2 and all(EMAIL_LABEL.fullmatch(l) for l in labels)
+
+
+def strict_json(raw: bytes) -> object:
+    """RFC 8259 JSON only: NaN and Infinity are no JSON values (Python's json takes them by default)."""
+    def refuse(constant: str) -> object:
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(raw, parse_constant=refuse)
+
+
+def utf8_safe(value: object) -> bool:
+    """Every string in a parsed body is Unicode text that UTF-8 can carry: an escaped lone surrogate ("\ud800") is
+    valid JSON syntax but no character."""
+    if isinstance(value, str):
+        return not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+    if isinstance(value, list):
+        return all(utf8_safe(item) for item in value)
+    if isinstance(value, dict):
+        return all(utf8_safe(k) and utf8_safe(v) for k, v in value.items())
+    return True

@@ -6,6 +6,7 @@ import gzip
 import itertools
 import json
 import random
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -236,3 +237,17 @@ variant("load_balancer_cookie", "Every answer sets a load balancer's cookie (P: 
         only("response", _load_balancer_cookie))
 variant("email_domain_lowercased", "The email's domain is lower-cased on storage and echo (the domain of an "
         "address is case-insensitive, so it is the same address).", only("stored", _lower_domain))
+variant("bearer_spelt_exactly", "Only `Bearer <key>` spelt exactly as the docs write it is read: another letter "
+        "case of the scheme or more than one space is a missing key, 401 (the docs write one spelling).",
+        only("credentials", lambda header, **_: header if re.fullmatch(r"Bearer [^ \t]+", header) else ""))
+variant("x_api_key_accepted", "A request without Authorization may carry the key in X-API-Key (the docs name "
+        "Authorization and say nothing of other headers).",
+        only("credentials", lambda header, request, **_: header or (
+            f"Bearer {request.headers['x-api-key']}" if request.headers.get("x-api-key") else header)))
+variant("not_acceptable_406", "A list request whose Accept names no JSON type is answered 406 with the usual JSON "
+        "error body (HTTP content negotiation; the answer is still JSON).",
+        only("accept_acceptable", lambda ok, accept, **_: ok and (
+            not accept or "json" in accept or "*/*" in accept or "application/*" in accept)))
+variant("lists_sorted", "A contact's lists are kept and echoed in sorted order, not the order sent (C: 'an array of "
+        "contact list IDs the contact belongs to' names no order).",
+        only("stored", lambda contact, **_: {**contact, "lists": sorted(contact["lists"])}))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from conformance.client import Exchange, created_id
+from conformance.exchange import Exchange, created_id
 from conformance.judgements import GATEWAY, Judgement, operation, page_of, path_id, query
 from conformance.model import Contact, check_item
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from conformance.client import Exchange
+from conformance.exchange import Exchange
 from conformance.judgements import operation
 
 # Headers a browser or a tool adds that say nothing to the API, or hold another site's secrets (cookies): left out

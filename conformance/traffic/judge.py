@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import datetime, timezone
 
 from conformance import judgements
-from conformance.client import KEY_STAND_INS, REDACTED, Exchange, hide_key
+from conformance.exchange import KEY_STAND_INS, REDACTED, Exchange, hide_key
 from conformance.judgements import Judgement
 from conformance.requirements import catalogue
 from conformance.results import CaseOutcome, summarize
@@ -21,17 +21,12 @@ FAILURES_SHOWN = 5  # failing exchanges kept as evidence per requirement; the re
 NO_TRAFFIC = "not checked (no such traffic): no exchange of the traffic shows this rule"
 
 
-def bearer(authorization: str) -> str | None:
-    scheme, _, token = authorization.strip().partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
 def account_key(exchanges: list) -> str | None:
     """The key of the account the traffic talks to: the Bearer token most answers other than 401 were given to."""
-    tokens = Counter(bearer(e.authorization) for e in exchanges if e.status not in (None, 401))
+    tokens = Counter(judgements.bearer_token(e.authorization) for e in exchanges if e.status not in (None, 401))
     tokens.pop(None, None)
     if not tokens:
-        tokens = Counter(bearer(e.authorization) for e in exchanges)
+        tokens = Counter(judgements.bearer_token(e.authorization) for e in exchanges)
         tokens.pop(None, None)
     return tokens.most_common(1)[0][0] if tokens else None
 
@@ -56,10 +51,10 @@ class TrafficJudge:
         """Judge one exchange (with `authorization`: its Authorization header as sent); returns the new failures."""
         with self._lock:
             new: list[tuple[Judgement, list[Exchange]]] = []
-            token = bearer(exchange.authorization)
+            token = judgements.bearer_token(exchange.authorization)
             if token:
                 self.tokens.add(token)
-            kind = judgements.key_kind(exchange.authorization, self.key)
+            kind = judgements.key_kind(exchange.authorization, self.key, exchange.request_headers)
             self._mask(exchange)
             self.exchanges += 1
             for judgement in self._own(exchange, kind):

@@ -22,7 +22,7 @@ from conformance.config import ConfigError
 from conformance.results import EXIT_FAIL, EXIT_PASS
 from conformance.traffic.command import summary_lines
 from conformance.traffic.har import Recorded, decoded
-from conformance.traffic.judge import TrafficJudge, bearer
+from conformance.traffic.judge import TrafficJudge
 
 # RFC 9110 section 7.6.1: connection-specific fields a proxy must not forward (and Host, which names the proxy)
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
@@ -150,7 +150,7 @@ class Worker(threading.Thread):
 
     def take(self, exchange: Recorded) -> None:
         if self.learn_key and self.judge.key is None and exchange.status and 200 <= exchange.status < 300:
-            self.judge.key = bearer(exchange.authorization)  # the first key the upstream took is the account's
+            self.judge.key = judgements.bearer_token(exchange.authorization)  # the first key the upstream took is the account's
         for judgement, evidence in self.judge.add(exchange):
             last = evidence[-1]
             print(self.judge.redact(f"[{judgement.requirement}] {judgement.problem[:200]} "

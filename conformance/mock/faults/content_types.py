@@ -1,6 +1,8 @@
 """Faults on the wire: the Content-Type of answers, and the Content-Type and Accept a request may carry."""
 from __future__ import annotations
 
+import html
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +19,14 @@ def _content_type(condition: Callable[[Any, str], bool], ctype: str) -> Callable
     return only("response", hook)
 
 
+def _html_for_browsers(response, request, operation, **_):
+    if operation != "list" or response.status_code != 200 or not request.headers.get("accept", "").startswith(
+            "text/html"):
+        return response
+    items = "".join(f"<li>{html.escape(c.get('name', ''))}</li>" for c in json.loads(response.body)["data"])
+    return HTMLResponse(f"<html><body><ul>{items}</ul></body></html>")
+
+
 def _unauthorized_html_page(response, **_):
     if response.status_code != 401:
         return response
@@ -27,6 +37,9 @@ fault("charset_param_refused_415", "A create whose Content-Type is not exactly a
       "parameter, other letter case) is answered 415.",
       only("content_type_accepted", lambda ok, content_type, **_: ok and content_type == "application/json"),
       "CREATE-201-CREATED")
+fault("html_for_browsers", "A list request whose Accept asks for text/html first (a browser's) is answered with "
+      "an HTML page of the contacts (P: the API always answers with JSON).", only("response", _html_for_browsers),
+      "JSON-CONTENT-TYPE")
 fault("accept_compared_exactly_406", "A list request whose Accept is not absent, */* or exactly application/json "
       "(a parameter, a range, a list) is answered 406.",
       only("accept_acceptable", lambda ok, accept, **_: ok and accept in ("", "*/*", "application/json")),

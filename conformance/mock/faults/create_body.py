@@ -101,6 +101,9 @@ fault("ids_too_short", "Ids hold one random byte (cnt_3f): they collide after a 
       _short_random_ids, "CREATE-ID-UNIQUE",
       also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "LIST-ITEM-FIELDS",
             "LIST-ITEM-MATCHES-CREATE", "LIST-SHOWS-CREATED", "DELETE-204-EMPTY-BODY"))
+fault("client_id_taken", "A create body's id field becomes the contact's id (the body is passed whole to the "
+      "model).", only("answer_fields_taken", lambda taken, body, **_: {**taken, **(
+          {"id": body["id"]} if isinstance(body.get("id"), str) else {})}), "CREATE-ID-UNIQUE")
 fault("echo_drops_lists", "The create response leaves out lists.",
       only("created_body", without("lists")), "CREATE-ECHOES-FIELDS")
 fault("echo_lists_as_objects", "The create response gives lists as objects ({\"id\": \"lst_…\"}), not ids.",
@@ -119,6 +122,11 @@ fault("email_local_dots_removed", "Dots are removed from the email's local part 
       "to every address).", _stored("email", _undotted_local_part), "CREATE-ECHOES-FIELDS")
 fault("email_cut_at_64", "Emails are cut to a 64-character column.",
       _stored("email", lambda email: email[:64]), "CREATE-ECHOES-FIELDS")
+fault("email_quote_doubled", "An apostrophe in an email is stored doubled (escaped for SQL by hand, then bound "
+      "as a parameter): o'neil@ comes back as o''neil@.", _stored("email", lambda e: e.replace("'", "''")),
+      "CREATE-ECHOES-FIELDS")
+fault("email_html_escaped", "Emails are HTML-escaped on storage: a&b@ comes back as a&amp;b@.",
+      _stored("email", lambda e: html.escape(e, quote=False)), "CREATE-ECHOES-FIELDS")
 fault("name_ascii_folded", "Names come back with accents and other non-ASCII characters stripped.",
       _stored("name", _ascii_fold), "CREATE-NAME-AS-PROVIDED")
 fault("name_html_escaped", "Names are stored HTML-escaped (& < > become entities), as a sanitising layer does.",
@@ -152,6 +160,10 @@ fault("created_at_clock_behind", "The database clock is 30 s behind the web serv
       only("clock", lambda now, **_: now - timedelta(seconds=30)), "CREATE-CREATED-AT-MATCHES-DATE")
 fault("created_at_date_only", "created_at comes from a DATE column: midnight of the day (T00:00:00Z).",
       only("clock", lambda now, **_: now.replace(hour=0, minute=0, second=0, microsecond=0)),
+      "CREATE-CREATED-AT-MATCHES-DATE")
+fault("client_created_at_taken", "A create body's created_at field becomes the contact's created_at.",
+      only("answer_fields_taken", lambda taken, body, **_: {**taken, **(
+          {"created_at": body["created_at"]} if isinstance(body.get("created_at"), str) else {})}),
       "CREATE-CREATED-AT-MATCHES-DATE")
 fault("lists_null_when_empty", "A create without lists answers lists: null instead of an array.",
       only("created_body", lambda body, **_: {**body, "lists": body["lists"] or None}), "SPEC-RESPONSES-CONFORM")

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+import phonenumbers
+
 from conformance.mock.faults.common import ISO_SECONDS
-from conformance.mock.formats import E164, email_is_valid
+from conformance.mock.formats import E164, email_is_valid, utf8_safe
 from conformance.mock.registry import Hooks, fault, only
 
 
@@ -33,6 +35,19 @@ def _single_quotes_tolerated(parse: Callable[[bytes], Any]) -> Callable[[bytes],
         except ValueError:
             return parse(raw.replace(b"'", b'"'))
     return lenient
+
+
+def _libphonenumber_valid(phone: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(phone, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _libphonenumber_e164(phone: str) -> str:
+    if E164.fullmatch(phone) or not _libphonenumber_valid(phone):
+        return phone
+    return phonenumbers.format_number(phonenumbers.parse(phone, None), phonenumbers.PhoneNumberFormat.E164)
 
 
 def _stored_before_validation(problems: dict, body: dict, store, **_: Any) -> dict:
@@ -72,6 +87,19 @@ fault("json_trailing_garbage_ignored", "The parser reads the first JSON value an
       "(`{...} xyz` is accepted).",
       only("parse_json", lambda parse, **_: lambda raw: json.JSONDecoder().raw_decode(raw.decode().lstrip())[0]),
       "CREATE-400-MALFORMED-JSON")
+fault("nan_accepted", "The body is parsed with Python's default json.loads, which takes NaN and Infinity "
+      "(no JSON values, RFC 8259): such a body is created.", only("parse_json", lambda parse, **_: json.loads),
+      "CREATE-400-MALFORMED-JSON")
+fault("control_characters_in_strings_accepted", "The parser takes unescaped control characters inside strings "
+      "(json.loads(strict=False)): a raw line break in a value is created.",
+      only("parse_json", lambda parse, **_: lambda raw: json.loads(raw, strict=False)), "CREATE-400-MALFORMED-JSON")
+fault("json_comments_accepted", "A JSON5-style parser takes /* comments */ in a body.",
+      only("parse_json", lambda parse, **_: lambda raw: parse(re.sub(rb"/\*.*?\*/", b"", raw, flags=re.S))),
+      "CREATE-400-MALFORMED-JSON")
+fault("lone_surrogate_crashes", "A string holding an escaped lone surrogate (\\ud800) is passed on to storage, "
+      "whose UTF-8 encoding fails: 500.", lambda: {"surrogates_passed_on": lambda passed, **_: True,
+                                                   "crash": lambda crash, body, **_: crash or not utf8_safe(body)},
+      "SPEC-NO-SERVER-ERROR")
 fault("single_quoted_json_accepted", "A lenient parser retries a body that is not JSON with ' read as \" "
       "({'name': 'x'} is accepted).", only("parse_json", lambda parse, **_: _single_quotes_tolerated(parse)),
       "CREATE-400-MALFORMED-JSON")
@@ -90,6 +118,20 @@ fault("phone_check_takes_trailing_newline", "The E.164 check is re.match with ^.
       "final newline: '+244912345678\\n' is accepted.",
       only("phone_valid", lambda valid, phone, **_: valid or bool(re.match(r"^\+[1-9][0-9]{1,14}$", phone))),
       "CREATE-422-PHONE-NOT-E164", also=("SPEC-RESPONSES-CONFORM",))
+fault("phone_stripped_before_check", "The phone is stripped of surrounding whitespace before the E.164 check "
+      "and stored so (' +244912345678' is accepted).",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.strip())),
+               "stored": lambda c, **_: {**c, "phone": c["phone"].strip()}}, "CREATE-422-PHONE-NOT-E164")
+fault("phone_00_prefix_accepted", "The international call prefix 00 is taken for + (00244912345678 is accepted "
+      "and stored as +244912345678).",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(re.fullmatch(r"00[1-9][0-9]{1,14}", phone)),
+               "stored": lambda c, **_: {**c, "phone": re.sub(r"^00", "+", c["phone"])}},
+      "CREATE-422-PHONE-NOT-E164")
+fault("phone_parsed_by_libphonenumber", "The phone is checked by parsing it with libphonenumber, which reads "
+      "many notations ('tel:+244912345678', '+244 (91) 234-5678', a fullwidth +), and stored as E.164.",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or _libphonenumber_valid(phone),
+               "stored": lambda c, **_: {**c, "phone": _libphonenumber_e164(c["phone"])}},
+      "CREATE-422-PHONE-NOT-E164")
 fault("phone_check_takes_any_digits", "The E.164 check uses \\d, which matches the digits of every script "
       "('+2４４９１２３４５６７８' is accepted).",
       only("phone_valid", lambda valid, phone, **_: valid or bool(re.fullmatch(r"\+[1-9]\d{1,14}", phone))),
@@ -149,6 +191,8 @@ fault("bad_phone_and_unknown_list_crash", "A bad phone together with a malformed
 fault("empty_lists_crashes", "An empty lists array crashes the handler (500).",
       only("crash", lambda crash, body, **_: crash or body.get("lists") == []), "SPEC-NO-SERVER-ERROR",
       also=("SPEC-RESPONSES-CONFORM",))
+fault("big_body_crashes", "A create body over 64 kB overflows the server's buffer: 500.",
+      only("crash", lambda crash, body, **_: crash or len(json.dumps(body)) > 65_536), "SPEC-NO-SERVER-ERROR")
 fault("long_name_crashes", "Names longer than 255 characters overflow the column and crash (500).",
       only("crash", lambda crash, body, **_: crash or len(str(body.get("name", ""))) > 255), "SPEC-NO-SERVER-ERROR",
       also=("CREATE-201-CREATED", "CREATE-NAME-AS-PROVIDED"))
