@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import random
-import re
 import secrets
 from datetime import datetime, timezone
 
@@ -14,45 +12,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from conformance.mock.faults import Active
-from conformance.mock.store import DuplicatePhone, Query, Store
+from conformance.mock.formats import E164, LIST_ID, email_is_valid, strict_json, utf8_safe
+from conformance.mock.registry import Active
+from conformance.mock.store import (NEWEST_FIRST, PHONE_TAKEN, REMOVE_MEMBERSHIPS, REMOVE_ROW, SAME_ID, DuplicatePhone,
+                                     Query, Store)
 
-# Used with fullmatch: `re.match` with a `$` would also take the value followed by a newline
-E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-LIST_ID = re.compile(r"lst_[A-Za-z0-9_]+")
-EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-EMAIL_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?")
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 100
 CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 410: "gone", 422: "validation_error", 429: "rate_limit_exceeded", 500: "internal_error"}
-
-
-def email_is_valid(email: str) -> bool:
-    """Dot-atom addresses with a dotted domain; quoted local parts and IP literals are not accepted."""
-    local, at, domain = email.rpartition("@")
-    if not at or len(email) > 254 or len(local) > 64:
-        return False
-    labels = domain.split(".")
-    return bool(EMAIL_LOCAL.fullmatch(local)) and len(labels) >= 2 and all(EMAIL_LABEL.fullmatch(l) for l in labels)
-
-
-def strict_json(raw: bytes) -> object:
-    """RFC 8259 JSON only: NaN and Infinity are no JSON values (Python's json takes them by default)."""
-    def refuse(constant: str) -> object:
-        raise ValueError(f"{constant} is not JSON")
-    return json.loads(raw, parse_constant=refuse)
-
-
-def utf8_safe(value: object) -> bool:
-    r"""Every string in a parsed body is Unicode text that UTF-8 can carry: an escaped lone surrogate ("\ud800") is
-    valid JSON syntax but no character."""
-    if isinstance(value, str):
-        return not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
-    if isinstance(value, list):
-        return all(utf8_safe(item) for item in value)
-    if isinstance(value, dict):
-        return all(utf8_safe(k) and utf8_safe(v) for k, v in value.items())
-    return True
 
 
 def utc_timestamp(now: datetime) -> str:
@@ -157,8 +124,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         if not auth_first and (denied := auth_failure(request, "create")):
             return denied
         if (delay := active.apply("duplicate_precheck_delay", None)) is not None:
-            include_deleted = active.apply("precheck_includes_deleted", False)
-            if store.phone_in_use(fields["phone"], include_deleted=include_deleted):
+            if store.first(active.apply("precheck_query", PHONE_TAKEN), (fields["phone"],)) is not None:
                 return conflict()
             await asyncio.sleep(delay)
         now = active.apply("clock", datetime.now(timezone.utc))
@@ -170,7 +136,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         try:
             if active.apply("keeps_contact", True):
                 store.insert({**contact, "lists": memberships},
-                             replace=active.apply("insert_replaces", False, contact=contact, store=store),
+                             verb=active.apply("insert_verb", "INSERT", contact=contact, store=store),
                              phone_key=active.apply("phone_key", contact["phone"], contact=contact, store=store))
         except DuplicatePhone:
             return conflict()
@@ -227,13 +193,13 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         list_id = active.apply("list_filter", request.query_params.get("list_id"), paging_asked=paging_asked)
         if list_id is not None and (refused := active.apply("list_filter_refused", None, list_id=list_id)):
             return error(*refused, {"list_id": list_id})
-        query = active.apply("query", Query(list_id=list_id))
+        query = active.apply("query", Query.of(list_id))
         source = active.apply("list_store", store)
         total = active.apply("total", source.count(active.apply("total_query", query)), store=source, query=query)
         offset = active.apply("offset", (page - 1) * per_page, page=page, per_page=per_page, total=total,
                               list_id=list_id)
         rows = source.rows(query, offset=offset, limit=active.apply("limit", per_page),
-                           order=active.apply("order", "newest"))
+                           order=active.apply("order", NEWEST_FIRST))
         data = [{k: v for k, v in row.items() if v is not None} for row in rows]
         body = active.apply("list_body", {"data": data, "meta": {"total": total, "page": page, "per_page": per_page}},
                             list_id=list_id)
@@ -247,7 +213,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             return denied
         if active.apply("delete_id_crashes", False, contact_id=contact_id):
             return error(500, "Internal error.")
-        targets = store.live_ids(contact_id, active.apply("id_match", "exact"))
+        targets = store.live_ids(contact_id, active.apply("id_match", SAME_ID))
         if not targets and denied:
             return denied
         if not targets:
@@ -259,7 +225,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             return denied
         if delay := active.apply("delete_precheck_delay", 0.0):
             await asyncio.sleep(delay)
-        row, memberships = active.apply("delete_mode", ("remove", "remove"))
+        row, memberships = active.apply("delete_mode", (REMOVE_ROW, REMOVE_MEMBERSHIPS))
         for target in targets:
             store.delete(target, row=row, memberships=memberships)
         active.apply("written", store)
