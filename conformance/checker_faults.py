@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conformance.client import BudgetExhausted, CheckerBug, RunStopping, TargetUnusable, UnsafeRequest
+from conformance.errors import BudgetExhausted, CheckerBug, RunStopping, TargetUnusable, UnsafeRequest
 from conformance.wire import WireError
 
 PACKAGE = Path(__file__).resolve().parent

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conformance import resources
 from conformance.config import PROFILES, ConfigError, resolve
-from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PASS, EXIT_USAGE, REPORT, exit_without_report
+from conformance.results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PASS, EXIT_USAGE, REPORT, decide
 
 CASES = Path(__file__).with_name("cases")
 
@@ -274,10 +274,10 @@ def _check(args: argparse.Namespace, base_url: str, api_key: str | None) -> int:
             raise
         code = pytest.ExitCode.INTERRUPTED  # pytest failed while it formatted the interrupt the report records
     if capture.report is None:
-        usage = code == pytest.ExitCode.USAGE_ERROR
-        print(f"conformance: {'' if usage else 'internal error: '}the run ended before a verdict "
+        verdict, exit_code = decide(reported=False, pytest_exit=code)
+        print(f"conformance: {'' if verdict == 'usage' else 'internal error: '}the run ended before a verdict "
               f"(pytest exit {int(code)})", file=sys.stderr)
-        return exit_without_report(usage)
+        return exit_code
     print(f"reports: {args.report_dir}/report.html, report.json, junit.xml, summary.md")
     if capture.report["verdict"] == "error":
         print(f"conformance: {capture.report['error']}", file=sys.stderr)

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from urllib.parse import urlsplit
 
-from conformance.client import KEY_STAND_INS
+from conformance.exchange import KEY_STAND_INS
 from conformance.mock.request_log import read
 
 _NOT_COMPARED = {"host"}  # the one header http.client adds after the request is prepared

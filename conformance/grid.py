@@ -29,6 +29,21 @@ def list_id_classes(base: str) -> dict[str, str]:
     }
 
 
+def email_classes() -> dict[str, str]:
+    """Addresses valid under RFC 5321/5322 (dot-atom local parts: every one of these characters is atext) that carry
+    characters with a meaning to SQL, URLs, shells and HTML, and a local part in upper case (local parts are
+    case-sensitive). Validators differ on such addresses, so a target may refuse them with a documented 4xx; one it
+    takes is kept exactly."""
+    return {
+        "sql_quote": "o'neil@example.com",
+        "sql_wildcards": "50%_off@example.com",
+        "url_reserved": "a&b=c?d/e@example.com",
+        "shell": "x$y`z|w@example.com",
+        "braces_and_marks": "{x}~!#*^@example.com",
+        "upper_case_local": "MARIA.SANTOS@example.com",
+    }
+
+
 def neighbours(list_id: str) -> dict[str, str]:
     """Strings close to `list_id` that an exact filter matches nothing of the run's by (unless one is itself a list
     the run used): other case, one character more, less or different, SQL wildcards and globs in a character's
@@ -55,6 +70,11 @@ JSON_CONTENT_TYPES = ("application/json; charset=utf-8", "Application/JSON", "ap
 # Accept headers every JSON answer satisfies: what curl and requests send, the exact type, with a parameter, a range.
 JSON_ACCEPTS = ("*/*", "application/json", "application/json; charset=utf-8", "application/*",
                 "application/json, text/plain;q=0.5")
+
+# Accept headers that name no JSON type (a browser's, an XML client's, plain text): the API always answers with JSON
+# (platform docs), so the answer is JSON whatever its status.
+NON_JSON_ACCEPTS = ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/xml",
+                    "text/plain")
 
 # page and per_page along the ways a number can be written in a query string: the docs say integer and nothing of
 # its spelling, so each is answered with a page or refused with 400/422, never a 5xx.
@@ -94,3 +114,45 @@ def id_path_classes(unknown: str) -> dict[str, str]:
         "control": f"{unknown}\t",
         "past_255": unknown + "x" * (300 - len(unknown)),
     }
+
+
+def forged_authorizations(key: str) -> dict[str, str]:
+    """Authorization values that carry no valid key, made from the real one so that a comparison looser than
+    equality takes them for it: SQL wildcards and globs in place of its characters (a LIKE or a glob match), an
+    injection that makes a spliced SQL condition true, the key after another word (a parser that takes the last
+    word), the key twice. Each must be 401. The bare wildcards could match another account's key, so these
+    are only sent on reads and on DELETEs of ids no account holds. No part of the key shorter than all but its last
+    character is sent: evidence masks the key and that one prefix, nothing shorter."""
+    forged = {
+        "the key's last character as a SQL one-character wildcard": f"Bearer {key[:-1]}_",
+        "the key's last character as a SQL wildcard": f"Bearer {key[:-1]}%",
+        "a SQL wildcard alone": "Bearer %",
+        "the key's last character as a glob": f"Bearer {key[:-1]}*",
+        "a SQL condition that is always true": "Bearer ' OR '1'='1",
+        "another word before the key": f"Bearer conformance {key}",
+        "the key twice": f"Bearer {key}{key}",
+        "the key inside quotes": f'Bearer "{key}"',
+    }
+    return {what: value for what, value in forged.items() if value != f"Bearer {key}"}  # a key may end in _ or %
+
+
+def key_elsewhere(key: str) -> dict[str, dict[str, str]]:
+    """The key sent without an Authorization header, where other APIs look for one: the docs' "no sessions, no
+    cookies" makes a cookie no credential (so these are 401, missing key)."""
+    cookies = "; ".join(f"{name}={key}" for name in ("api_key", "token", "access_token", "session", "zexa_api_key"))
+    return {"the key in cookies": {"Cookie": cookies}}
+
+
+def key_elsewhere_unspecified(key: str) -> dict[str, dict[str, str]]:
+    """The key sent without an Authorization header in a header other APIs use, which the docs say nothing of:
+    401 or an answer are both within the docs, so an answer is an observation. (Never in the query string: a URL
+    is written to access logs.)"""
+    return {"the key in X-API-Key": {"X-API-Key": key}}
+
+
+def authorization_spellings(key: str) -> dict[str, str]:
+    """Ways of writing the documented `Bearer <key>` that HTTP allows or that clients send, on which the docs are
+    silent: the scheme's letter case (case-insensitive in RFC 9110 §11.1), more than one space, a tab. A target may
+    take each as the key or answer 401; no answer may be a 5xx."""
+    return {"bearer in lower case": f"bearer {key}", "BEARER in upper case": f"BEARER {key}",
+            "two spaces after Bearer": f"Bearer  {key}", "a tab after Bearer": f"Bearer\t{key}"}

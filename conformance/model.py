@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 
+from conformance.judgements import created_at_problems, echo_problems, page_of, parse_instant
 from conformance.paging import as_key
 
-DATE_SLACK_S = 5.0  # created_at against the answer's own Date header, plus the request's elapsed time
-CLOCK_SLACK_S = 300.0  # created_at against our clock, when the target sends no Date (clocks may be skewed)
 FIELDS = ("id", "name", "phone", "email", "created_at")
 # What a list that shows writes late gets wrong for a while; anything else (a changed field, a stranger in a
 # list) no wait can mend.
@@ -76,11 +74,9 @@ class Listing:
     complete: bool = True  # False when the walk stopped short (an account too large to walk)
 
     def bodies(self) -> list[dict] | None:
-        bodies = [e.json_or_none() for e in self.pages]
-        ok = all(e.status == 200 and isinstance(b, dict) and isinstance(b.get("data"), list)
-                 and isinstance(b.get("meta"), dict) and isinstance(b["meta"].get("total"), int)
-                 for e, b in zip(self.pages, bodies))
-        return bodies if ok and bodies else None
+        pages = [page_of(e) for e in self.pages]
+        ok = all(page is not None and isinstance(page[1].get("total"), int) for page in pages)
+        return [e.json_or_none() for e in self.pages] if ok and pages else None
 
     def page_count(self) -> int | None:
         bodies = self.bodies()
@@ -89,88 +85,14 @@ class Listing:
 
 # --- creates ------------------------------------------------------------------------------------------------
 
-def email_matches(sent: str, echoed: object) -> bool:
-    """Equal, except that the domain part's case may differ (domains are case-insensitive, local parts are not)."""
-    if not isinstance(echoed, str):
-        return False
-    local, _, domain = sent.rpartition("@")
-    echoed_local, _, echoed_domain = echoed.rpartition("@")
-    return local == echoed_local and domain.lower() == echoed_domain.lower()
-
-
 def check_create_answer(sent: dict, exchange) -> list[Finding]:
-    """A 201 echoes exactly what was sent: name as provided, phone, email (domain case aside) and lists."""
-    answer = exchange.json_or_none() or {}
-    found = []
-    if answer.get("name") != sent["name"]:
-        found.append(Finding("CREATE-NAME-AS-PROVIDED", f"name sent {sent['name']!r} ({len(sent['name'])} "
-                             f"characters), answered {answer.get('name')!r}", exchange))
-    if answer.get("phone") != sent["phone"]:
-        found.append(Finding("CREATE-ECHOES-FIELDS", f"phone sent {sent['phone']!r}, answered "
-                             f"{answer.get('phone')!r}", exchange))
-    if "email" in sent and not email_matches(sent["email"], answer.get("email")):
-        found.append(Finding("CREATE-ECHOES-FIELDS", f"email sent {sent['email']!r}, answered "
-                             f"{answer.get('email')!r}", exchange))
-    if sent.get("lists"):
-        echoed = answer.get("lists")
-        if not isinstance(echoed, list) or {as_key(i) for i in echoed} != set(sent["lists"]):
-            found.append(Finding("CREATE-ECHOES-FIELDS", f"lists sent {sent['lists']!r}, answered {echoed!r}",
-                                 exchange))
-    return found
-
-
-def parse_instant(stamp: object) -> datetime | None:
-    if not isinstance(stamp, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
-
-
-def _date_of(exchange) -> datetime | None:
-    try:
-        dated = parsedate_to_datetime(exchange.headers.get("date", ""))
-    except (TypeError, ValueError):
-        return None
-    return dated if dated is not None and dated.tzinfo is not None else None
+    """A 201 echoes exactly what was sent (judgements.contacts.echo_problems)."""
+    return [Finding(j.requirement, j.problem, exchange) for j in echo_problems(sent, exchange.json_or_none() or {})]
 
 
 def check_created_at(exchange, received_at: datetime, later: list = ()) -> list[Finding]:
-    """created_at is when the contact was made, so it stands when it lies between our clock's reading when the
-    request was sent (received_at, when the answer was read, less its elapsed time) and when the answer was read,
-    each widened by the slack: a slow, busy target that answers late is still right. Otherwise (a target's clock
-    may be skewed from ours) it must lie within a few seconds of the answer's own Date header (RFC 9110: when the
-    answer was made); without a Date header, within a wide margin of our clock (a SHOULD). A server may send a
-    cached Date that lags when it is busy (uvicorn's lagged 9 s on a loaded machine): a created_at ahead of its
-    answer's Date stands when it is also within the slack of the next answer's Date (`later`: exchanges of the
-    same run, the first one sent after this answer was read carries the server's clock just after it)."""
-    stamp = (exchange.json_or_none() or {}).get("created_at")
-    created = parse_instant(stamp)
-    if created is None:
-        return []  # CREATE-CREATED-AT-ISO-UTC judges the format
-    received = received_at.astimezone(timezone.utc)
-    sent = received - timedelta(seconds=exchange.elapsed)
-    if sent - timedelta(seconds=DATE_SLACK_S + 1) <= created <= received + timedelta(seconds=DATE_SLACK_S + 1):
-        return []  # + 1: created_at may have whole-second precision
-    dated = _date_of(exchange)
-    if dated is not None:
-        slack = DATE_SLACK_S + exchange.elapsed + 1  # + 1: either may have whole-second precision
-        gap = (created - dated).total_seconds()
-        after = next((e for e in later if e.answered_at - e.elapsed >= exchange.answered_at and _date_of(e)), None)
-        if gap > slack and after is not None and abs((created - _date_of(after)).total_seconds()) <= (
-                slack + after.elapsed):
-            return []
-        if abs(gap) > slack:
-            return [Finding("CREATE-CREATED-AT-MATCHES-DATE", f"created_at {stamp} is {gap:+.0f} s from the answer's "
-                            f"Date header {exchange.headers['date']} (allowed ±{slack:.0f} s)", exchange)]
-        return []
-    gap = (created - received).total_seconds()
-    if abs(gap) > CLOCK_SLACK_S:
-        return [Finding("CREATE-CREATED-AT-RECENT", f"created_at {stamp} is {gap:+.0f} s from our clock and the "
-                        "answer has no Date header", exchange)]
-    return []
+    """created_at is when the contact was made (judgements.contacts.created_at_problems)."""
+    return [Finding(j.requirement, j.problem, exchange) for j in created_at_problems(exchange, received_at, later)]
 
 
 # --- lists --------------------------------------------------------------------------------------------------

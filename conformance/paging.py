@@ -2,23 +2,14 @@
 and the run tag in contact names by which a walk finds one run's contacts."""
 from __future__ import annotations
 
-import json
 import math
 import re
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 
+from conformance.judgements import page_of
+from conformance.judgements.http import as_key
+
 RUN_TAG = re.compile(r"\[zxconf ([0-9a-f]+)\]")
-
-
-def as_key(value: object) -> Hashable:
-    """A value from an answer, fit for a set: JSON the target should not have sent there (an object, an array)
-    becomes its canonical text, so an odd id or list id is a finding, never a crash of the checker."""
-    try:
-        hash(value)
-    except TypeError:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    return value
 
 
 def tag_name(name: str, run_tag: str) -> str:
@@ -70,14 +61,13 @@ def walk(client, *, list_id: str | None = None, per_page: int, max_pages: int) -
 def _take(result: Walk, exchange, page: int) -> bool:
     """Add one page to the walk; False (with the reason) when it cannot be read or the data changed mid-walk."""
     result.last, result.pages = exchange, result.pages + 1
-    body = exchange.json_or_none()
-    meta = body.get("meta") if isinstance(body, dict) else None
-    if exchange.status != 200 or not isinstance(meta, dict) or not isinstance(body.get("data"), list) \
-            or not isinstance(meta.get("total"), int):
+    page_read = page_of(exchange)
+    if page_read is None or not isinstance(page_read[1].get("total"), int):
         result.inconclusive = f"page {page} answered {exchange.status} without data and meta.total"
         return False
+    data, meta = page_read
     result.totals.append(meta["total"])
-    result.items += [item for item in body["data"] if isinstance(item, dict)]
+    result.items += [item for item in data if isinstance(item, dict)]
     if len(set(result.totals)) > 1:
         result.inconclusive = f"meta.total changed mid-walk ({result.totals}): someone else changed the data"
         return False

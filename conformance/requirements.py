@@ -18,6 +18,7 @@ class Requirement:
     cases: tuple[str, ...]
     needs_state: bool = False  # holds only on a target that keeps what it is sent; the contract profile skips it
     needs_in_flight: int = 1  # requests that must be in flight together to judge it (a race needs two)
+    judged_in: str = ""  # the one file (from the repository's root) where the rule is judged
 
     @property
     def gates(self) -> bool:
@@ -29,5 +30,5 @@ class Requirement:
 def catalogue() -> dict[str, Requirement]:
     entries = resources.load(resources.CATALOGUE_NAME)["requirements"]
     return {e["id"]: Requirement(e["id"], e["level"], e["area"], e["doc"], tuple(e["cases"]), e.get("needs_state", False),
-                                 e.get("needs_in_flight", 1))
+                                 e.get("needs_in_flight", 1), e["judged_in"])
             for e in entries}

@@ -1,6 +1,7 @@
 """Rolls case outcomes up to requirements and decides the verdict; plain data in, a report dict out."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -124,14 +125,24 @@ def completeness(entries: list[dict], reasons: dict[str, str | None]) -> dict:
             "could_not_apply": could_not_apply, "not_judged": groups}
 
 
-def decide(*, new_failures: list[str], leaked: list[str], not_judged: dict[str, list[str]], unusable: str = "",
-           interrupted: bool = False, error: str = "", require_complete: bool = False) -> tuple[str, int]:
-    """The verdict and the exit code of a run that produced a report: the one place either is decided."""
+# What a run whose pytest session ended in one of these statuses says about the target: nothing; the checker itself
+# failed (a case module did not load, pytest refused or broke, or a plugin stopped the session).
+_PYTEST_FAILED = (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
+CHECKER_FAILED = "internal error: the checker itself failed (a case module did not load, or pytest failed)"
+
+
+def decide(*, new_failures: Sequence[str] = (), leaked: Sequence[str] = (), not_judged: dict | None = None,
+           unusable: str = "", interrupted: bool = False, error: str = "", require_complete: bool = False,
+           pytest_exit: int = pytest.ExitCode.OK, reported: bool = True) -> tuple[str, int]:
+    """The verdict and the exit code of a run: the one place either is decided. `reported` is False when the run
+    ended before the plugin made a report (pytest refused its arguments, or the checker broke before a verdict)."""
+    if not reported:
+        return ("usage", EXIT_USAGE) if pytest_exit == pytest.ExitCode.USAGE_ERROR else ("error", EXIT_INTERNAL)
     if unusable:
         return "unusable", EXIT_UNUSABLE
     if interrupted:
         return "interrupted", EXIT_INTERRUPTED
-    if error:
+    if error or pytest_exit in _PYTEST_FAILED:
         return "error", EXIT_INTERNAL
     if new_failures or leaked:
         return "fail", EXIT_FAIL
@@ -140,15 +151,11 @@ def decide(*, new_failures: list[str], leaked: list[str], not_judged: dict[str, 
     return "pass", EXIT_PASS
 
 
-def exit_without_report(usage_error: bool) -> int:
-    """A run that ended before any verdict: pytest refused its arguments (usage), or the checker broke."""
-    return EXIT_USAGE if usage_error else EXIT_INTERNAL
-
-
 def summarize(outcomes: list[CaseOutcome], observations: dict[str, list[str]], baseline: set[tuple[str, str]],
               meta: dict, *, unusable: str = "", interrupted: bool = False, error: str = "",
-              require_complete: bool = False) -> dict:
-    """The report as plain data: verdict, one entry per catalogue requirement, and the run's meta."""
+              require_complete: bool = False, pytest_exit: int = pytest.ExitCode.OK) -> dict:
+    """The report as plain data: verdict, one entry per catalogue requirement, and the run's meta. `error` is the
+    checker's own first error inside a case; `pytest_exit` is how the pytest session itself ended."""
     by_requirement: dict[str, list[tuple[int, CaseOutcome]]] = {}
     for order, outcome in enumerate(outcomes):
         for requirement in outcome.requirements:
@@ -172,7 +179,9 @@ def summarize(outcomes: list[CaseOutcome], observations: dict[str, list[str]], b
     complete = completeness(entries, reasons)
     verdict, exit_code = decide(new_failures=new_failures, leaked=meta.get("data", {}).get("leaked", []),
                                 not_judged=complete["not_judged"], unusable=unusable, interrupted=interrupted,
-                                error=error, require_complete=require_complete)
+                                error=error, require_complete=require_complete, pytest_exit=pytest_exit)
+    if not error and pytest_exit in _PYTEST_FAILED:
+        error = CHECKER_FAILED
     ending = {key: value for key, value in (("unusable", unusable), ("error", error)) if value}
     return {
         "verdict": verdict,

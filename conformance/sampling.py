@@ -18,7 +18,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis import strategies as st
 from hypothesis.internal import lambda_sources
 
-from conformance import case_context
+from conformance.concurrency import Slots
 
 T = TypeVar("T")
 
@@ -28,7 +28,7 @@ class Turns:
     again (schemathesis' work, which takes it, draws through hypothesis, which takes it too)."""
 
     def __init__(self) -> None:
-        self._slot = case_context.Slots(1)
+        self._slot = Slots(1)
         self._owner: int | None = None
         self._depth = 0
 

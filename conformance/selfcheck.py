@@ -61,10 +61,7 @@ class Trial:
 
 
 def declared(name: str) -> tuple[str, ...]:
-    deviation = REGISTRY[name] if name else None
-    if deviation is None or not deviation.breaks:
-        return ()
-    return (deviation.breaks, *deviation.also_breaks)
+    return REGISTRY[name].rules if name else ()
 
 
 class Worker:

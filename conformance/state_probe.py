@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from conformance.client import BudgetExhausted, Exchange, TargetUnusable, UnsafeRequest
+from conformance.errors import BudgetExhausted, TargetUnusable, UnsafeRequest
+from conformance.exchange import Exchange
 from conformance.paging import walk
 
 # A write may show in lists a little late (the docs promise no timing): re-read for up to 3 s in all.

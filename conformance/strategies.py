@@ -96,6 +96,16 @@ INVALID_PHONE_CLASSES: dict[str, st.SearchStrategy] = {
     "trailing_newline": st.deferred(lambda: e164_phones().map(lambda phone: phone + "\n")),
     # a valid number whose digits after the first are of another script: `\d` and str.isdigit() take them
     "non_ascii_digits": st.deferred(lambda: st.builds(_digits_of_script, e164_phones(), st.sampled_from(_ZEROS))),
+    # valid numbers in notations other than E.164: what a strip(), a libphonenumber parse or a 00-for-+ rule takes
+    "surrounding_whitespace": st.deferred(lambda: st.builds("{1}{0}{2}".format, e164_phones(),
+                                                            st.sampled_from(["", " ", "\t"]), st.sampled_from([" ", "\n "]))),
+    "international_prefix_00": st.deferred(lambda: e164_phones().map(lambda phone: "00" + phone[1:])),
+    "double_plus": st.deferred(lambda: e164_phones().map(lambda phone: "+" + phone)),
+    "fullwidth_plus": st.deferred(lambda: e164_phones().map(lambda phone: "\uff0b" + phone[1:])),
+    "tel_uri": st.deferred(lambda: e164_phones().map(lambda phone: "tel:" + phone)),
+    "parentheses": st.from_regex(r"\+244 ?\(9[1-9]\) ?[0-9]{3}[- ]?[0-9]{4}", fullmatch=True),
+    "dots": st.from_regex(r"\+244\.9[1-9][0-9]\.[0-9]{3}\.[0-9]{3}", fullmatch=True),
+    "extension": st.deferred(lambda: e164_phones().map(lambda phone: phone + " ext. 12")),
 }
 # Not a JSON string at all: the docs' 422 (not E.164) or 400 (not a valid request) are both right.
 NON_STRING_PHONES: dict[str, st.SearchStrategy] = {
@@ -163,15 +173,6 @@ def valid_emails() -> st.SearchStrategy[str]:
     characters, up to the 64-character local part and the 254-character address. Built from a drawn seed: drawing
     each character through hypothesis costs a second per batch and gains nothing (no shrinking of a batch)."""
     return st.builds(_email, st.integers(0, 2**63))
-
-
-def echoed_email_matches(sent: str, echoed: object) -> bool:
-    """The same address: only the domain's case may differ (domains are case-insensitive, local parts are not)."""
-    if not isinstance(echoed, str) or "@" not in echoed:
-        return False
-    local, _, domain = sent.rpartition("@")
-    echoed_local, _, echoed_domain = echoed.rpartition("@")
-    return local == echoed_local and domain.lower() == echoed_domain.lower()
 
 
 MALFORMED_EMAIL_CLASSES: dict[str, st.SearchStrategy] = {

@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-JSON_TYPES = ("application/json", "application/problem+json")
+from conformance.judgements import is_json_type
+
 
 
 class WireError(Exception):
@@ -131,7 +132,7 @@ def error_problems(answer: RawAnswer) -> list[tuple[str, str]]:
     and that parses as a JSON object."""
     problems = []
     content_type = ", ".join(answer.values("content-type"))
-    if content_type.split(";")[0].strip().lower() not in JSON_TYPES:
+    if not is_json_type(content_type):
         problems.append(("JSON-CONTENT-TYPE", f"the {answer.status} answer says Content-Type {content_type!r}"))
     body, framing = framed_body(answer)
     if framing:

@@ -20,7 +20,7 @@ class Recorder:
     requests: list[str] = []
 
     def pytest_sessionfinish(self, session) -> None:
-        from conformance.cases.conftest import CLIENT
+        from conformance.plugin.keys import CLIENT
         self.requests = sorted(VOLATILE.sub("", f"{e.method} {e.url} {e.request_body or ''}")
                                for e in session.config.stash[CLIENT].history)
 

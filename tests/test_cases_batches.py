@@ -3,6 +3,7 @@ why, naming it), and a seed sends the same requests whatever the concurrency."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -52,6 +53,9 @@ def test_blocked_by_reaches_the_requirement_entry():
     assert entry["blocked_by"] == ["CREATE-201-CREATED"] and entry["status"] == "not_checked"
 
 
+ACCOUNT_PAGE_AFTER_FIRST = re.compile(r"GET /v1/contacts\?page=([2-9]|[1-9][0-9]+)&per_page=[0-9]+ $")
+
+
 def test_a_seed_sends_the_same_requests_at_every_concurrency_and_another_seed_does_not():
     def requests_of_a_run(seed: str, concurrency: str) -> list[str]:
         done = subprocess.run([sys.executable, "-m", "tests.record_requests", seed, concurrency], cwd=ROOT,
@@ -61,7 +65,10 @@ def test_a_seed_sends_the_same_requests_at_every_concurrency_and_another_seed_do
     # the race of parallel creates runs only with two or more in flight (and what it created is deleted)
     assert any('"Parallel ' in r for r in eight) and not any('"Parallel ' in r for r in one)
     eight, other = ([r for r in run if '"Parallel ' not in r] for run in (eight, other))
-    one, eight, other = ([r for r in run if r != "DELETE /v1/contacts/ "] for run in (one, eight, other))
+    # a walk of the whole account reads as many pages as the account holds at that moment: side by side, other
+    # cases' contacts come and go beside it, so its pages after the first are not part of the comparison
+    one, eight, other = ([r for r in run if r != "DELETE /v1/contacts/ " and not ACCOUNT_PAGE_AFTER_FIRST.match(r)]
+                         for run in (one, eight, other))
     assert len(one) > 100
     assert one == eight, sorted(set(one) ^ set(eight))[:5]
     assert other != eight

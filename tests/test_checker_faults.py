@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from conformance.checker_faults import is_checker_fault
-from conformance.client import BudgetExhausted, CheckerBug
+from conformance.errors import BudgetExhausted, CheckerBug
 from conformance.mock.server import BackgroundServer
 from conformance.report.wording import case_title
 from conformance.results import Violation

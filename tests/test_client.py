@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import email.utils
+import http.server
+import json
 import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 
-from conformance.client import TOGETHER_WAIT_S, Client, UnsafeRequest
+from conformance.client import Client
+from conformance.concurrency import TOGETHER_WAIT_S
+from conformance.errors import UnsafeRequest
 from conformance.config import resolve
 
 
@@ -54,7 +58,7 @@ def test_evidence_is_the_request_as_sent_and_its_curl_runs_as_pasted(client):
 
 
 def test_in_flight_limit_halves_on_429_and_grows_back():
-    from conformance.client import InFlightLimit
+    from conformance.concurrency import InFlightLimit
     limit = InFlightLimit(8)
     limit.rate_limited()
     limit.rate_limited()
@@ -211,3 +215,40 @@ def test_a_resent_create_refused_as_a_duplicate_may_have_been_made_by_its_first_
     client.session.request("GET", client.url("/contacts"))
     assert client.create({"name": "A", "phone": "+244912345678"}).status == 409
     assert client.ledger.uncertain_creates == 1  # so cleanup searches the account for the run's tag
+
+
+class _CreateAnswers(http.server.BaseHTTPRequestHandler):
+    """Answers a create as its name asks: made with an id, made without one, or refused."""
+    ANSWERS = {"with id": (201, {"id": "cnt_made1", "name": "with id"}), "no id": (201, {"name": "no id"}),
+               "refused": (422, {"error": "validation_error", "message": "no"})}
+
+    def do_POST(self) -> None:
+        status, body = self.ANSWERS[json.loads(self.rfile.read(int(self.headers["Content-Length"])))["name"]]
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.mark.parametrize("path", ["session", "wire"])
+def test_creates_are_recorded_alike_through_the_session_and_on_the_wire(path):
+    """The ids the run may delete, and the creates cleanup must search for, do not depend on how a create was sent."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CreateAnswers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = Client(resolve(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="k"))
+        create = client.create if path == "session" else lambda body: client.raw("POST", "/contacts", json=body)[0]
+        assert create({"name": "with id"}).status == 201
+        assert (client.ledger.created, client.ledger.uncertain_creates) == ({"cnt_made1"}, 0)
+        assert create({"name": "refused"}).status == 422 and client.ledger.uncertain_creates == 0
+        assert create({"name": "no id"}).status == 201 and client.ledger.uncertain_creates == 1  # may have made one
+        again = create({"name": "with id"})
+        assert client.ledger.repeated_ids == [again] and client.ledger.created == {"cnt_made1"}
+    finally:
+        server.shutdown()
+        server.server_close()

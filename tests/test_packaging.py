@@ -14,7 +14,8 @@ import pytest
 from tests.conftest import ROOT
 
 SHIPPED = {"conformance/openapi.yaml", "conformance/requirements.yaml", "conformance/cases/__init__.py",
-           "conformance/cases/conftest.py", "conformance/cases/test_spec.py", "conformance/mock/app.py"}
+           "conformance/cases/conftest.py", "conformance/cases/test_spec.py", "conformance/plugin/__init__.py",
+           "conformance/plugin/support.py", "conformance/mock/app.py"}
 
 
 def _env() -> dict:

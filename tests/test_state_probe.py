@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conformance.client import Exchange
+from conformance.exchange import Exchange
 from conformance.state_probe import BACKOFF_S, probe_state
 
 LIST_ID = "lst_zxconf_test_state"

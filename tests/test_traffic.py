@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.client import Exchange
+from conformance.exchange import Exchange
 from conformance.judgements import expected_create, judge_list, key_kind
 from conformance.mock.faults import REGISTRY, variants
 from conformance.mock.server import BackgroundServer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
-from conformance.client import USER_AGENT
+from conformance.session import USER_AGENT
 from conformance.mock.request_log import read
 from tests.conftest import run_cli
 

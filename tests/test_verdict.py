@@ -88,6 +88,43 @@ def test_decide_gives_each_verdict_its_exit_code(kwargs, expected):
     assert decide(**{"new_failures": [], "leaked": [], "not_judged": {}, **kwargs}) == expected
 
 
+@pytest.mark.parametrize("pytest_exit, kwargs, expected", [
+    (pytest.ExitCode.OK, {}, ("pass", 0)),
+    (pytest.ExitCode.TESTS_FAILED, {}, ("pass", 0)),  # a failed case is a finding: the report judges it
+    (pytest.ExitCode.NO_TESTS_COLLECTED, {"not_judged": {results.NOT_RUN: ["A"]}}, ("partial", 0)),
+    (pytest.ExitCode.INTERNAL_ERROR, {"new_failures": ["A"]}, ("error", 4)),
+    (pytest.ExitCode.USAGE_ERROR, {}, ("error", 4)),
+    (pytest.ExitCode.INTERRUPTED, {}, ("error", 4)),  # pytest stopped without a keyboard interrupt
+    (pytest.ExitCode.INTERRUPTED, {"interrupted": True}, ("interrupted", 130)),
+    (pytest.ExitCode.INTERRUPTED, {"unusable": "cannot reach"}, ("unusable", 3)),
+])
+def test_how_pytest_ended_a_reported_run_counts_only_when_it_failed(pytest_exit, kwargs, expected):
+    assert decide(pytest_exit=pytest_exit, **kwargs) == expected
+
+
+@pytest.mark.parametrize("pytest_exit, expected", [
+    (pytest.ExitCode.USAGE_ERROR, ("usage", 2)),
+    (pytest.ExitCode.INTERNAL_ERROR, ("error", 4)),
+    (pytest.ExitCode.INTERRUPTED, ("error", 4)),
+    (pytest.ExitCode.OK, ("error", 4)),  # a session that "passed" without the plugin's report checked nothing
+])
+def test_a_run_that_ended_before_its_report_is_a_usage_or_internal_error(pytest_exit, expected):
+    assert decide(reported=False, pytest_exit=pytest_exit, new_failures=["A"]) == expected
+
+
+def test_the_report_names_a_pytest_failure_as_the_checkers_and_keeps_the_cases_own_error():
+    meta = {"profile": "default", "concurrency": {"bound": 8}}
+    broke = summarize([], {}, set(), meta, pytest_exit=pytest.ExitCode.INTERNAL_ERROR)
+    assert (broke["verdict"], broke["exit_code"], broke["error"]) == ("error", 4, results.CHECKER_FAILED)
+    own = summarize([], {}, set(), meta, error="internal error in a.py::t: TypeError: x",
+                    pytest_exit=pytest.ExitCode.INTERRUPTED)
+    assert own["error"] == "internal error in a.py::t: TypeError: x"
+    interrupted = summarize([], {}, set(), meta, interrupted=True, pytest_exit=pytest.ExitCode.INTERRUPTED)
+    assert (interrupted["verdict"], interrupted["exit_code"]) == ("interrupted", 130)
+    assert interrupted["error"] == results.CHECKER_FAILED  # the report still says pytest did not finish
+    assert "error" not in summarize([], {}, set(), meta, pytest_exit=pytest.ExitCode.TESTS_FAILED)
+
+
 def test_report_counts_must_rules_judged_and_groups_the_rest_by_reason():
     musts = [r for r in catalogue().values() if r.gates]
     judged, skipped = musts[0], musts[1]

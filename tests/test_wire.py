@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from conformance.client import Client, UnsafeRequest
+from conformance.client import Client
+from conformance.errors import UnsafeRequest
 from conformance.config import resolve
 from conformance.wire import error_problems, framed_body, no_content_problems, parse
 
@@ -35,6 +36,15 @@ def test_error_bodies_are_read_as_their_framing_says():
     assert [r for r, _ in error_problems(short)] == ["ERROR-BODY-SHAPE"]
     html = parse(b"HTTP/1.1 401 X\r\nContent-Type: text/html\r\n\r\n<h1>no</h1>")
     assert [r for r, _ in error_problems(html)] == ["JSON-CONTENT-TYPE", "ERROR-BODY-SHAPE"]
+
+
+def test_error_content_type_is_the_one_json_rule():
+    """The raw-wire judge and the exchange judges share judgements.is_json_type: any +json type is JSON."""
+    for ctype in (b"application/problem+json", b"application/vnd.zexa.error+json; charset=utf-8", b"Application/JSON"):
+        answer = parse(b"HTTP/1.1 404 X\r\nContent-Type: " + ctype + b"\r\n\r\n{\"error\": \"x\"}")
+        assert error_problems(answer) == [], ctype
+    plain = parse(b"HTTP/1.1 404 X\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{\"error\": \"x\"}")
+    assert [r for r, _ in error_problems(plain)] == ["JSON-CONTENT-TYPE"]
 
 
 def _respond(conn: socket.socket) -> None:

@@ -34,7 +34,7 @@ import pytest
 
 from conformance import case_context
 from conformance.cases.fixtures import Plan, Provider, plan, shared_key
-from conformance.client import CheckerBug
+from conformance.errors import CheckerBug
 
 RUNNER = pytest.StashKey["SideBySide"]()
 @dataclass

@@ -1,52 +1,33 @@
-"""POST /contacts: status codes, the echoed contact, validation of phone and email, duplicates.
+"""POST /contacts: the created contact (201, its id, created_at, the echo of what was sent, valid emails taken and
+echoed), duplicates and races, and refused creates that must make nothing (which bodies are refused:
+test_create_inputs.py).
 
 Each case builds its whole batch of inputs first (every named class of input, plus seeded draws for variety), sends
 it side by side and judges the answers in input order: the first broken rule in that order is the headline."""
 from __future__ import annotations
 
-import json
 import math
-import random
-import re
 import time
-import zlib
-from datetime import datetime, timezone
-from urllib.parse import urlencode
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conformance import grid
-from conformance.cases.conftest import BLOCKED_BY, expect_created
 from conformance.cases.fixtures import fixture
-from conformance.client import created_id
-from conformance.model import parse_instant
+from conformance.judgements import (CLOCK_SLACK_S, LONG_NAME, created_at_format_problem, created_id, email_matches,
+                                    id_problem, is_success, items_of, lists_match, name_length, name_problem,
+                                    judge_created_at, parse_instant)
 from conformance.paging import as_key, walk
+from conformance.plugin.keys import BLOCKED_BY
+from conformance.plugin.support import expect_created
 from conformance.results import Violation, expect, expect_status
 from conformance.sampling import draws
 from conformance.settling import settled
-from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
-                                    MALFORMED_EMAIL_CLASSES, NAME_CLASSES, NON_STRING_PHONES, RAW_NAME_CLASSES,
-                                    SHORTEST_PHONE_REGIONS, VALID_EMAIL_CLASSES, e164_15_digits,
-                                    echoed_email_matches, every_class, list_id_sets, person_names, phone_regions,
+from conformance.strategies import (NAME_CLASSES, RAW_NAME_CLASSES, VALID_EMAIL_CLASSES, list_id_sets, person_names,
                                     valid_emails)
 
 pytestmark = [pytest.mark.create, pytest.mark.writes]
-ISO8601_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00:?00)$")
-# The docs set no length limit: a name longer than this many characters (code points, or UTF-16 units for a target
-# that counts those) may be refused with 400/422, an observation; a shorter one must be accepted.
-LONG_NAME = 100
 CREATED_AT_GAP_S = 2.0  # between two creates whose created_at must differ: twice the Date header's resolution
-DOCS_BAD_PHONES = [("local_format", "0912345678"), ("spaces", "+244 912 345 678")]
 NO_SUCH_LIST = "lst_zxconf-no-such-list"  # no list has this id (a hyphen: not even the docs' id alphabet)
-MISSING_FIELDS = [("name",), ("phone",), ("name", "phone")]
-
-
-def damaged_json(valid: str) -> dict[str, str]:
-    """Bodies that are not JSON, or not a JSON object, each a lenient parser could still read as the valid body."""
-    return {"truncated": valid[:-10], "form-encoded": urlencode(json.loads(valid)), "trailing-comma": valid[:-1] + ",}",
-            "empty": "", "single-quotes": valid.replace('"', "'"),
-            "unquoted-keys": re.sub(r'"(\w+)":', r"\1:", valid), "top-level-array": f"[{valid}]",
-            "trailing-garbage": f"{valid} xyz", "two-objects": valid + valid}
 
 
 @fixture(scope="module")
@@ -81,11 +62,10 @@ def test_id_is_prefixed_cnt(maria, needs):
     """Judged on any 2xx with a JSON object: an id that is no string (a number, an object) breaks this rule, it does
     not mean the contact was not created."""
     answer = maria.exchange.json_or_none()
-    if not (200 <= (maria.exchange.status or 0) < 300 and isinstance(answer, dict)):
+    if not (is_success(maria.exchange.status) and isinstance(answer, dict)):
         needs(maria, "the docs' example contact (Maria Santos, +244…, maria@example.com)")
-    contact_id = answer.get("id")
-    expect(isinstance(contact_id, str) and contact_id.startswith("cnt_") and len(contact_id) > 4,
-           f"id {contact_id!r} is not a string prefixed cnt_", maria.exchange)
+    problem = id_problem(answer.get("id"))
+    expect(not problem, problem, maria.exchange)
 
 
 @pytest.mark.requirement("CREATE-ID-UNIQUE")
@@ -108,18 +88,18 @@ def test_fields_are_echoed(created_maria, new_contact, run_config, lists_accepte
               for email, lists in zip(emails, list_sets * len(emails))]
     echoed = [created_maria, *new_contact.create_all(bodies)]
     for created in echoed:
-        if not 200 <= (created.exchange.status or 0) < 300:
+        if not is_success(created.exchange.status):
             if created.body.get("lists"):
                 observe(f"a body with {len(created.body['lists'])} list ids answered {created.exchange.status}")
             continue
         body, sent = created.response, created.body
         expect(body.get("phone") == sent["phone"], f"phone sent {sent['phone']!r}, echoed {body.get('phone')!r}",
                created.exchange)
-        expect(echoed_email_matches(sent["email"], body.get("email")),
+        expect(email_matches(sent["email"], body.get("email")),
                f"email sent {sent['email']!r}, echoed {body.get('email')!r} (only the domain's case may differ)",
                created.exchange)
         if "lists" in sent:
-            expect(isinstance(body.get("lists"), list) and {as_key(i) for i in body["lists"]} == set(sent["lists"]),
+            expect(lists_match(sent["lists"], body.get("lists")),
                    f"lists sent {sent['lists']!r}, echoed {body.get('lists')!r}", created.exchange)
 
 
@@ -136,21 +116,15 @@ def test_unicode_names_come_back_exactly(new_contact, run_config, observe):
             observe(f"a {size}-character name was rejected ({contact.exchange.status})")
             continue
         expect_created(contact.exchange, f"a contact named {name[:80]!r} ({kind}, {len(name)} characters)")
-        expect(contact.response.get("name") == contact.body["name"],
+        expect(not name_problem(contact.body["name"], contact.response.get("name")),
                f"name sent {contact.body['name'][:200]!r} ({kind}), came back {contact.response.get('name')!r:.200}",
                contact.exchange)
 
 
-def name_length(name: str) -> int:
-    """The length a target may count: code points, or UTF-16 units (astral characters count twice there)."""
-    return max(len(name), len(name.encode("utf-16-le")) // 2)
-
-
 @pytest.mark.requirement("CREATE-CREATED-AT-ISO-UTC")
 def test_created_at_is_iso8601_utc(created_maria):
-    stamp = created_maria.response.get("created_at")
-    expect(isinstance(stamp, str) and ISO8601_UTC.match(stamp),
-           f"created_at {stamp!r} is not an ISO 8601 UTC timestamp (e.g. 2026-06-24T10:00:00Z)", created_maria.exchange)
+    problem = created_at_format_problem(created_maria.response.get("created_at"))
+    expect(not problem, problem, created_maria.exchange)
 
 
 @pytest.mark.requirement("CREATE-CREATED-AT-RECENT")
@@ -160,7 +134,7 @@ def test_created_at_is_close_to_now(created_maria):
     if created is None:  # no time zone either: it would be no instant
         pytest.skip("not checked: created_at does not parse (CREATE-CREATED-AT-ISO-UTC reports it)")
     skew = abs((datetime.now(timezone.utc) - created).total_seconds())
-    expect(skew <= 300, f"created_at {stamp} is {skew:.0f} s away from now", created_maria.exchange)
+    expect(skew <= CLOCK_SLACK_S, f"created_at {stamp} is {skew:.0f} s away from now", created_maria.exchange)
 
 
 def listed_item(client, contact_id: str, list_id: str | None, settle_s: float, waits: list) -> tuple:
@@ -202,76 +176,6 @@ def test_created_at_moves_on_with_time(created_maria, new_contact, needs, client
                f"created_at {listed!r}", listing, requirement="LIST-ITEM-MATCHES-CREATE")
 
 
-@pytest.mark.requirement("CREATE-201-CREATED")
-def test_json_in_any_spelling_of_its_media_type_is_created(new_contact, client):
-    """P: request bodies are JSON, sent with Content-Type: application/json. Each spelling of grid.JSON_CONTENT_TYPES
-    (other letter case, a charset parameter) names that same type, so a valid contact sent with it is created."""
-    bodies = {ctype: new_contact.body("Content Type") for ctype in grid.JSON_CONTENT_TYPES}
-    answers = client.gather([lambda b=body, c=ctype: client.create(b, headers={"Content-Type": c})
-                             for ctype, body in bodies.items()])
-    for ctype, answer in zip(bodies, answers):
-        expect_status(answer, {201}, f"a valid contact sent with Content-Type: {ctype}")
-
-
-@pytest.mark.requirement("CREATE-400-MISSING-FIELD")
-def test_missing_required_field_is_400_invalid_request(new_contact, client):
-    bodies = [{k: v for k, v in new_contact.body("Missing Field", email="missing@example.com").items() if k not in gone}
-              for gone in MISSING_FIELDS]
-    answers = client.gather([lambda b=body: client.create(b) for body in bodies])
-    for gone, answer in zip(MISSING_FIELDS, answers):
-        expect_status(answer, {400}, f"a body without {' and '.join(gone)}")
-
-
-@pytest.mark.requirement("CREATE-400-MALFORMED-JSON")
-def test_malformed_json_is_400_invalid_request(client, new_contact):
-    damaged = damaged_json(json.dumps(new_contact.body("Malformed"), ensure_ascii=False))
-    answers = client.gather([lambda raw=raw: client.call("POST", "/contacts", data=raw.encode())
-                             for raw in damaged.values()])
-    for (damage, raw), answer in zip(damaged.items(), answers):
-        expect_status(answer, {400}, f"the {damage} body {raw[:120]!r}")
-
-
-@pytest.mark.requirement("CREATE-422-PHONE-NOT-E164")
-def test_phone_not_e164_is_422_validation_error(new_contact, client, run_config):
-    per_class = max(1, run_config.profile.examples // 10)
-    cases = list(dict.fromkeys((kind, json.dumps(phone)) for kind, phone in DOCS_BAD_PHONES + every_class(
-        {**INVALID_PHONE_CLASSES, **NON_STRING_PHONES}, per_class, run_config.seed, "phones:invalid")))
-    bodies = [{**new_contact.body("Bad Phone"), "phone": json.loads(phone)} for _, phone in cases]
-    answers = client.gather([lambda b=body: client.create(b) for body in bodies])
-    for (kind, _), body, answer in zip(cases, bodies, answers):
-        phone = body["phone"]
-        allowed = {422} if isinstance(phone, str) and phone else {400, 422}  # "" may count as missing
-        expect_status(answer, allowed, f"phone {phone!r} ({kind})")
-
-
-@pytest.mark.requirement("CREATE-422-EMAIL-MALFORMED")
-def test_malformed_email_is_422_validation_error(new_contact, client, run_config):
-    per_class = max(1, run_config.profile.examples // 10)
-    cases = list(dict.fromkeys([("no_at", "maria.example.com")] + every_class(
-        MALFORMED_EMAIL_CLASSES, per_class, run_config.seed, "emails:malformed")))
-    bodies = [new_contact.body("Bad Email", email=email) for _, email in cases]
-    answers = client.gather([lambda b=body: client.create(b) for body in bodies])
-    for (kind, email), answer in zip(cases, answers):
-        expect_status(answer, {422}, f"email {email!r} ({kind})")
-
-
-@pytest.mark.requirement("CREATE-VALID-PHONE-ACCEPTED")
-def test_e164_phones_of_every_region_are_accepted(new_contact, run_config):
-    count = run_config.profile.phone_regions or len(phone_regions())
-    regions = phone_regions()[:count]
-    rng = random.Random(run_config.seed ^ zlib.crc32(b"phones:15-digits"))
-    longest = {kind: e164_15_digits(prefix, rng.randrange(2**32)) for kind, prefix in LONGEST_PHONE_PREFIXES.items()}
-    new_contact.used.update(longest.values())
-    shortest = [region for region in SHORTEST_PHONE_REGIONS if region not in regions]
-    bodies = [new_contact.body(f"Region {region}", region=region) for region in [*regions, *shortest]] + [
-        {**new_contact.body(f"Longest {kind}"), "phone": phone} for kind, phone in longest.items()]
-    kinds = [f"a valid number of region {region}" for region in regions] + [
-        f"a valid number of region {region}, of 7 digits (the shortest any region has)" for region in shortest] + [
-        f"a valid {kind.replace('_', ' ')} number of 15 digits (E.164's maximum)" for kind in longest]
-    for kind, contact in zip(kinds, new_contact.create_all(bodies)):
-        expect_created(contact.exchange, f"{contact.body['phone']}, {kind}")
-
-
 @fixture(scope="module")
 def valid_email_contacts(new_contact, run_config, maria) -> list:
     """A contact for every named class of well-formed email, and generated ones: (class, email, created). Made while
@@ -296,7 +200,7 @@ def test_valid_emails_come_back_as_sent(valid_email_contacts):
         if created_id(contact.exchange) is None:
             continue
         echoed = contact.response.get("email")
-        expect(echoed_email_matches(email, echoed),
+        expect(email_matches(email, echoed),
                f"email sent {email!r} ({kind}), echoed {echoed!r} (only the domain's case may differ)",
                contact.exchange)
 
@@ -354,11 +258,11 @@ def test_409_is_only_for_the_same_number(new_contact, client, needs):
     if first.status != 409:
         return  # created, or refused for another reason (CREATE-VALID-PHONE-ACCEPTED judges valid numbers)
     gone = client.delete(held.id)
-    if not (gone.status is not None and 200 <= gone.status < 300):
+    if not is_success(gone.status):
         pytest.skip(f"inconclusive: {other} got 409 and the contact holding {held.body['phone']} could not be "
                     f"deleted ({gone.status or gone.error}) to tell why")
     again = client.create(body)
-    expect(not (again.status is not None and 200 <= again.status < 300),
+    expect(not is_success(again.status),
            f"{other} was refused with 409 while a contact of this run held {held.body['phone']}, and created "
            f"({again.status}) once that contact was deleted: 409 is for a contact with the same number", first)
 
@@ -383,10 +287,10 @@ def test_refused_creates_make_no_contact(created_maria, new_contact, client, run
     if not refused:
         pytest.skip("not checked: the target refused none of the invalid creates with a 4xx")
     listing = client.list(list_id=list_id, per_page=100)
-    body = listing.json_or_none()
-    if listing.status != 200 or not isinstance(body, dict) or not isinstance(body.get("data"), list):
+    items = items_of(listing)
+    if listing.status != 200 or items is None:
         pytest.skip(f"inconclusive: the list of the refused creates answered {listing.status or listing.error}")
-    for item in body["data"]:
+    for item in items:
         name = item.get("name") if isinstance(item, dict) else None
         if name in refused:
             why, answer = refused[name]
@@ -407,10 +311,10 @@ def test_parallel_duplicate_creates_give_one_201(new_contact, client, run_config
         answers = client.together([lambda i=i: client.create({**body, "name": f"{body['name']} #{i}"})
                                    for i in range(size)])
         statuses = [a.status for a in answers]
-        winners = [a for a in answers if a.status is not None and 200 <= a.status < 300]
+        winners = [a for a in answers if is_success(a.status)]
         odd = [a for a in answers if a not in winners and a.status != 409]
         expect(not odd, f"parallel creates answered {statuses}", odd[0] if odd else None)
-        if len(winners) > 1 and 200 <= (client.create({**body, "name": f"{body['name']} late"}).status or 0) < 300:
+        if len(winners) > 1 and is_success(client.create({**body, "name": f"{body['name']} late"}).status):
             request.node.stash[BLOCKED_BY] = "CREATE-409-DUPLICATE-PHONE"
             pytest.skip(f"not checked: even a create sent after the parallel ones was accepted with phone "
                         f"{body['phone']}: the target finds no duplicates at all (CREATE-409-DUPLICATE-PHONE)")
@@ -418,10 +322,36 @@ def test_parallel_duplicate_creates_give_one_201(new_contact, client, run_config
                                   f"(exactly one may): {sorted(statuses)}", winners[-1] if winners else answers[0])
 
 
-@pytest.mark.requirement("OBSERVE-AMBIGUOUS-EMAILS")
-def test_ambiguous_emails_are_observed(new_contact, observe):
-    created = new_contact.create_all([new_contact.body("Ambiguous Email", email=email)
-                                      for email in AMBIGUOUS_EMAILS.values()])
-    for (kind, email), contact in zip(AMBIGUOUS_EMAILS.items(), created):
-        status = contact.exchange.status
-        observe(f"{kind} {email!r}: " + {201: "accepted", 422: "rejected (422)"}.get(status, f"answered {status}"))
+# A create body that names fields of the answer: id and created_at are what the target gives a contact (C, Response
+# Fields), not request parameters. A target may refuse such a body with a 4xx or ignore the fields.
+LONG_AGO = "2001-01-01T00:00:00Z"
+
+
+@pytest.mark.requirement("CREATE-ID-UNIQUE")
+def test_id_in_the_body_is_not_taken(new_contact, needs):
+    """C: id is the unique contact identifier. A create whose body carries the id of a live contact of the run
+    makes a contact with another id (or is refused)."""
+    held = new_contact("Id Holder")
+    needs(held, "the contact whose id the body names")
+    twin = new_contact("Id In Body", id=held.id)
+    if created_id(twin.exchange) is None:
+        pytest.skip(f"not checked: the create naming an id was not taken ({twin.exchange.status}), as it may be")
+    expect(twin.id != held.id, f"a create whose body named the id {held.id!r} of a live contact was answered with "
+           f"that id: two contacts share it", twin.exchange)
+
+
+@pytest.mark.requirement("CREATE-CREATED-AT-MATCHES-DATE")
+def test_created_at_in_the_body_is_not_taken(new_contact):
+    """C: created_at is when the contact was created. A create whose body says it was created in 2001 is answered
+    with the time of its creation (or refused), judged as every created_at is (judgements.judge_created_at)."""
+    made = new_contact("Created At In Body", created_at=LONG_AGO)
+    if created_id(made.exchange) is None:
+        pytest.skip(f"not checked: the create naming a created_at was not taken ({made.exchange.status}), as it may be")
+    read_at = datetime.now(timezone.utc) - timedelta(seconds=time.monotonic() - made.exchange.answered_at)
+    verdicts = judge_created_at(made.exchange, read_at)
+    if not verdicts:
+        pytest.skip("not checked: created_at does not parse (CREATE-CREATED-AT-ISO-UTC reports it)")
+    taken = parse_instant(made.response.get("created_at")) == parse_instant(LONG_AGO)
+    failed = [v.problem for v in verdicts if v.failed and (taken or v.requirement == "CREATE-CREATED-AT-MATCHES-DATE")]
+    expect(not failed, f"a create whose body said created_at {LONG_AGO} was answered so: {'; '.join(failed)}",
+           made.exchange)

@@ -7,9 +7,9 @@ from urllib.parse import quote
 import pytest
 
 from conformance import grid
-from conformance.cases.conftest import expect_created
 from conformance.cases.fixtures import fixture
 from conformance.paging import walk
+from conformance.plugin.support import expect_created
 from conformance.results import expect, expect_status
 from conformance.settling import settled
 
@@ -47,7 +47,7 @@ def deleted(client, doomed, what: str) -> None:
 def settled_walk(client, list_id: str | None, contact_id: str, max_pages: int):
     """Walk the contacts (of a list) again, bounded, while the deleted one still shows: the docs promise no
     read-after-write."""
-    with client.session.writes.whole_account() if list_id is None else nullcontext():  # the run writes nothing meanwhile
+    with client.whole_account() if list_id is None else nullcontext():  # the run writes nothing meanwhile
         return settled(lambda: walk(client, list_id=list_id, per_page=100, max_pages=max_pages),
                        lambda done: bool(done.inconclusive) or contact_id not in done.ids, client.config.settle,
                        client.ledger.settle_waits)

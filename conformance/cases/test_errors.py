@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pytest
 
+from conformance import grid
 from conformance.cases.fixtures import fixture
-from conformance.judgements import error_body_problem, error_code_problem, json_answer_problem, retry_after_problem
+from conformance.judgements import (error_body_problem, error_code_problem, json_answer_problem, request_id_problem,
+                                    retry_after_problem)
 from conformance.results import expect
 
 pytestmark = pytest.mark.errors
@@ -58,9 +60,9 @@ def test_error_bodies_carry_request_id(error_samples):
     one."""
     named_by: dict[str, int] = {}
     for status, exchange in each_error(error_samples):
-        body = exchange.json_or_none() or {}
-        request_id = body.get("request_id") if isinstance(body, dict) else None
-        expect(request_id, f"the {status} body has no request_id", exchange)
+        problem = request_id_problem(exchange)
+        expect(not problem, problem, exchange)
+        request_id = exchange.json_or_none()["request_id"]
         earlier = named_by.setdefault(repr(request_id), status)
         expect(earlier == status, f"the {status} body repeats the request_id {request_id!r} of the {earlier} answer "
                                   "to another request: a request id names one request", exchange)
@@ -68,10 +70,12 @@ def test_error_bodies_carry_request_id(error_samples):
 
 @pytest.mark.requirement("JSON-CONTENT-TYPE")
 def test_responses_are_json(error_samples, client, run_config):
-    """Every answer with a body, successful or not: the error samples, a create's 201, a page of contacts and a page
-    that matches none."""
+    """Every answer with a body, successful or not: the error samples, a create's 201, a page of contacts, a page
+    that matches none, and pages asked for with an Accept that names no JSON type (grid.NON_JSON_ACCEPTS)."""
     lists = [lambda: client.list(per_page=1), lambda: client.list(list_id=run_config.run_list("walk")),
-             lambda: client.list(list_id=run_config.run_list("none"), per_page=1)]
+             lambda: client.list(list_id=run_config.run_list("none"), per_page=1),
+             *[lambda a=accept: client.call("GET", "/contacts", params={"per_page": 1}, headers={"Accept": a})
+               for accept in grid.NON_JSON_ACCEPTS]]
     answers = [*error_samples.values(), *client.gather(lists)]
     for exchange in (a for a in answers if a.status != 204):  # a 204 has no body at all (platform docs)
         problem = json_answer_problem(exchange)

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from conformance import grid
+from conformance import grid, judgements
 from conformance.cases.fixtures import fixture
 from conformance.paging import as_key, walk
 from conformance.results import expect
@@ -74,12 +74,11 @@ def full_page(client, members, run_config, exclusive):
 
 def page_of(client, exchange=None, **params):
     exchange = exchange or client.list(**params)
-    body = exchange.json_or_none()
     expect(exchange.status == 200, f"GET /contacts {params} answered {exchange.status}: {exchange.text[:200]}", exchange)
-    expect(isinstance(body, dict) and isinstance(body.get("data"), list) and isinstance(body.get("meta"), dict),
-           f"GET /contacts {params}: no data array and meta object in {exchange.text[:200]!r}", exchange,
-           requirement="LIST-RESPONSE-SHAPE")
-    return exchange, body["data"], body["meta"]
+    page = judgements.page_of(exchange)
+    expect(page is not None, f"GET /contacts {params}: no data array and meta object in {exchange.text[:200]!r}",
+           exchange, requirement="LIST-RESPONSE-SHAPE")
+    return exchange, *page
 
 
 def pages_of(client, plan: list[dict]) -> list[tuple]:
@@ -118,9 +117,7 @@ def test_any_accept_header_json_satisfies_gets_a_page(client):
     answers = client.gather([lambda a=accept: client.call("GET", "/contacts", params={"per_page": 1},
                                                           headers={"Accept": a}) for accept in grid.JSON_ACCEPTS])
     for accept, exchange in zip(grid.JSON_ACCEPTS, answers):
-        body = exchange.json_or_none()
-        expect(exchange.status == 200 and isinstance(body, dict) and isinstance(body.get("data"), list)
-               and isinstance(body.get("meta"), dict), f"GET /contacts with Accept: {accept} answered "
+        expect(judgements.page_of(exchange) is not None, f"GET /contacts with Accept: {accept} answered "
                f"{exchange.status}: {exchange.text[:200]}", exchange)
 
 
@@ -145,9 +142,7 @@ def test_per_page_never_exceeds_100(client, run_config, observe):
             {"per_page": 1000}, {"per_page": 100_000}, {"per_page": 101, "list_id": walk_list},
             {"per_page": 1000, "list_id": walk_list}]
     answers = client.gather([lambda p=p: client.list(**p) for p in plan])
-    control = answers[0].json_or_none()
-    meta_believed = answers[0].status == 200 and isinstance(control, dict) and \
-        isinstance(control.get("meta"), dict) and control["meta"].get("per_page") == 7
+    meta_believed = answers[0].status == 200 and (judgements.meta_of(answers[0]) or {}).get("per_page") == 7
     for params, exchange in zip(plan[1:], answers[1:]):
         asked = " and ".join(f"{k}={v}" for k, v in params.items())
         if params["per_page"] > 100 and exchange.status in (400, 422):
@@ -157,11 +152,10 @@ def test_per_page_never_exceeds_100(client, run_config, observe):
             observe(f"{asked} answered {exchange.status}: the target may not know the run's list")
             continue
         expect(exchange.status == 200, f"{asked} answered {exchange.status}: {exchange.text[:200]}", exchange)
-        body = exchange.json_or_none()
-        expect(isinstance(body, dict) and isinstance(body.get("data"), list) and isinstance(body.get("meta"), dict),
-               f"{asked}: no data array and meta object in {exchange.text[:200]!r}", exchange,
+        page = judgements.page_of(exchange)
+        expect(page is not None, f"{asked}: no data array and meta object in {exchange.text[:200]!r}", exchange,
                requirement="LIST-RESPONSE-SHAPE")
-        meta, data = body["meta"], body["data"]
+        data, meta = page
         if params["per_page"] == 100:
             expect(meta.get("per_page") == 100 or not meta_believed,
                    f"{asked} (the documented maximum) answered meta.per_page {meta.get('per_page')}", exchange)
@@ -191,9 +185,7 @@ def test_total_counts_matching_contacts(client, members, run_config, exclusive):
     params = {"list_id": run_config.run_list("walk"), "per_page": WALK_PER_PAGE}
 
     def counts_members(exchange) -> bool:
-        body = exchange.json_or_none()
-        meta = body.get("meta") if isinstance(body, dict) else None
-        total = meta.get("total") if isinstance(meta, dict) else None
+        total = (judgements.meta_of(exchange) or {}).get("total")
         return isinstance(total, int) and (total == len(members) if exclusive else total >= len(members))
     read = settled(lambda: client.list(**params), counts_members, client.config.settle, client.ledger.settle_waits)
     exchange, data, meta = page_of(client, exchange=read, **params)
@@ -235,9 +227,8 @@ def test_page_past_end_is_empty(client, members, run_config):
     params = {"list_id": run_config.run_list("walk"), "per_page": WALK_PER_PAGE}
 
     def counts_members(exchange) -> bool:
-        body = exchange.json_or_none()
-        meta = body.get("meta") if isinstance(body, dict) else None
-        return not isinstance(meta, dict) or not isinstance(meta.get("total"), int) or meta["total"] >= len(members)
+        meta = judgements.meta_of(exchange)
+        return meta is None or not isinstance(meta.get("total"), int) or meta["total"] >= len(members)
     read = settled(lambda: client.list(**params), counts_members, client.config.settle, client.ledger.settle_waits)
     exchange, data, meta = page_of(client, exchange=read, **params)
     total = meta.get("total")
@@ -310,11 +301,11 @@ def test_page_zero_is_rejected_or_clamped(client, new_contact, run_config):
                f"GET /contacts with {params} answered {exchange.status or exchange.error}: {exchange.text[:200]}",
                exchange, requirement="SPEC-NO-SERVER-ERROR")
     for params, exchange in zip(plan, answers):
-        body = exchange.json_or_none()
-        meta = body.get("meta") if isinstance(body, dict) else None
-        if exchange.status == 200 and isinstance(meta, dict) and isinstance(body.get("data"), list):
-            expect(isinstance(meta.get("per_page"), int) and len(body["data"]) <= meta["per_page"],
-                   f"{params} answered a page of {len(body['data'])} contacts whose meta.per_page is "
+        page = judgements.page_of(exchange)
+        if page is not None:
+            data, meta = page
+            expect(isinstance(meta.get("per_page"), int) and len(data) <= meta["per_page"],
+                   f"{params} answered a page of {len(data)} contacts whose meta.per_page is "
                    f"{meta.get('per_page')!r}", exchange, requirement="LIST-META-DESCRIBES-PAGE")
     for params, exchange in zip(plan, answers):
         if exchange.status in (400, 422):

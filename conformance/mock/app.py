@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import random
-import re
 import secrets
 from datetime import datetime, timezone
 
@@ -14,26 +12,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from conformance.mock.faults import Active
-from conformance.mock.store import DuplicatePhone, Query, Store
+from conformance.mock.formats import E164, LIST_ID, email_is_valid, strict_json, utf8_safe
+from conformance.mock.registry import Active
+from conformance.mock.store import (NEWEST_FIRST, PHONE_TAKEN, REMOVE_MEMBERSHIPS, REMOVE_ROW, SAME_ID, DuplicatePhone,
+                                     Query, Store)
 
-# Used with fullmatch: `re.match` with a `$` would also take the value followed by a newline
-E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-LIST_ID = re.compile(r"lst_[A-Za-z0-9_]+")
-EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-EMAIL_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?")
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 100
 CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 410: "gone", 422: "validation_error", 429: "rate_limit_exceeded", 500: "internal_error"}
-
-
-def email_is_valid(email: str) -> bool:
-    """Dot-atom addresses with a dotted domain; quoted local parts and IP literals are not accepted."""
-    local, at, domain = email.rpartition("@")
-    if not at or len(email) > 254 or len(local) > 64:
-        return False
-    labels = domain.split(".")
-    return bool(EMAIL_LOCAL.fullmatch(local)) and len(labels) >= 2 and all(EMAIL_LABEL.fullmatch(l) for l in labels)
 
 
 def utc_timestamp(now: datetime) -> str:
@@ -58,7 +44,10 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
     def auth_failure(request: Request, operation: str) -> JSONResponse | None:
         if not active.apply("auth_required", True, operation=operation):
             return None
-        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        header = active.apply("credentials", request.headers.get("authorization", ""), request=request)
+        if header is None:
+            return error(500, "Internal error.")
+        scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             status = active.apply("auth_failure_status", 401, reason="missing", operation=operation)
             return error(status, "API key is missing: send Authorization: Bearer <API key>.")
@@ -79,12 +68,14 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
     async def validated_contact(request: Request) -> dict | JSONResponse:
         raw = await request.body()
         try:
-            body = active.apply("parse_json", json.loads)(raw)
+            body = active.apply("parse_json", strict_json)(raw)
         except (ValueError, UnicodeDecodeError):
             status, code = active.apply("malformed_json_status", (400, "invalid_request"))
             return error(status, "The request body is not valid JSON.", code=code)
         if not isinstance(body, dict):
             return error(400, "The request body must be a JSON object.")
+        if not utf8_safe(body):
+            return error(400, "The request body holds a string that is not Unicode text (a lone surrogate).")
         missing = [f for f in active.apply("required_fields", ("name", "phone")) if f not in body]
         if missing:
             status, code = active.apply("missing_field_error", (400, "invalid_request"), missing=missing)
@@ -116,37 +107,42 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         if problems:
             status, code = active.apply("validation_status", (422, "validation_error"), problems=problems)
             return error(status, "; ".join(f"{k} {v}" for k, v in problems.items()), problems, code=code)
-        return {"name": name, "phone": phone, "email": email, "lists": list(dict.fromkeys(body.get("lists", [])))}
+        return {"name": name, "phone": phone, "email": email, "lists": list(dict.fromkeys(body.get("lists", []))),
+                "answer_fields": active.apply("answer_fields_taken", {}, body=body)}
 
     async def create_contact(request: Request) -> Response:
         auth_first = active.apply("auth_first", True, operation="create")
-        if auth_first and (denied := auth_failure(request, "create")):
+        denied = auth_failure(request, "create") if auth_first else None
+        written_anyway = denied is not None and active.apply("refused_write_applied", False, operation="create")
+        if denied and not written_anyway:
             return denied
         if not active.apply("content_type_accepted", True, content_type=request.headers.get("content-type", "")):
-            return error(415, "Send the body as application/json.")
+            return denied or error(415, "Send the body as application/json.")
         fields = await validated_contact(request)
         if isinstance(fields, Response):
-            return fields
+            return denied or fields
         if not auth_first and (denied := auth_failure(request, "create")):
             return denied
         if (delay := active.apply("duplicate_precheck_delay", None)) is not None:
-            include_deleted = active.apply("precheck_includes_deleted", False)
-            if store.phone_in_use(fields["phone"], include_deleted=include_deleted):
+            if store.first(active.apply("precheck_query", PHONE_TAKEN), (fields["phone"],)) is not None:
                 return conflict()
             await asyncio.sleep(delay)
         now = active.apply("clock", datetime.now(timezone.utc))
+        taken = fields.pop("answer_fields")
         contact = active.apply("stored", {"id": active.apply("new_id", f"cnt_{secrets.token_hex(6)}"), **fields,
-                                          "created_at": active.apply("timestamp", utc_timestamp(now), now=now)},
-                               store=store)
+                                          "created_at": active.apply("timestamp", utc_timestamp(now), now=now),
+                                          **taken}, store=store)
         memberships = active.apply("memberships", contact["lists"], name=contact["name"])
         try:
             if active.apply("keeps_contact", True):
                 store.insert({**contact, "lists": memberships},
-                             replace=active.apply("insert_replaces", False, contact=contact, store=store),
+                             verb=active.apply("insert_verb", "INSERT", contact=contact, store=store),
                              phone_key=active.apply("phone_key", contact["phone"], contact=contact, store=store))
         except DuplicatePhone:
             return conflict()
         active.apply("written", store)
+        if denied:
+            return denied
         body = {k: v for k, v in contact.items() if v is not None}
         return JSONResponse(active.apply("created_body", body), status_code=active.apply("create_status", 201,
                                                                                           body=body))
@@ -197,13 +193,13 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
         list_id = active.apply("list_filter", request.query_params.get("list_id"), paging_asked=paging_asked)
         if list_id is not None and (refused := active.apply("list_filter_refused", None, list_id=list_id)):
             return error(*refused, {"list_id": list_id})
-        query = active.apply("query", Query(list_id=list_id))
+        query = active.apply("query", Query.of(list_id))
         source = active.apply("list_store", store)
         total = active.apply("total", source.count(active.apply("total_query", query)), store=source, query=query)
         offset = active.apply("offset", (page - 1) * per_page, page=page, per_page=per_page, total=total,
                               list_id=list_id)
         rows = source.rows(query, offset=offset, limit=active.apply("limit", per_page),
-                           order=active.apply("order", "newest"))
+                           order=active.apply("order", NEWEST_FIRST))
         data = [{k: v for k, v in row.items() if v is not None} for row in rows]
         body = active.apply("list_body", {"data": data, "meta": {"total": total, "page": page, "per_page": per_page}},
                             list_id=list_id)
@@ -212,11 +208,14 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
     async def delete_contact(request: Request) -> Response:
         contact_id = request.path_params["id"]
         auth_first = active.apply("auth_first", True, operation="delete")
-        if auth_first and (denied := auth_failure(request, "delete")):
+        denied = auth_failure(request, "delete") if auth_first else None
+        if denied and not active.apply("refused_write_applied", False, operation="delete"):
             return denied
         if active.apply("delete_id_crashes", False, contact_id=contact_id):
             return error(500, "Internal error.")
-        targets = store.live_ids(contact_id, active.apply("id_match", "exact"))
+        targets = store.live_ids(contact_id, active.apply("id_match", SAME_ID))
+        if not targets and denied:
+            return denied
         if not targets:
             status = active.apply("unknown_delete_status", 404, contact_id=contact_id, store=store)
             if status == 204:
@@ -226,10 +225,12 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             return denied
         if delay := active.apply("delete_precheck_delay", 0.0):
             await asyncio.sleep(delay)
-        row, memberships = active.apply("delete_mode", ("remove", "remove"))
+        row, memberships = active.apply("delete_mode", (REMOVE_ROW, REMOVE_MEMBERSHIPS))
         for target in targets:
             store.delete(target, row=row, memberships=memberships)
         active.apply("written", store)
+        if denied:
+            return denied
         status, body = active.apply("delete_answer", (204, None))
         return Response(status_code=status) if body is None else JSONResponse(body, status_code=status)
 

@@ -6,6 +6,7 @@ import gzip
 import itertools
 import json
 import random
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -14,7 +15,7 @@ from typing import Any
 
 from starlette.responses import Response, StreamingResponse
 
-from conformance.mock.faults import Hooks, only, rate_limited_every, register
+from conformance.mock.registry import Hooks, only, rate_limited_every, variant
 from conformance.mock.store import DuplicatePhone, Store
 
 LAG_SECONDS = 0.5
@@ -115,7 +116,8 @@ def _gzip(response: Response, request: Any, **_: Any) -> Response:
     if "gzip" not in request.headers.get("accept-encoding", "") or not getattr(response, "body", b""):
         return response
     headers = _headers_for_new_body(response)
-    return Response(gzip.compress(response.body), status_code=response.status_code,
+    # mtime=0: the same answer is the same bytes (by default gzip stamps the second it compressed)
+    return Response(gzip.compress(response.body, mtime=0), status_code=response.status_code,
                     headers={**headers, "content-encoding": "gzip", "vary": "Accept-Encoding"})
 
 
@@ -155,83 +157,97 @@ def _lower_domain(contact: dict, **_: Any) -> dict:
     return {**contact, "email": f"{local}@{domain.lower()}"}
 
 
-register("clamp_per_page", "per_page above 100 is clamped to 100 instead of rejected (C: 'max: 100' says no more "
-         "than 100 come back, not how a larger request is answered).",
-         only("per_page_over_max", lambda action, **_: "clamp"))
-register("oldest_first", "Lists are ordered oldest first (C names no order).",
-         only("order", lambda order, **_: "oldest"))
-register("random_stable_order", "Lists are ordered by id: random-looking but the same on every read (C names no "
-         "order).", only("order", lambda order, **_: "id"))
-register("extra_fields", "Responses carry extra fields the docs do not name.",
-         lambda: {"created_body": lambda body, **_: {**body, "status": "active", "tags": []},
-                  "list_body": lambda body, **_: {**body, "links": {"self": None},
-                                                  "data": [{**i, "lists": []} for i in body["data"]]}})
-register("email_null", "A contact without email shows email: null instead of leaving it out ('if provided').",
-         lambda: {"created_body": lambda body, **_: {"email": None, **body},
-                  "list_body": _map_items(lambda item: {"email": None, **item})})
-register("occasional_429", "Every 40th request is rate limited with Retry-After: 1 (P: 429 with Retry-After).",
-         rate_limited_every(40))
-register("retry_after_http_date", "Every 25th request is rate limited with Retry-After as an HTTP date 2 s ahead "
-         "(P says 'number of seconds'; RFC 9110 allows either form and clients must take both).",
-         rate_limited_every(25, retry_after=_two_seconds_ahead))
-register("latency_spikes", "One request in twenty takes 0.1-0.5 s longer.", lambda: _latency_spikes(20))
-register("lists_must_exist", "Only the docs' lists (lst_abc123, lst_def456) exist; other list ids get 422.",
-         only("list_exists", lambda exists, list_id, **_: exists and list_id in DOCS_LISTS))
-register("unknown_lists_404", "Only the docs' lists (lst_abc123, lst_def456) exist: other list ids get 422 on create "
-         "and 404 not_found as a list_id filter (C: 404 is 'not found'; a filter on a list that does not exist may "
-         "say so).",
-         lambda: {"list_exists": lambda exists, list_id, **_: exists and list_id in DOCS_LISTS,
-                  "list_filter_refused": lambda refused, list_id, **_:
-                  refused or (None if list_id in DOCS_LISTS else (404, f"No contact list {list_id!r}."))})
-register("accepts_any_list_id", "Any string is taken as a list id on create, stored and echoed as sent (C gives "
-         "list ids a lst_ prefix in its examples and never asks for other ids to be refused).",
-         only("list_id_valid", lambda valid, **_: True))
-register("paging_digits_only", "page and per_page written other than in the digits 0-9 (a sign, spaces, other "
-         "digits, an exponent) get 400 invalid_request (C: page and per_page are integers; how one is written is not "
-         "said, and refusing is no alteration).",
-         only("paging_raw_refused", lambda refused, raw, **_: refused or not (raw.isascii() and raw.isdigit())))
-register("list_ids_refused_400", "List ids outside lst_ and [A-Za-z0-9_] get 400 invalid_request instead of 422 (P: "
-         "400 is 'malformed syntax', 422 'failed validation'; C names neither for a list id).",
-         only("validation_status", lambda answer, problems, **_:
-              (400, "invalid_request") if set(problems) == {"lists"} else answer))
-register("lenient_paging", "Out-of-range page and per_page values are clamped, never rejected.",
-         lambda: {"per_page_over_max": lambda action, **_: "clamp", "page_below_1": lambda action, **_: "clamp"})
-register("per_page_over_max_400", "Out-of-range paging gets 400 invalid_request instead of 422 (P: 400 is 'malformed "
-         "syntax', 422 'failed validation'; C names neither for paging).",
-         only("paging_error", lambda answer, **_: (400, "invalid_request")))
-register("lagging_lists", f"The list endpoint is eventually consistent: it shows creates and deletes {LAG_SECONDS} s "
-         "late (=SECONDS to change; C and P say nothing of when a write becomes visible).", _lagging_lists)
-register("other_clients_writing", "Another client of the account creates and deletes its own contacts every few "
-         "requests while the run goes on (an account is shared; C: 'contacts on your account').",
-         _other_clients_writing)
-register("existing_contacts", "The account already holds 62 contacts, among them the docs' Maria Santos "
-         "(+244912345678, lst_abc123) and João Ferreira (+244923456789), some in lst_abc123 and lst_def456.",
-         _existing_contacts)
-register("long_names_rejected", "Names longer than 200 characters get 422 validation_error (C gives no length "
-         "limit; refusing is the target's right, cutting silently would not be).",
-         only("problems", lambda problems, body, **_: {**problems, "name": "must be at most 200 characters"}
-              if len(body.get("name", "")) > 200 else problems))
-register("created_at_milliseconds", "created_at carries milliseconds (2026-06-24T10:00:00.123Z: still ISO 8601 "
-         "UTC).", only("timestamp", lambda stamp, now, **_: now.isoformat(timespec="milliseconds")[:23] + "Z"))
-register("created_at_nanoseconds", "created_at carries nine fractional digits (ISO 8601 and RFC 3339 set no limit "
-         "on the fraction).", only("timestamp", lambda stamp, now, **_: now.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z"))
-register("created_at_zero_offset", "created_at ends in +00:00 instead of Z (ISO 8601 UTC either way).",
-         only("timestamp", lambda stamp, **_: stamp.removesuffix("Z") + "+00:00"))
-register("bare_error_bodies", "Error bodies carry only error and message (P: details optional, request_id "
-         "expected but not promised).",
-         only("error_body", lambda body, **_: {"error": body["error"], "message": body["message"]}))
-register("pretty_ascii_json", "JSON bodies are pretty-printed and every non-ASCII character is a \\u escape (the "
-         "same JSON values).", only("response", _pretty_ascii_json))
-register("gzip_responses", "Answers are gzip-encoded when the client accepts gzip (HTTP content coding; the body "
-         "is still JSON).", only("response", _gzip))
-register("connection_close", "Every answer carries Connection: close (no keep-alive; the docs say nothing of "
-         "connections).", only("response", _connection_close))
-register("chunked_lists", "List answers are sent with Transfer-Encoding: chunked, no Content-Length.",
-         only("response", _chunked_lists))
-register("location_header", "201 answers carry a Location header naming the new contact (extra headers are "
-         "allowed).", only("response", _location_header))
-register("load_balancer_cookie", "Every answer sets a load balancer's cookie (P: the API uses no cookies; a proxy "
-         "in front of it may set one all the same, and the API must not depend on it).", only("response",
-                                                                                           _load_balancer_cookie))
-register("email_domain_lowercased", "The email's domain is lower-cased on storage and echo (the domain of an "
-         "address is case-insensitive, so it is the same address).", only("stored", _lower_domain))
+variant("clamp_per_page", "per_page above 100 is clamped to 100 instead of rejected (C: 'max: 100' says no more "
+        "than 100 come back, not how a larger request is answered).",
+        only("per_page_over_max", lambda action, **_: "clamp"))
+variant("oldest_first", "Lists are ordered oldest first (C names no order).",
+        only("order", lambda order, **_: "c.seq ASC"))
+variant("random_stable_order", "Lists are ordered by id: random-looking but the same on every read (C names no "
+        "order).", only("order", lambda order, **_: "c.id ASC"))
+variant("extra_fields", "Responses carry extra fields the docs do not name.",
+        lambda: {"created_body": lambda body, **_: {**body, "status": "active", "tags": []},
+                 "list_body": lambda body, **_: {**body, "links": {"self": None},
+                                                 "data": [{**i, "lists": []} for i in body["data"]]}})
+variant("email_null", "A contact without email shows email: null instead of leaving it out ('if provided').",
+        lambda: {"created_body": lambda body, **_: {"email": None, **body},
+                 "list_body": _map_items(lambda item: {"email": None, **item})})
+variant("occasional_429", "Every 40th request is rate limited with Retry-After: 1 (P: 429 with Retry-After).",
+        rate_limited_every(40))
+variant("retry_after_http_date", "Every 25th request is rate limited with Retry-After as an HTTP date 2 s ahead "
+        "(P says 'number of seconds'; RFC 9110 allows either form and clients must take both).",
+        rate_limited_every(25, retry_after=_two_seconds_ahead))
+variant("latency_spikes", "One request in twenty takes 0.1-0.5 s longer.", lambda: _latency_spikes(20))
+variant("lists_must_exist", "Only the docs' lists (lst_abc123, lst_def456) exist; other list ids get 422.",
+        only("list_exists", lambda exists, list_id, **_: exists and list_id in DOCS_LISTS))
+variant("unknown_lists_404", "Only the docs' lists (lst_abc123, lst_def456) exist: other list ids get 422 on create "
+        "and 404 not_found as a list_id filter (C: 404 is 'not found'; a filter on a list that does not exist may "
+        "say so).",
+        lambda: {"list_exists": lambda exists, list_id, **_: exists and list_id in DOCS_LISTS,
+                 "list_filter_refused": lambda refused, list_id, **_:
+                 refused or (None if list_id in DOCS_LISTS else (404, f"No contact list {list_id!r}."))})
+variant("accepts_any_list_id", "Any string is taken as a list id on create, stored and echoed as sent (C gives "
+        "list ids a lst_ prefix in its examples and never asks for other ids to be refused).",
+        only("list_id_valid", lambda valid, **_: True))
+variant("paging_digits_only", "page and per_page written other than in the digits 0-9 (a sign, spaces, other "
+        "digits, an exponent) get 400 invalid_request (C: page and per_page are integers; how one is written is not "
+        "said, and refusing is no alteration).",
+        only("paging_raw_refused", lambda refused, raw, **_: refused or not (raw.isascii() and raw.isdigit())))
+variant("list_ids_refused_400", "List ids outside lst_ and [A-Za-z0-9_] get 400 invalid_request instead of 422 (P: "
+        "400 is 'malformed syntax', 422 'failed validation'; C names neither for a list id).",
+        only("validation_status", lambda answer, problems, **_:
+             (400, "invalid_request") if set(problems) == {"lists"} else answer))
+variant("lenient_paging", "Out-of-range page and per_page values are clamped, never rejected.",
+        lambda: {"per_page_over_max": lambda action, **_: "clamp", "page_below_1": lambda action, **_: "clamp"})
+variant("per_page_over_max_400", "Out-of-range paging gets 400 invalid_request instead of 422 (P: 400 is 'malformed "
+        "syntax', 422 'failed validation'; C names neither for paging).",
+        only("paging_error", lambda answer, **_: (400, "invalid_request")))
+variant("lagging_lists", f"The list endpoint is eventually consistent: it shows creates and deletes {LAG_SECONDS} s "
+        "late (=SECONDS to change; C and P say nothing of when a write becomes visible).", _lagging_lists)
+variant("other_clients_writing", "Another client of the account creates and deletes its own contacts every few "
+        "requests while the run goes on (an account is shared; C: 'contacts on your account').",
+        _other_clients_writing)
+variant("existing_contacts", "The account already holds 62 contacts, among them the docs' Maria Santos "
+        "(+244912345678, lst_abc123) and João Ferreira (+244923456789), some in lst_abc123 and lst_def456.",
+        _existing_contacts)
+variant("long_names_rejected", "Names longer than 200 characters get 422 validation_error (C gives no length "
+        "limit; refusing is the target's right, cutting silently would not be).",
+        only("problems", lambda problems, body, **_: {**problems, "name": "must be at most 200 characters"}
+             if len(body.get("name", "")) > 200 else problems))
+variant("created_at_milliseconds", "created_at carries milliseconds (2026-06-24T10:00:00.123Z: still ISO 8601 "
+        "UTC).", only("timestamp", lambda stamp, now, **_: now.isoformat(timespec="milliseconds")[:23] + "Z"))
+variant("created_at_nanoseconds", "created_at carries nine fractional digits (ISO 8601 and RFC 3339 set no limit "
+        "on the fraction).", only("timestamp", lambda stamp, now, **_: now.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z"))
+variant("created_at_zero_offset", "created_at ends in +00:00 instead of Z (ISO 8601 UTC either way).",
+        only("timestamp", lambda stamp, **_: stamp.removesuffix("Z") + "+00:00"))
+variant("bare_error_bodies", "Error bodies carry only error and message (P: details optional, request_id "
+        "expected but not promised).",
+        only("error_body", lambda body, **_: {"error": body["error"], "message": body["message"]}))
+variant("pretty_ascii_json", "JSON bodies are pretty-printed and every non-ASCII character is a \\u escape (the "
+        "same JSON values).", only("response", _pretty_ascii_json))
+variant("gzip_responses", "Answers are gzip-encoded when the client accepts gzip (HTTP content coding; the body "
+        "is still JSON).", only("response", _gzip))
+variant("connection_close", "Every answer carries Connection: close (no keep-alive; the docs say nothing of "
+        "connections).", only("response", _connection_close))
+variant("chunked_lists", "List answers are sent with Transfer-Encoding: chunked, no Content-Length.",
+        only("response", _chunked_lists))
+variant("location_header", "201 answers carry a Location header naming the new contact (extra headers are "
+        "allowed).", only("response", _location_header))
+variant("load_balancer_cookie", "Every answer sets a load balancer's cookie (P: the API uses no cookies; a proxy "
+        "in front of it may set one all the same, and the API must not depend on it).",
+        only("response", _load_balancer_cookie))
+variant("email_domain_lowercased", "The email's domain is lower-cased on storage and echo (the domain of an "
+        "address is case-insensitive, so it is the same address).", only("stored", _lower_domain))
+variant("bearer_spelt_exactly", "Only `Bearer <key>` spelt exactly as the docs write it is read: another letter "
+        "case of the scheme or more than one space is a missing key, 401 (the docs write one spelling).",
+        only("credentials", lambda header, **_: header if re.fullmatch(r"Bearer [^ \t]+", header) else ""))
+variant("x_api_key_accepted", "A request without Authorization may carry the key in X-API-Key (the docs name "
+        "Authorization and say nothing of other headers).",
+        only("credentials", lambda header, request, **_: header or (
+            f"Bearer {request.headers['x-api-key']}" if request.headers.get("x-api-key") else header)))
+variant("not_acceptable_406", "A list request whose Accept names no JSON type is answered 406 with the usual JSON "
+        "error body (HTTP content negotiation; the answer is still JSON).",
+        only("accept_acceptable", lambda ok, accept, **_: ok and (
+            not accept or "json" in accept or "*/*" in accept or "application/*" in accept)))
+variant("lists_sorted", "A contact's lists are kept and echoed in sorted order, not the order sent (C: 'an array of "
+        "contact list IDs the contact belongs to' names no order).",
+        only("stored", lambda contact, **_: {**contact, "lists": sorted(contact["lists"])}))

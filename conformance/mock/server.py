@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import uvicorn
 
 from conformance.mock.app import create_app
-from conformance.mock.faults import Active
+from conformance.mock.faults import Active  # declares every deviation, so names resolve
 from conformance.mock.request_log import RequestLog
 from conformance.mock.store import Store
 

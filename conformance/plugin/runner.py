@@ -9,25 +9,18 @@ import pytest
 from conformance import case_context
 from conformance.cases.fixtures import check
 from conformance.cases.side_by_side import RUNNER, SideBySide
+from conformance.plugin.keys import CLIENT, CONFIG, NO_STATE_CLAIMS, RAN, WRITES_OFF, requirements_of
 from conformance.requirements import catalogue
 from conformance.sampling import HYPOTHESIS
 
 
-def _cases():
-    """The cases' plugin (its stash keys and settings): its conftest loads this module's hooks, so it is read when
-    a hook runs, not when this module is imported."""
-    from conformance.cases import conftest
-    return conftest
-
-
 def _not_run_because(item: pytest.Item) -> str | None:
-    cases = _cases()
-    run = item.config.stash[cases.CONFIG]
+    run = item.config.stash[CONFIG]
     if item.get_closest_marker("writes") and not run.allow_writes:
-        return f"not checked: the case creates or deletes data and {cases.WRITES_OFF}"
-    requirements = cases._requirements(item)
+        return f"not checked: the case creates or deletes data and {WRITES_OFF}"
+    requirements = requirements_of(item)
     if not run.profile.checks_state and requirements and all(catalogue()[r].needs_state for r in requirements):
-        return cases.NO_STATE_CLAIMS
+        return NO_STATE_CLAIMS
     return None
 
 
@@ -44,13 +37,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session):
     config = session.config
-    cases = _cases()
     runner = None
-    if not config.option.collectonly and not session.testsfailed and cases.CLIENT in config.stash:
-        client = config.stash[cases.CLIENT]
+    if not config.option.collectonly and not session.testsfailed and CLIENT in config.stash:
+        client = config.stash[CLIENT]
         runner = SideBySide(session, [item for item in session.items if _not_run_because(item) is None],
-                            workers=_case_threads(config.stash[cases.CONFIG].concurrency),
-                            on_thread=lambda: setattr(client.session._sending, "pooled", True),
+                            workers=_case_threads(config.stash[CONFIG].concurrency),
+                            on_thread=client.session.stop_with_run,
                             done_with=client.remove_created)
         config.stash[RUNNER] = runner
     # What exists now (modules, the spec, the collected cases) lives for the whole run: kept out of every later
@@ -63,7 +55,7 @@ def pytest_runtestloop(session: pytest.Session):
     except BaseException:  # interrupted: no case starts any more, and those running send nothing more
         if runner is not None:
             runner.stop()
-            config.stash[cases.CLIENT].drain()
+            config.stash[CLIENT].drain()
         raise
     finally:
         if runner is not None:
@@ -99,7 +91,7 @@ def _replay(runner: SideBySide, item: pytest.Item) -> None:
     ran = runner.result(item)
     if ran is None:
         pytest.skip("not checked: the run stopped before this case started")
-    item.stash[_cases().RAN] = ran
+    item.stash[RAN] = ran
     if ran.error is not None:
         raise ran.error
 

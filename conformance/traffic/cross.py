@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from conformance.client import Exchange, created_id
-from conformance.judgements import GATEWAY, Judgement, operation, page_of, path_id, query
+from conformance.exchange import Exchange
+from conformance.judgements import GATEWAY, Judgement, created_id, is_success, operation, page_of, path_id, query
 from conformance.model import Contact, check_item
 
 Found = Callable[[Judgement, list[Exchange]], None]
@@ -111,7 +111,7 @@ class History:
                                 "contact with the id exists)"), [exchange])
             elif contact_id not in self.created:
                 found(Judgement("DELETE-404-UNKNOWN-ID"), [exchange])
-        if 200 <= status < 300:
+        if is_success(status):
             self.deleted.setdefault(contact_id, exchange)
 
 

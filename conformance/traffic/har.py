@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from conformance.client import Exchange
+from conformance.exchange import Exchange
 from conformance.judgements import operation
 
 # Headers a browser or a tool adds that say nothing to the API, or hold another site's secrets (cookies): left out
 # of the exchange, so of every report and repro.
-_LEFT_OUT = frozenset({"cookie", "origin", "referer", "user-agent", "host", "content-length", "accept",
+_LEFT_OUT = frozenset({"cookie", "origin", "referer", "user-agent", "host", "content-length",
                        "accept-encoding", "accept-language", "connection", "priority", "pragma", "cache-control",
                        "upgrade-insecure-requests", "dnt", "te", "proxy-authorization"})
 

@@ -1,6 +1,6 @@
 """The traffic judge: exchanges in (from a HAR file or the proxy), judgements out, and the same report as a run.
 
-Exchanges are judged one by one as they come (the proxy feeds them live): each on its own (judgements.py), then
+Exchanges are judged one by one as they come (the proxy feeds them live): each on its own (judgements/), then
 against the ones before it (cross.py). A requirement no exchange gave evidence for is "not checked (no such
 traffic)", never passed."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import datetime, timezone
 
 from conformance import judgements
-from conformance.client import KEY_STAND_INS, REDACTED, Exchange, hide_key
+from conformance.exchange import KEY_STAND_INS, REDACTED, Exchange, hide_key
 from conformance.judgements import Judgement
 from conformance.requirements import catalogue
 from conformance.results import CaseOutcome, summarize
@@ -21,17 +21,12 @@ FAILURES_SHOWN = 5  # failing exchanges kept as evidence per requirement; the re
 NO_TRAFFIC = "not checked (no such traffic): no exchange of the traffic shows this rule"
 
 
-def bearer(authorization: str) -> str | None:
-    scheme, _, token = authorization.strip().partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
 def account_key(exchanges: list) -> str | None:
     """The key of the account the traffic talks to: the Bearer token most answers other than 401 were given to."""
-    tokens = Counter(bearer(e.authorization) for e in exchanges if e.status not in (None, 401))
+    tokens = Counter(judgements.bearer_token(e.authorization) for e in exchanges if e.status not in (None, 401))
     tokens.pop(None, None)
     if not tokens:
-        tokens = Counter(bearer(e.authorization) for e in exchanges)
+        tokens = Counter(judgements.bearer_token(e.authorization) for e in exchanges)
         tokens.pop(None, None)
     return tokens.most_common(1)[0][0] if tokens else None
 
@@ -56,10 +51,10 @@ class TrafficJudge:
         """Judge one exchange (with `authorization`: its Authorization header as sent); returns the new failures."""
         with self._lock:
             new: list[tuple[Judgement, list[Exchange]]] = []
-            token = bearer(exchange.authorization)
+            token = judgements.bearer_token(exchange.authorization)
             if token:
                 self.tokens.add(token)
-            kind = judgements.key_kind(exchange.authorization, self.key)
+            kind = judgements.key_kind(exchange.authorization, self.key, exchange.request_headers)
             self._mask(exchange)
             self.exchanges += 1
             for judgement in self._own(exchange, kind):
@@ -95,7 +90,7 @@ class TrafficJudge:
             else:
                 self._pending_dates.append(create)
         if authenticated and judgements.operation(exchange.method, exchange.url) == "create" and \
-                exchange.status is not None and 200 <= exchange.status < 300 and judgements.body_known(exchange):
+                judgements.is_success(exchange.status) and judgements.body_known(exchange):
             self._pending_dates.append(exchange)
 
     def _judge_date(self, create, later: list, new: list) -> None:

@@ -22,7 +22,7 @@ from conformance.config import ConfigError
 from conformance.results import EXIT_FAIL, EXIT_PASS
 from conformance.traffic.command import summary_lines
 from conformance.traffic.har import Recorded, decoded
-from conformance.traffic.judge import TrafficJudge, bearer
+from conformance.traffic.judge import TrafficJudge
 
 # RFC 9110 section 7.6.1: connection-specific fields a proxy must not forward (and Host, which names the proxy)
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
@@ -111,12 +111,17 @@ class Proxy:
         await send({"type": "http.response.body", "body": body})
 
 
+# What the judgements read of a request: its key (Authorization, or a header the docs do not name), its body's type,
+# and whether it lets JSON through.
+KEPT_HEADERS = frozenset({"authorization", "content-type", "accept"}) | judgements.UNNAMED_KEY_HEADERS
+
+
 def _exchange(index: int, method: str, url: str, headers: list[tuple[str, str]], body: bytes,
               response: httpx.Response, raw: bytes, started: float, elapsed: float) -> Recorded:
     answer_headers = {k.lower(): v for k, v in response.headers.multi_items()}
     text = decoded(raw, answer_headers.get("content-encoding", "")).decode("utf-8", "replace")
     authorization = next((v for k, v in headers if k.lower() == "authorization"), "")
-    sent = {k: v for k, v in headers if k.lower() in ("authorization", "content-type")}
+    sent = {k: v for k, v in headers if k.lower() in KEPT_HEADERS}
     return Recorded(method, url, sent, body.decode("utf-8", "replace") if body else None, request_bytes=body or None,
                     status=response.status_code, headers=answer_headers, text=text, elapsed=elapsed,
                     answered_at=started + elapsed, index=index, kind="exchange",
@@ -149,8 +154,8 @@ class Worker(threading.Thread):
                 self.observed.task_done()
 
     def take(self, exchange: Recorded) -> None:
-        if self.learn_key and self.judge.key is None and exchange.status and 200 <= exchange.status < 300:
-            self.judge.key = bearer(exchange.authorization)  # the first key the upstream took is the account's
+        if self.learn_key and self.judge.key is None and judgements.is_success(exchange.status):
+            self.judge.key = judgements.bearer_token(exchange.authorization)  # the first key the upstream took is the account's
         for judgement, evidence in self.judge.add(exchange):
             last = evidence[-1]
             print(self.judge.redact(f"[{judgement.requirement}] {judgement.problem[:200]} "

@@ -1,6 +1,8 @@
-"""Named deviations of the reference server: faults (break one documented rule) and variants (legal behaviours
-the faithful server does not use). Each is a small set of hooks; the app folds values through the active ones.
-A name may carry one number, `lagging_lists=2`, for the deviations that take a parameter (their description says)."""
+"""The registry of the reference server's named deviations: faults (break one documented rule) and variants (legal
+behaviours the faithful server does not use). Each is a small set of hooks; the app folds values through the active
+ones. A name may carry one number, `lagging_lists=2`, for the deviations that take a parameter (their description
+says). The deviations themselves are declared elsewhere (conformance.mock.faults loads them all); this module knows
+none of them."""
 from __future__ import annotations
 
 import itertools
@@ -20,17 +22,38 @@ class Deviation:
     description: str
     make_hooks: Callable[..., Hooks]
     breaks: str = ""  # the requirement ID a fault violates; empty for variants
-    also_breaks: tuple[str, ...] = ()  # rules the same deviation necessarily breaks too (a delete of an unknown id
-    # answered 204 is also a second delete answered 204)
+    # Rules the same deviation necessarily breaks too (the self-check's attribution figure counts a fault as exactly
+    # attributed when nothing else fails): a delete of an unknown id answered 204 is also a second delete answered
+    # 204, a response off the spec's shape is also SPEC-RESPONSES-CONFORM's finding, a wrong total also breaks the
+    # page partition.
+    also_breaks: tuple[str, ...] = ()
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Every rule the deviation breaks, the one it exists for first; none for a variant."""
+        return (self.breaks, *self.also_breaks) if self.breaks else ()
 
 
 REGISTRY: dict[str, Deviation] = {}
 
 
-def register(name: str, description: str, make_hooks: Callable[..., Hooks], breaks: str = "",
-             also: tuple[str, ...] = ()) -> None:
-    assert name not in REGISTRY, name
-    REGISTRY[name] = Deviation(name, "fault" if breaks else "variant", description, make_hooks, breaks, also)
+def _declare(deviation: Deviation) -> None:
+    if deviation.name in REGISTRY:
+        raise ValueError(f"{deviation.name} is declared twice")
+    REGISTRY[deviation.name] = deviation
+
+
+def fault(name: str, description: str, make_hooks: Callable[..., Hooks], breaks: str,
+          also: tuple[str, ...] = ()) -> None:
+    """Declare a fault: it exists to break the rule `breaks`, and necessarily breaks the rules `also` too."""
+    if not breaks:
+        raise ValueError(f"fault {name} must name the rule it breaks")
+    _declare(Deviation(name, "fault", description, make_hooks, breaks, tuple(also)))
+
+
+def variant(name: str, description: str, make_hooks: Callable[..., Hooks]) -> None:
+    """Declare a legal variant: the description names the sentence or the silence of the docs that allows it."""
+    _declare(Deviation(name, "variant", description, make_hooks))
 
 
 def only(point: str, hook: Callable[..., Any]) -> Callable[[], Hooks]:
@@ -93,7 +116,3 @@ class Active:
             if point in hooks:
                 value = hooks[point](value, **context)
         return value
-
-
-# Registration happens on import of these modules; they need `register` above, hence the late import.
-from conformance.mock import broken, legal  # noqa: E402,F401

@@ -1,0 +1,409 @@
+"""The driver of the model-based stateful test (cases/test_model.py): creates, deletes and list reads against the
+model in conformance/model.py, every answer compared with what the run made (exact echo, membership under lists that
+share prefixes, totals, pages, 404s, phone reuse after delete).
+
+The engine is a seeded driver of fixed phases, not hypothesis' RuleBasedStateMachine: each phase is a batch of
+operations that commute (creates with distinct phones, deletes of distinct ids, reads) sent side by side with
+client.gather, so the whole test costs about ten round trips; the same --seed sends the same requests; and nothing is
+ever shrunk or replayed, which on a live target would meet the state the first run left (the inputs themselves are
+hypothesis draws, see sampling.py). A list read that disagrees with the model is read again until it agrees or the
+settle time is over, since the docs promise no read-after-write."""
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from conformance import case_context, grid
+from conformance.judgements import LONG_NAME as LONG
+from conformance.judgements import created_id, is_success, items_of, name_length, page_of
+from conformance.model import (Contact, Finding, Listing, Model, check_account_total, check_create_answer,
+                               check_created_at, check_listing, may_be_lag, note_seen)
+from conformance.paging import as_key, tag_name
+from conformance.sampling import draws
+from conformance.settling import settled
+from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, every_class, person_names,
+                                    valid_emails)
+
+LIST_PURPOSES = ("m1", "m10", "m1x", "m11", "m2")  # ids that are prefixes of one another catch a LIKE-style filter
+HEAD_PAGES = 3  # the account's first pages at a small size: page boundaries crossed on every run
+UNFILTERED_PER_PAGE, MAX_PAGES = 100, 10  # a longer walk (a filter ignored, a huge account) is judged by page 1
+LONG_NAME = "Maria da Conceição " * 20  # about 380 characters, in every list: kept exactly, or refused with 400/422
+OTHER_PLANES = "𝔐𝔞𝔯𝔦𝔞 𠀋𠂉 Santos 👩🏽\u200d💻"  # mathematical letters, CJK extension B, an emoji sequence
+INVALID_CREATES = {  # documented class: (expected status, requirement)
+    "missing_name": (400, "CREATE-400-MISSING-FIELD"),
+    "missing_phone": (400, "CREATE-400-MISSING-FIELD"),
+    "malformed_json": (400, "CREATE-400-MALFORMED-JSON"),
+    "phone_not_e164": (422, "CREATE-422-PHONE-NOT-E164"),
+    "email_malformed": (422, "CREATE-422-EMAIL-MALFORMED"),
+}
+
+
+@dataclass
+class ModelRun:
+    findings: list[Finding] = field(default_factory=list)
+    observations: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Driver:
+    def __init__(self, client, run, factory, lists_ok: bool) -> None:
+        self.client, self.run, self.factory = client, run, factory
+        self.rng = random.Random(run.seed ^ zlib.crc32(b"model"))
+        self.lists_wanted = tuple(dict.fromkeys(run.run_list(p) for p in LIST_PURPOSES))
+        self.model = Model(lists=self.lists_wanted if lists_ok else (), exclusive=not run.list_ids)
+        self.out = ModelRun()
+        self.grid_lists: list[str] = []  # list ids of the grid the target took
+        self.grid_refused: dict[str, int] = {}  # name of each refused grid create: its status
+        self.created_at_answers: list = []  # (answer, our clock when it was read) of every create the model made
+
+    # --- phases -------------------------------------------------------------------------------------------------
+    def run_all(self) -> ModelRun:
+        self.lists_probe()
+        self.create_phase()
+        live = self.model.live()
+        duplicate = [self._expect_status(
+            lambda: self.client.create(self._body("Duplicate", phone=live[0].sent["phone"])), 409,
+            "CREATE-409-DUPLICATE-PHONE", "a create with a phone a contact of this run holds")] if live else []
+        self.read_phase(extra=duplicate)
+        self.filter_phase()
+        deleted = self.delete_phase()
+        again = [self._expect_status(lambda i=c.id: self.client.delete(i), 404, "DELETE-404-AFTER-DELETE",
+                                     "deleting a contact a second time") for c in deleted]
+        self.read_phase(extra=again)
+        self.recreate_phase(deleted)
+        # the account's list and total, and a create read back at once: the run writes nothing else meanwhile (one
+        # such pause of the run's writes, not two)
+        with self.client.whole_account():
+            listings = self.read_phase(unfiltered=True)
+            self.head_of_account_phase()
+            self.listed_at_once_phase()
+        self.refused_left_no_trace(listings[-2:])
+        later = sorted(case_context.current().exchanges, key=lambda e: e.answered_at - e.elapsed)
+        for answer, received_at in self.created_at_answers:  # judged now: the answers after each one are known
+            self.out.findings += check_created_at(answer, received_at, later)
+        return self.out
+
+    def listed_at_once_phase(self) -> None:
+        """One more create, read back before any other write of the run: an index that lists a contact only once a
+        later write flushes it hides this one (beside other cases' creates, the model's own contacts may be flushed
+        by them). The read settles as any other."""
+        if not self.model.lists:
+            return
+        list_id = self.model.lists[0]
+        body = self._body("Listed At Once", lists=[list_id])
+
+        def shows(exchange) -> bool:
+            return any(isinstance(i, dict) and i.get("id") == contact_id for i in items_of(exchange) or [])
+        answer = self.client.create(body)  # run_all holds back the run's other writes
+        self._admit(body, answer)
+        contact_id = created_id(answer)
+        if contact_id is None:
+            return
+        listing = settled(lambda: self.client.list(list_id=list_id, per_page=100), shows, self.run.settle,
+                          self.client.ledger.settle_waits)
+        if listing.status == 200 and items_of(listing) is not None and not shows(listing):  # a bad shape: its own rule
+            self._find("LIST-SHOWS-CREATED", f"contact {contact_id}, created with {answer.status}, is not listed under "
+                       f"its list {list_id} (read {self.run.settle:g} s long, with no other write of the run between)",
+                       listing)
+
+    def lists_probe(self) -> None:
+        """When the shared probe found no 201 for a create with a list, one more try tells a target that refuses the
+        run's list ids (legal: lists may have to exist) from one that assigns them with another 2xx (then the model
+        still uses lists, and CREATE-201-CREATED judges that status)."""
+        if self.model.lists or not self.lists_wanted:
+            return
+        body = self._body("List Probe", lists=[self.lists_wanted[0]])
+        answer = self.client.create(body)
+        if created_id(answer) is not None:
+            self.model.lists = self.lists_wanted
+            self._admit(body, answer)
+
+    def create_phase(self) -> None:
+        bodies = self._valid_bodies(self.run.profile.model_contacts)
+        invalid = list(self._invalid_creates())
+        grid = self._grid_bodies()
+        answers = self.client.gather([lambda b=b: self.client.create(b) for b in bodies] + [c for _, c in invalid]
+                                     + [lambda b=b: self.client.create(b) for _, b in grid])
+        self._judge_grid(grid, answers[len(answers) - len(grid):])
+        answers = answers[:len(answers) - len(grid)]
+        retry = [{**b, "phone": self.factory.phone()} for b, a in zip(bodies, answers) if a.status == 409]
+        retried = self.client.gather([lambda b=b: self.client.create(b) for b in retry])  # 409: someone else's phone
+        for body, answer in [*zip(bodies, answers), *zip(retry, retried)]:
+            if answer.status != 409:
+                self._admit(body, answer)
+        for (name, _), answer in zip(invalid, answers[len(bodies):]):
+            status, requirement = INVALID_CREATES[name]
+            self._judge_status(answer, status, requirement, f"a create with {name.replace('_', ' ')}")
+
+    def filter_phase(self) -> None:
+        """Each list id of the grid the target took, read by its filter: exactly its members (the create's echo of it
+        was judged byte for byte on admission). Then the near neighbours of the run's first list and of each grid
+        id (other case, a character more, less or different, SQL wildcards and globs, the id cut where storage
+        cuts text): each matches only the contacts of the run whose lists hold exactly that string (for a
+        neighbour that is no list of the run, none)."""
+        if not self.model.lists or not self.model.exclusive:
+            return
+        near = grid.neighbours(self.model.lists[0])
+        for list_id in self.grid_lists:
+            near.update({f"{name} of {list_id!r}": value for name, value in grid.neighbours(list_id).items()
+                         if name == "swapped_case" or name.startswith("cut_at_")})
+        keys = [(list_id, 100) for list_id in dict.fromkeys([*self.grid_lists, *near.values()])]
+        self.read_phase(keys=keys, past_end=False)
+
+    def refused_left_no_trace(self, walks: list[Listing]) -> None:
+        """A grid create the target refused made no contact: the account's list, read at the end, shows none of
+        their names (each carries the run's tag and its class)."""
+        for listing in walks:
+            for exchange in listing.pages:
+                for item in items_of(exchange) or []:
+                    if isinstance(item, dict) and item.get("name") in self.grid_refused:
+                        self._find("CREATE-REFUSED-CREATES-NOTHING", f"the account lists {item.get('id')!r} named "
+                                   f"{item['name']!r}, whose create was refused with "
+                                   f"{self.grid_refused[item['name']]}", exchange)
+                        return
+
+    def delete_phase(self) -> list[Contact]:
+        live = self.model.live()
+        doomed = self.rng.sample(live, max(1, len(live) // 3)) if live else []
+        # Ids one character off an own id are safe to DELETE only if no account can hold them: so only when every id
+        # the target made has one length (it makes no other), and a long one (not a short sequence number).
+        # The same holds for the id with its letters upper-cased (CNT_…): every id the target made starts with the
+        # documented lower-case cnt_, so no contact of any account has that id.
+        lengths = {len(c.id) for c in self.model.contacts.values()}
+        kept = [c for c in live if c not in doomed] if len(lengths) == 1 and min(lengths) >= 12 else []
+        probe = next((c for c in kept if c.lists), kept[0] if kept else None)
+        # Unknown ids carry the run's tag and randomness; one of them lacks the cnt_ prefix: "no contact with the
+        # given ID" is 404 whatever the id looks like.
+        unknown = self.client.unknown_id()
+        made_up = [unknown, unknown.removeprefix("cnt_")]
+        if probe is not None:
+            made_up += [probe.id[:-1], probe.id + "0"]
+            if all(c.id.startswith("cnt_") for c in self.model.contacts.values()) and probe.id.upper() != probe.id:
+                made_up.append(probe.id.upper())
+        self.client.ledger.unknown_ids.update(made_up[1:])
+        answers = self.client.gather([lambda i=c.id: self.client.delete(i) for c in doomed]
+                                     + [lambda i=i: self.client.delete(i) for i in made_up])
+        for contact, answer in zip(doomed, answers):
+            if is_success(answer.status):
+                contact.deleted = True
+            else:
+                contact.uncertain = True
+                self._find("DELETE-204-EMPTY-BODY", f"deleting {contact.id}, created with 201, answered "
+                           f"{answer.status or answer.error}: {answer.text[:200]}", answer)
+        unknown, unprefixed, *edges = answers[len(doomed):]
+        self._judge_status(unknown, 404, "DELETE-404-UNKNOWN-ID", "deleting an id no account holds")
+        self._judge_status(unprefixed, 404, "DELETE-404-UNKNOWN-ID", "deleting an id no account holds, without the "
+                           "cnt_ prefix")
+        for made, answer in zip(made_up[2:], edges):  # a 2xx claims a delete; any other answer is not a 404
+            how = "upper-cased" if made == probe.id.upper() else "one character off"
+            claims = is_success(answer.status)
+            self._judge_status(answer, 404, "DELETE-ONLY-THE-GIVEN-ID" if claims else "DELETE-404-UNKNOWN-ID",
+                               f"deleting {made}, {how} {probe.id}")
+        return [c for c in doomed if c.deleted]
+
+    def recreate_phase(self, deleted: list[Contact]) -> None:
+        bodies = [self._body("Phone Reused", phone=c.sent["phone"], lists=self._some_lists()) for c in deleted[:3]]
+        for body, answer in zip(bodies, self.client.gather([lambda b=b: self.client.create(b) for b in bodies])):
+            if created_id(answer) is not None:  # a 2xx other than 201 is CREATE-201-CREATED's finding, made in _admit
+                self._admit(body, answer)
+            else:
+                self._find("DELETE-FREES-PHONE", f"re-creating a contact with the phone {body['phone']} of a deleted "
+                           f"contact answered {answer.status or answer.error}: {answer.text[:200]}", answer)
+
+    def read_phase(self, extra: list = (), unfiltered: bool = False, keys: list | None = None,
+                   past_end: bool = True) -> list[Listing]:
+        keys = keys if keys is not None else [(list_id, self._per_page()) for list_id in self.model.lists]
+        if unfiltered:  # at two page sizes: a total off from what the walks agree on is not a page boundary's doing
+            keys += [(None, UNFILTERED_PER_PAGE), (None, self.rng.randint(50, UNFILTERED_PER_PAGE - 1))]
+        listings = self._read(keys, extra, past_end)
+        judged = [check_listing(self.model, listing) for listing in listings]
+        disagreeing = [i for i, found in enumerate(judged) if may_be_lag(found)]
+        if disagreeing:
+            again = settled(lambda: self._read([keys[i] for i in disagreeing], past_end=past_end),
+                            lambda reads: not any(may_be_lag(check_listing(self.model, r)) for r in reads),
+                            self.run.settle, self.client.ledger.settle_waits)
+            for i, listing in zip(disagreeing, again):  # what no wait mends stays found
+                kept = [f for f in judged[i] if not f.settles]
+                listings[i], judged[i] = listing, kept + check_listing(self.model, listing)
+        for listing, found in zip(listings, judged):
+            self.out.findings += found
+            note_seen(self.model, listing)
+        if unfiltered:
+            self.out.findings += check_account_total(self.model, listings[-2:])
+        return listings
+
+    # --- requests -----------------------------------------------------------------------------------------------
+    def _read(self, keys: list[tuple[str | None, int]], extra: list = (), past_end: bool = True) -> list[Listing]:
+        """Page 1 of every key (with the extra calls) side by side, then every other page and the one past the end."""
+        firsts = self.client.gather([lambda k=k: self._page(k, 1) for k in keys] + list(extra))
+        listings = [Listing(list_id, per_page, [first]) for (list_id, per_page), first in zip(keys, firsts)]
+        wanted = []
+        for listing in listings:
+            pages = listing.page_count()
+            if pages is None or pages > self._page_cap(listing):
+                listing.complete = False
+                continue
+            wanted += [(listing, page) for page in range(2, pages + 1)]
+            if listing.list_id is not None and past_end:
+                wanted.append((listing, pages + 1))
+        answers = self.client.gather([lambda w=w: self._page((w[0].list_id, w[0].per_page), w[1]) for w in wanted])
+        for (listing, page), answer in zip(wanted, answers):
+            if page == len(listing.pages) + 1 and page <= listing.page_count():
+                listing.pages.append(answer)
+            else:
+                listing.past_end = answer
+        return listings
+
+    def _page_cap(self, listing: Listing) -> int:
+        """The run's own lists hold at most the run's contacts; other lists and the account are walked up to a bound."""
+        if listing.list_id is None or not self.model.exclusive:
+            return MAX_PAGES
+        return max(MAX_PAGES, math.ceil(len(self.model.contacts) / listing.per_page) + 1)
+
+    def _page(self, key: tuple[str | None, int], page: int):
+        list_id, per_page = key
+        return self.client.list(page=page, per_page=per_page, **({"list_id": list_id} if list_id else {}))
+
+    def _expect_status(self, call, status: int, requirement: str, what: str):
+        def judged():
+            answer = call()
+            self._judge_status(answer, status, requirement, what)
+            return answer
+        return judged
+
+    # --- inputs -------------------------------------------------------------------------------------------------
+    def head_of_account_phase(self) -> None:
+        """The account's first HEAD_PAGES pages at a small page size, whatever its size: every run crosses page
+        boundaries of the unfiltered list (a walk of the whole account at 50-100 a page may fit on one), and no id
+        may show on two of them while every page says the same total. Read again (bounded) before it stands, as
+        another client's create and delete between two pages could shift one."""
+        per_page = self.rng.randint(2, 5)
+
+        def read() -> list:
+            return self.client.gather([lambda p=p: self.client.list(page=p, per_page=per_page)
+                                       for p in range(1, HEAD_PAGES + 1)])
+
+        def repeated(pages: list) -> list:
+            read = [page_of(e) for e in pages]
+            if not all(read):
+                return []  # LIST-RESPONSE-SHAPE's finding
+            if len({repr(meta.get("total")) for _, meta in read}) > 1:
+                return []  # the account changed mid-read
+            ids = [as_key(i.get("id")) for data, _ in read for i in data if isinstance(i, dict)]
+            return sorted({i for i in ids if ids.count(i) > 1}, key=str)
+        pages = settled(read, lambda pages: not repeated(pages), self.run.settle, self.client.ledger.settle_waits)
+        if again := repeated(pages):
+            self._find("LIST-PAGES-PARTITION", f"the unfiltered list's first {HEAD_PAGES} pages of per_page={per_page} "
+                       f"show {again[:5]} on more than one page, every page under one meta.total", pages[-1])
+
+    def _per_page(self) -> int:
+        return self.rng.choice((self.rng.randint(1, 3), self.rng.randint(1, 100)))
+
+    def _some_lists(self) -> list[str]:
+        return self.rng.sample(self.model.lists, self.rng.randint(0, len(self.model.lists)))
+
+    def _body(self, name: str, phone: str | None = None, **fields) -> dict:
+        body = {"name": tag_name(name, self.run.run_tag), "phone": phone or self.factory.phone(), **fields}
+        if not body.get("lists"):
+            body.pop("lists", None)
+        return body
+
+    def _valid_bodies(self, count: int) -> list[dict]:
+        seed = self.run.seed
+        names = [LONG_NAME, OTHER_PLANES] + draws(person_names(), count, seed, "model-names")
+        # Two contacts join every list: the long name (a target may refuse it) and the short OTHER_PLANES one.
+        emails = draws(valid_emails(), count, seed, "model-emails")
+        bodies = []
+        for i in range(count):
+            local, _, domain = emails[i % len(emails)].rpartition("@")
+            # the variations below add up to 6 characters on each side: keep the result within the 64/254 limits
+            local, domain = local[:56].rstrip("."), domain if len(domain) <= 180 else "mail.example.co.ao"
+            email = [None, f"{local.capitalize()}@Mail.{domain.upper()}", f"{local}+zx{i}@news.{domain}",
+                     f"{local}@{domain}"][i % 4]
+            lists = list(self.model.lists) if names[i % len(names)] in (LONG_NAME, OTHER_PLANES) \
+                else self._some_lists()
+            bodies.append(self._body(names[i % len(names)], lists=lists, **({"email": email} if email else {})))
+        return bodies
+
+    def _grid_bodies(self) -> list[tuple[str, dict]]:
+        """One contact per class of email in the grid, and one per class of list id, each in that list alone (a
+        refusal refuses only it)."""
+        emails = [(f"email {name}", self._body(f"Grid email {name}", email=email))
+                  for name, email in grid.email_classes().items()]
+        if not self.model.lists or not self.model.exclusive:
+            return emails
+        classes = grid.list_id_classes(self.run.run_list("g"))
+        return emails + [(name, self._body(f"Grid {name}", lists=[list_id])) for name, list_id in classes.items()]
+
+    def _judge_grid(self, grid_bodies: list[tuple[str, dict]], answers: list) -> None:
+        """The docs say nothing of which strings a list id may be, nor which validator judges an address: a class
+        taken is kept exactly (judged on admission and, for list ids, by the filter phase), one refused with a 4xx
+        is observed and must leave no trace, and a 5xx is never a documented answer to a well-formed create."""
+        for (name, body), answer in zip(grid_bodies, answers):
+            field, value = ("lists", body["lists"][0]) if body.get("lists") else ("email", body["email"])
+            what = f"list id class {name}" if field == "lists" else f"email class {name.removeprefix('email ')}"
+            if created_id(answer) is not None:
+                self._admit(body, answer)
+                if field == "lists":
+                    self.grid_lists.append(value)
+            elif answer.status is not None and 400 <= answer.status < 500:
+                self.grid_refused[body["name"]] = answer.status
+                self.out.observations.append(("LIST-FILTER-BY-LIST" if field == "lists" else "OBSERVE-AMBIGUOUS-EMAILS",
+                                              f"the {what} ({value[:60]!r}) was refused with {answer.status}"))
+            else:
+                self._find("SPEC-NO-SERVER-ERROR", f"a create with {field} {value[:80]!r} ({what}) answered "
+                           f"{answer.status or answer.error}: {answer.text[:200]}", answer)
+
+    def _invalid_creates(self):
+        seed = self.run.seed
+        phone_classes = {k: v for k, v in INVALID_PHONE_CLASSES.items() if k not in ("empty", "plus_alone")}
+        bad_phones = every_class(phone_classes, 1, seed, "model-bad-phone")
+        bad_phone = bad_phones[seed % len(bad_phones)][1]
+        bad_email = every_class(MALFORMED_EMAIL_CLASSES, 1, seed, "model-bad-email")[0][1]
+        valid, malformed, bad_email_body = self._body("Invalid"), self._body("Malformed"), self._body("Invalid Email")
+        truncated = json.dumps(malformed, ensure_ascii=False)[:-3].encode()  # a lenient parser creates a tagged contact
+        yield "missing_name", lambda: self.client.create({"phone": valid["phone"]})
+        yield "missing_phone", lambda: self.client.create({"name": valid["name"]})
+        yield "malformed_json", lambda: self.client.call("POST", "/contacts", data=truncated)
+        yield "phone_not_e164", lambda: self.client.create({**valid, "phone": bad_phone})
+        yield "email_malformed", lambda: self.client.create({**bad_email_body, "email": bad_email})
+
+    # --- the model ----------------------------------------------------------------------------------------------
+    def _admit(self, body: dict, answer) -> None:
+        """A valid create: exactly 201 (CREATE-201-CREATED); any other 2xx with an id still made the contact, which
+        joins the model. A name longer than LONG refused with 400/422 is an observation, and that contact is not
+        made."""
+        if created_id(answer) is None:
+            if is_success(answer.status) and isinstance(answer.json_or_none(), dict):
+                return  # made, but with no string id to follow it by: CREATE-ID-CNT-PREFIX's finding
+            if name_length(body["name"]) > LONG and answer.status in (400, 422):
+                self.out.observations.append(("CREATE-NAME-AS-PROVIDED", f"a {len(body['name'])}-character name was "
+                                              f"refused with {answer.status}: {answer.text[:200]}"))
+            else:
+                self._find("CREATE-201-CREATED", f"a valid contact was answered {answer.status or answer.error}: "
+                           f"{answer.text[:200]}", answer)
+            return
+        if answer.status != 201:
+            self._find("CREATE-201-CREATED", f"a valid contact{' with lists' if body.get('lists') else ''} was "
+                       f"created with {answer.status}, not 201: {answer.text[:200]}", answer)
+        self.out.findings += check_create_answer(body, answer)
+        read_at = datetime.now(timezone.utc) - timedelta(seconds=time.monotonic() - answer.answered_at)
+        self.created_at_answers.append((answer, read_at))  # our clock when the answer was read, not when admitted
+        contact = Contact(sent=body, answer=answer.json_or_none(), lists=tuple(body.get("lists", ())))
+        if contact.id in self.model.contacts:  # deleted ones included: an id names one contact, ever
+            self._find("CREATE-ID-UNIQUE", f"create answered id {contact.id}, the id of an earlier contact of this "
+                       "run", answer)
+            return
+        self.model.add(contact)
+
+    def _judge_status(self, answer, status: int, requirement: str, what: str) -> None:
+        if answer.status != status:
+            self._find(requirement, f"{what}: expected {status}, got {answer.status or answer.error}: "
+                       f"{answer.text[:200]}", answer)
+
+    def _find(self, requirement: str, message: str, exchange) -> None:
+        self.out.findings.append(Finding(requirement, message, exchange))

@@ -1,0 +1,120 @@
+"""POST /contacts: which bodies the docs refuse and with which status (a missing field, JSON that is not, a phone
+not in E.164, a malformed email), which inputs must be taken (every region's numbers, JSON's media type in any
+spelling), and how the target treats emails the docs leave open.
+
+Each case builds its whole batch of inputs first (every named class of input, plus seeded draws for variety), sends
+it side by side and judges the answers in input order: the first broken rule in that order is the headline."""
+from __future__ import annotations
+
+import json
+import random
+import re
+import zlib
+from urllib.parse import urlencode
+
+import pytest
+
+from conformance import grid
+from conformance.plugin.support import expect_created
+from conformance.results import expect_status
+from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
+                                    MALFORMED_EMAIL_CLASSES, NON_STRING_PHONES, SHORTEST_PHONE_REGIONS,
+                                    e164_15_digits, every_class, phone_regions)
+
+pytestmark = [pytest.mark.create, pytest.mark.writes]
+DOCS_BAD_PHONES = [("local_format", "0912345678"), ("spaces", "+244 912 345 678")]
+MISSING_FIELDS = [("name",), ("phone",), ("name", "phone")]
+
+
+def damaged_json(valid: str) -> dict[str, str]:
+    """Bodies that are not JSON, or not a JSON object, each a lenient parser could still read as the valid body."""
+    return {"truncated": valid[:-10], "form-encoded": urlencode(json.loads(valid)), "trailing-comma": valid[:-1] + ",}",
+            "empty": "", "single-quotes": valid.replace('"', "'"),
+            "unquoted-keys": re.sub(r'"(\w+)":', r"\1:", valid), "top-level-array": f"[{valid}]",
+            "trailing-garbage": f"{valid} xyz", "two-objects": valid + valid, "comment": "{/* note */" + valid[1:],
+            "raw-line-break-in-a-string": valid[:-1] + ', "note": "line\nbreak"}'}
+
+
+@pytest.mark.requirement("CREATE-201-CREATED")
+def test_json_in_any_spelling_of_its_media_type_is_created(new_contact, client):
+    """P: request bodies are JSON, sent with Content-Type: application/json. Each spelling of grid.JSON_CONTENT_TYPES
+    (other letter case, a charset parameter) names that same type, so a valid contact sent with it is created."""
+    bodies = {ctype: new_contact.body("Content Type") for ctype in grid.JSON_CONTENT_TYPES}
+    answers = client.gather([lambda b=body, c=ctype: client.create(b, headers={"Content-Type": c})
+                             for ctype, body in bodies.items()])
+    for ctype, answer in zip(bodies, answers):
+        expect_status(answer, {201}, f"a valid contact sent with Content-Type: {ctype}")
+
+
+@pytest.mark.requirement("CREATE-400-MISSING-FIELD")
+def test_missing_required_field_is_400_invalid_request(new_contact, client):
+    bodies = [{k: v for k, v in new_contact.body("Missing Field", email="missing@example.com").items() if k not in gone}
+              for gone in MISSING_FIELDS]
+    # the required fields under names in another letter case: JSON names are case-sensitive, so these are missing
+    renamed = {spelling: {rename(k) if k in ("name", "phone") else k: v for k, v in
+                          new_contact.body("Field Case", email="case@example.com").items()}
+               for spelling, rename in (("Name and Phone", str.capitalize), ("NAME and PHONE", str.upper))}
+    answers = client.gather([lambda b=body: client.create(b) for body in [*bodies, *renamed.values()]])
+    whats = [f"a body without {' and '.join(gone)}" for gone in MISSING_FIELDS] + [
+        f"a body with {spelling} for name and phone" for spelling in renamed]
+    for what, answer in zip(whats, answers):
+        expect_status(answer, {400}, what)
+
+
+@pytest.mark.requirement("CREATE-400-MALFORMED-JSON")
+def test_malformed_json_is_400_invalid_request(client, new_contact):
+    damaged = damaged_json(json.dumps(new_contact.body("Malformed"), ensure_ascii=False))
+    answers = client.gather([lambda raw=raw: client.call("POST", "/contacts", data=raw.encode())
+                             for raw in damaged.values()])
+    for (damage, raw), answer in zip(damaged.items(), answers):
+        expect_status(answer, {400}, f"the {damage} body {raw[:120]!r}")
+
+
+@pytest.mark.requirement("CREATE-422-PHONE-NOT-E164")
+def test_phone_not_e164_is_422_validation_error(new_contact, client, run_config):
+    per_class = max(1, run_config.profile.examples // 10)
+    cases = list(dict.fromkeys((kind, json.dumps(phone)) for kind, phone in DOCS_BAD_PHONES + every_class(
+        {**INVALID_PHONE_CLASSES, **NON_STRING_PHONES}, per_class, run_config.seed, "phones:invalid")))
+    bodies = [{**new_contact.body("Bad Phone"), "phone": json.loads(phone)} for _, phone in cases]
+    answers = client.gather([lambda b=body: client.create(b) for body in bodies])
+    for (kind, _), body, answer in zip(cases, bodies, answers):
+        phone = body["phone"]
+        allowed = {422} if isinstance(phone, str) and phone else {400, 422}  # "" may count as missing
+        expect_status(answer, allowed, f"phone {phone!r} ({kind})")
+
+
+@pytest.mark.requirement("CREATE-422-EMAIL-MALFORMED")
+def test_malformed_email_is_422_validation_error(new_contact, client, run_config):
+    per_class = max(1, run_config.profile.examples // 10)
+    cases = list(dict.fromkeys([("no_at", "maria.example.com")] + every_class(
+        MALFORMED_EMAIL_CLASSES, per_class, run_config.seed, "emails:malformed")))
+    bodies = [new_contact.body("Bad Email", email=email) for _, email in cases]
+    answers = client.gather([lambda b=body: client.create(b) for body in bodies])
+    for (kind, email), answer in zip(cases, answers):
+        expect_status(answer, {422}, f"email {email!r} ({kind})")
+
+
+@pytest.mark.requirement("CREATE-VALID-PHONE-ACCEPTED")
+def test_e164_phones_of_every_region_are_accepted(new_contact, run_config):
+    count = run_config.profile.phone_regions or len(phone_regions())
+    regions = phone_regions()[:count]
+    rng = random.Random(run_config.seed ^ zlib.crc32(b"phones:15-digits"))
+    longest = {kind: e164_15_digits(prefix, rng.randrange(2**32)) for kind, prefix in LONGEST_PHONE_PREFIXES.items()}
+    new_contact.used.update(longest.values())
+    shortest = [region for region in SHORTEST_PHONE_REGIONS if region not in regions]
+    bodies = [new_contact.body(f"Region {region}", region=region) for region in [*regions, *shortest]] + [
+        {**new_contact.body(f"Longest {kind}"), "phone": phone} for kind, phone in longest.items()]
+    kinds = [f"a valid number of region {region}" for region in regions] + [
+        f"a valid number of region {region}, of 7 digits (the shortest any region has)" for region in shortest] + [
+        f"a valid {kind.replace('_', ' ')} number of 15 digits (E.164's maximum)" for kind in longest]
+    for kind, contact in zip(kinds, new_contact.create_all(bodies)):
+        expect_created(contact.exchange, f"{contact.body['phone']}, {kind}")
+
+
+@pytest.mark.requirement("OBSERVE-AMBIGUOUS-EMAILS")
+def test_ambiguous_emails_are_observed(new_contact, observe):
+    created = new_contact.create_all([new_contact.body("Ambiguous Email", email=email)
+                                      for email in AMBIGUOUS_EMAILS.values()])
+    for (kind, email), contact in zip(AMBIGUOUS_EMAILS.items(), created):
+        status = contact.exchange.status
+        observe(f"{kind} {email!r}: " + {201: "accepted", 422: "rejected (422)"}.get(status, f"answered {status}"))

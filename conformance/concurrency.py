@@ -1,0 +1,216 @@
+"""What bounds the run's concurrency: slots in flight handed out by priority, the threads cases gather on, the gate
+that holds the run's writes while the whole account is read, and the barrier of calls sent together."""
+from __future__ import annotations
+
+import contextvars
+import heapq
+import itertools
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from conformance.case_context import current
+
+T = TypeVar("T")
+TOGETHER_WAIT_S = 0.5  # a partner that gets no slot within this goes on its own
+# Calls sent together (Client.together) meet here, prepared and holding their slots, and go on the wire at once.
+_TOGETHER: contextvars.ContextVar[threading.Barrier | None] = contextvars.ContextVar("conformance_together",
+                                                                                      default=None)
+
+
+class Slots:
+    """At most `limit` holders at once. A free slot goes to the waiting one of the highest priority (the current
+    context's: first what other cases wait for, then cases in the order they started), equal priorities in arrival
+    order, handed to that one waiter alone."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.in_flight = self.peak = 0
+        self._cv = threading.Condition()
+        self._queue: list[tuple[int, int, threading.Event]] = []
+        self._arrivals = itertools.count()
+
+    def __enter__(self) -> None:
+        with self._cv:
+            if self.in_flight < self.limit and not self._queue:
+                self._take()
+                return
+            ticket = (current().priority, next(self._arrivals), threading.Event())
+            heapq.heappush(self._queue, ticket)
+        try:
+            ticket[2].wait()  # the slot is ours once set: whoever set it counted it
+        except BaseException:  # interrupted while waiting: give back the slot, or the place in the queue
+            with self._cv:
+                if ticket[2].is_set():
+                    self.in_flight -= 1
+                    self._hand_over()
+                else:
+                    self._queue.remove(ticket)
+                    heapq.heapify(self._queue)
+            raise
+
+    def _take(self) -> None:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+
+    def _hand_over(self) -> None:
+        """Under the lock: give free slots to the waiters first in line."""
+        while self._queue and self.in_flight < self.limit:
+            self._take()
+            heapq.heappop(self._queue)[2].set()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cv:
+            self.in_flight -= 1
+            self._hand_over()
+            if not self.in_flight:
+                self._cv.notify_all()
+
+    def drained(self, timeout: float) -> bool:
+        with self._cv:
+            return self._cv.wait_for(lambda: self.in_flight == 0, timeout)
+
+
+class PriorityPool:
+    """Threads for the calls cases hand over (Client.gather). A free thread takes the waiting call of the highest
+    priority, as a free slot in flight does: a chain other cases wait for is never queued behind a case's cleanup
+    deletes, which would otherwise hold every thread while they wait for a slot."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._workers, self._name = max(1, workers), name
+        self._cv = threading.Condition()
+        self._queue: list[tuple[int, int, Future, Callable[[], Any]]] = []
+        self._arrivals = itertools.count()
+        self._threads = 0
+        self._idle = 0
+        self._closed = False
+
+    def submit(self, call: Callable[[], T]) -> Future:
+        future: Future = Future()
+        with self._cv:
+            if self._closed:
+                raise RuntimeError("the pool is shut down")
+            heapq.heappush(self._queue, (current().priority, next(self._arrivals), future, call))
+            grow = len(self._queue) > self._idle and self._threads < self._workers
+            self._threads += grow
+            self._cv.notify()
+        if grow:
+            threading.Thread(target=self._work, name=f"{self._name}-{self._threads}", daemon=True).start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            with self._cv:
+                self._idle += 1
+                self._cv.wait_for(lambda: self._queue or self._closed)
+                self._idle -= 1
+                if not self._queue:
+                    return
+                _, _, future, call = heapq.heappop(self._queue)
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(call())
+            except BaseException as exc:  # noqa: BLE001 - the caller sees it, as with any executor
+                future.set_exception(exc)
+
+    def shutdown(self) -> None:
+        """Calls not started are cancelled; those running end on their own."""
+        with self._cv:
+            self._closed = True
+            for _, _, future, _ in self._queue:
+                future.cancel()
+            self._queue.clear()
+            self._cv.notify_all()
+
+class InFlightLimit(Slots):
+    """At most `limit` requests in flight, a free slot to the waiting request of the highest priority (so the long
+    chains of dependent requests are not queued behind everything else). A 429 halves the limit; every `limit`
+    answers without one grow it by one, back up to the configured bound (additive increase, multiplicative
+    decrease, as TCP does)."""
+
+    def __init__(self, bound: int) -> None:
+        super().__init__(bound)
+        self.bound = self.limit
+        self._calm = 0
+
+    def rate_limited(self) -> None:
+        with self._cv:
+            self.limit, self._calm = max(1, self.limit // 2), 0
+
+    def answered(self) -> None:
+        with self._cv:
+            self._calm += 1
+            if self._calm >= self.limit and self.limit < self.bound:
+                self.limit, self._calm = self.limit + 1, 0
+                self._hand_over()
+
+
+class WriteGate:
+    """Reads of the whole account are judged against what the run knows it holds, so while one is made the run's
+    own writes wait (reads go on; several such reads may run together). The holder itself may write (a create
+    read back before any other write of the run), from its own thread only."""
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._writing = 0
+        self._reading = 0
+        self._waiting = 0
+        self._readers: set[int] = set()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        if self.reading_here():
+            yield
+            return
+        with self._cv:
+            self._cv.wait_for(lambda: not self._reading and not self._waiting)
+            self._writing += 1
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._writing -= 1
+                self._cv.notify_all()
+
+    def reading_here(self) -> bool:
+        return threading.get_ident() in self._readers
+
+    @contextmanager
+    def whole_account(self) -> Iterator[None]:
+        with self._cv:
+            self._waiting += 1
+            self._cv.wait_for(lambda: not self._writing)
+            self._waiting -= 1
+            self._reading += 1
+            self._readers.add(threading.get_ident())
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._reading -= 1
+                self._readers.discard(threading.get_ident())
+                self._cv.notify_all()
+
+
+
+@contextmanager
+def sent_together(parties: int) -> Iterator[None]:
+    """Calls made inside (and carried to other threads) wait for each other in `meet` before going on the wire."""
+    token = _TOGETHER.set(threading.Barrier(parties, timeout=TOGETHER_WAIT_S))
+    try:
+        yield
+    finally:
+        _TOGETHER.reset(token)
+
+
+def meet() -> None:
+    """Wait, prepared, for the partners of a call sent together; a partner that never comes is not waited for."""
+    together = _TOGETHER.get()
+    if together is not None:
+        try:
+            together.wait()
+        except threading.BrokenBarrierError:
+            pass  # a partner never came: this one goes on its own

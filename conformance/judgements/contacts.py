@@ -1,0 +1,157 @@
+"""A contact's fields as the docs give them: the id's prefix, created_at (its format and its time), the echo of
+what a create sent (name as provided, phone, email, lists), and which emails every validator takes or refuses.
+Cases, the model and the traffic judge compare fields through these alone."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+from conformance.judgements.http import Judgement, as_key
+
+ISO8601_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00:?00)$")
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # ASCII digits only; fullmatch, so no trailing newline slips through
+# The docs set no length limit: a name longer than this many characters (code points, or UTF-16 units for a target
+# that counts those) may be refused with 400/422, an observation; a shorter one must be accepted.
+LONG_NAME = 100
+DATE_SLACK_S = 5.0  # created_at against the answer's own Date header, plus the request's elapsed time
+CLOCK_SLACK_S = 300.0  # created_at against our clock, when the target sends no Date (clocks may be skewed)
+_CLEAR_LOCAL = re.compile(r"[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*")
+_CLEAR_DOMAIN = re.compile(r"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+
+
+# --- the id and created_at ------------------------------------------------------------------------------------
+
+def id_problem(contact_id: object) -> str:
+    """CREATE-ID-CNT-PREFIX: the id is a string prefixed cnt_."""
+    if isinstance(contact_id, str) and contact_id.startswith("cnt_") and len(contact_id) > 4:
+        return ""
+    return f"id {contact_id!r} is not a string prefixed cnt_"
+
+
+def created_at_format_problem(stamp: object) -> str:
+    """CREATE-CREATED-AT-ISO-UTC: created_at is an ISO 8601 timestamp in UTC."""
+    if isinstance(stamp, str) and ISO8601_UTC.match(stamp):
+        return ""
+    return f"created_at {stamp!r} is not an ISO 8601 UTC timestamp (e.g. 2026-06-24T10:00:00Z)"
+
+
+def parse_instant(stamp: object) -> datetime | None:
+    if not isinstance(stamp, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def _date_of(exchange) -> datetime | None:
+    try:
+        dated = parsedate_to_datetime(exchange.headers.get("date", ""))
+    except (TypeError, ValueError):
+        return None
+    return dated if dated is not None and dated.tzinfo is not None else None
+
+
+def created_at_problems(exchange, received_at: datetime, later: list = ()) -> list[Judgement]:
+    """created_at is when the contact was made, so it stands when it lies between our clock's reading when the
+    request was sent (received_at, when the answer was read, less its elapsed time) and when the answer was read,
+    each widened by the slack: a slow, busy target that answers late is still right. Otherwise (a target's clock
+    may be skewed from ours) it must lie within a few seconds of the answer's own Date header (RFC 9110: when the
+    answer was made); without a Date header, within a wide margin of our clock (a SHOULD). A busy server may send
+    a cached Date that lags: a created_at ahead of its answer's Date stands when it is also within the slack of the
+    next answer's Date (`later`: exchanges of the same run, the first one sent after this answer was read carries
+    the server's clock just after it). Only the failed judgements are given."""
+    stamp = (exchange.json_or_none() or {}).get("created_at")
+    created = parse_instant(stamp)
+    if created is None:
+        return []  # CREATE-CREATED-AT-ISO-UTC judges the format
+    received = received_at.astimezone(timezone.utc)
+    sent = received - timedelta(seconds=exchange.elapsed)
+    if sent - timedelta(seconds=DATE_SLACK_S + 1) <= created <= received + timedelta(seconds=DATE_SLACK_S + 1):
+        return []  # + 1: created_at may have whole-second precision
+    dated = _date_of(exchange)
+    if dated is not None:
+        slack = DATE_SLACK_S + exchange.elapsed + 1  # + 1: either may have whole-second precision
+        gap = (created - dated).total_seconds()
+        after = next((e for e in later if e.answered_at - e.elapsed >= exchange.answered_at and _date_of(e)), None)
+        if gap > slack and after is not None and abs((created - _date_of(after)).total_seconds()) <= (
+                slack + after.elapsed):
+            return []
+        if abs(gap) > slack:
+            return [Judgement("CREATE-CREATED-AT-MATCHES-DATE", f"created_at {stamp} is {gap:+.0f} s from the "
+                              f"answer's Date header {exchange.headers['date']} (allowed ±{slack:.0f} s)")]
+        return []
+    gap = (created - received).total_seconds()
+    if abs(gap) > CLOCK_SLACK_S:
+        return [Judgement("CREATE-CREATED-AT-RECENT", f"created_at {stamp} is {gap:+.0f} s from our clock and the "
+                          "answer has no Date header")]
+    return []
+
+
+# --- the echo of what was sent --------------------------------------------------------------------------------
+
+def name_length(name: str) -> int:
+    """The length a target may count: code points, or UTF-16 units (astral characters count twice there)."""
+    return max(len(name), len(name.encode("utf-16-le")) // 2)
+
+
+def name_problem(sent: str, answered: object) -> str:
+    """CREATE-NAME-AS-PROVIDED: the very code points sent come back (no trimming, collapsing or normalising)."""
+    if answered == sent:
+        return ""
+    return f"name sent {sent!r} ({len(sent)} characters), answered {answered!r}"
+
+
+def email_matches(sent: str, echoed: object) -> bool:
+    """The same address: equal, except that the domain part's case may differ (domains are case-insensitive, local
+    parts are not)."""
+    if not isinstance(echoed, str):
+        return False
+    local, _, domain = sent.rpartition("@")
+    echoed_local, _, echoed_domain = echoed.rpartition("@")
+    return local == echoed_local and domain.lower() == echoed_domain.lower()
+
+
+def lists_match(sent: list, echoed: object) -> bool:
+    """The same list ids, in any order."""
+    return isinstance(echoed, list) and {as_key(i) for i in echoed} == set(sent)
+
+
+def echo_problems(sent: dict, answer: dict) -> list[Judgement]:
+    """A create's answer echoes exactly what was sent: name as provided, phone, email (domain case aside) and lists.
+    Only the failed judgements are given."""
+    found = []
+    problem = name_problem(sent["name"], answer.get("name"))
+    if problem:
+        found.append(Judgement("CREATE-NAME-AS-PROVIDED", problem))
+    if answer.get("phone") != sent["phone"]:
+        found.append(Judgement("CREATE-ECHOES-FIELDS", f"phone sent {sent['phone']!r}, answered "
+                               f"{answer.get('phone')!r}"))
+    if "email" in sent and not email_matches(sent["email"], answer.get("email")):
+        found.append(Judgement("CREATE-ECHOES-FIELDS", f"email sent {sent['email']!r}, answered "
+                               f"{answer.get('email')!r}"))
+    if sent.get("lists") and not lists_match(sent["lists"], answer.get("lists")):
+        found.append(Judgement("CREATE-ECHOES-FIELDS", f"lists sent {sent['lists']!r}, answered "
+                               f"{answer.get('lists')!r}"))
+    return found
+
+
+# --- which emails the docs decide -----------------------------------------------------------------------------
+
+def email_is_clearly_malformed(email: str) -> bool:
+    """Malformed for every validator: no @ or two, nothing before or after it, whitespace, a dot at the end of the
+    domain or two in a row. A quoted local part may hold what is malformed elsewhere: no claim about it."""
+    if '"' in email:
+        return False
+    local, at, domain = email.rpartition("@")
+    return (not at or "@" in local or not local or not domain or any(c.isspace() for c in email)
+            or domain.endswith(".") or domain.startswith(".") or ".." in domain)
+
+
+def email_is_clearly_valid(email: str) -> bool:
+    """Well-formed for every validator: a dot-atom of ASCII letters, digits and _%+- and a dotted ASCII domain."""
+    local, at, domain = email.rpartition("@")
+    return bool(at and len(email) <= 254 and len(local) <= 64 and _CLEAR_LOCAL.fullmatch(local)
+                and _CLEAR_DOMAIN.fullmatch(domain))

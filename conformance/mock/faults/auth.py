@@ -1,0 +1,64 @@
+"""Faults of the API key check: which keys are taken, what a refusal says, and whether it comes first."""
+from __future__ import annotations
+
+import re
+
+from conformance.mock.registry import fault, only
+
+
+def _like(pattern: str, value: str) -> bool:
+    """SQL LIKE: % any run of characters, _ any one character."""
+    regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, value, re.DOTALL) is not None
+
+
+def _split_on_bearer(header: str, **_) -> str | None:
+    """A parser that takes the key as header.split("Bearer ")[1] fails (None: the app answers 500) on a scheme in
+    another letter case or followed by other whitespace."""
+    return None if header[:6].lower() == "bearer" and len(header) > 7 and not header.startswith("Bearer ") else header
+
+
+fault("any_key_accepted", "Any Bearer key is accepted, not only the account's.",
+      only("key_valid", lambda valid, **_: True), "AUTH-401-INVALID-KEY")
+fault("invalid_key_is_403", "A wrong key gets 403 forbidden instead of 401.",
+      only("auth_failure_status", lambda s, reason, **_: 403 if reason == "invalid" else s), "AUTH-401-INVALID-KEY")
+fault("key_compared_by_prefix", "Only the first 8 characters of the key are compared.",
+      only("key_valid", lambda valid, key, expected, **_: valid or key[:8] == expected[:8]), "AUTH-401-INVALID-KEY")
+fault("key_compared_case_insensitively", "Keys are compared ignoring case (a column with a case-insensitive "
+      "collation).", only("key_valid", lambda valid, key, expected, **_: valid or key.lower() == expected.lower()),
+      "AUTH-401-INVALID-KEY")
+fault("invalid_key_accepted_on_list", "GET /contacts accepts any key (only a missing one gets 401).",
+      only("key_valid", lambda valid, operation, **_: valid or operation == "list"), "AUTH-401-INVALID-KEY")
+fault("missing_key_allowed_on_list", "GET /contacts without Authorization answers 200.",
+      only("auth_required", lambda required, operation, **_: required and operation != "list"),
+      "AUTH-401-MISSING-KEY")
+fault("delete_skips_auth", "DELETE runs without checking the key.",
+      only("auth_required", lambda required, operation, **_: required and operation != "delete"),
+      "AUTH-401-MISSING-KEY")
+fault("missing_key_is_403", "A request without Authorization gets 403 forbidden instead of 401.",
+      only("auth_failure_status", lambda s, reason, **_: 403 if reason == "missing" else s), "AUTH-401-MISSING-KEY")
+fault("key_matched_with_like", "The key is looked up with SQL LIKE: % and _ in a sent key are wildcards.",
+      only("key_valid", lambda valid, key, expected, **_: valid or _like(key, expected)), "AUTH-401-INVALID-KEY")
+fault("key_is_last_word", "The key is the last word of the Authorization header after Bearer, whatever comes "
+      "between.", only("credentials", lambda header, **_: f"Bearer {header.split()[-1]}"
+                       if header.startswith("Bearer ") and header.split()[1:] else header), "AUTH-401-INVALID-KEY")
+fault("key_accepted_from_cookie", "A request without Authorization is authenticated by a token cookie (the docs: "
+      "no sessions, no cookies).", only("credentials", lambda header, request, **_: header or (
+          f"Bearer {request.cookies['token']}" if request.cookies.get("token") else header)),
+      "AUTH-401-MISSING-KEY")
+fault("lowercase_bearer_crashes", "An Authorization header whose scheme is not spelt exactly `Bearer ` makes the "
+      "key parser raise (split on 'Bearer '): 500.", only("credentials", _split_on_bearer), "SPEC-NO-SERVER-ERROR")
+fault("refused_create_stored", "A create without a valid key is stored, then answered 401.",
+      only("refused_write_applied", lambda applied, operation, **_: applied or operation == "create"),
+      "AUTH-401-CHANGES-NOTHING")
+fault("refused_delete_applied", "A DELETE without a valid key deletes the contact, then answers 401.",
+      only("refused_write_applied", lambda applied, operation, **_: applied or operation == "delete"),
+      "AUTH-401-CHANGES-NOTHING")
+fault("validates_before_auth", "Create validates the body before the key check (a bad body gets 400/422 "
+      "unauthenticated).", only("auth_first", lambda first, operation, **_: first and operation != "create"),
+      "AUTH-401-BEFORE-VALIDATION")
+fault("unknown_id_404_before_auth", "DELETE looks the id up before the key check: an unknown id gets 404 "
+      "unauthenticated.", only("auth_first", lambda first, operation, **_: first and operation != "delete"),
+      "AUTH-401-BEFORE-VALIDATION")
+fault("paging_validated_before_auth", "GET /contacts validates page/per_page before the key check.",
+      only("auth_first", lambda first, operation, **_: first and operation != "list"), "AUTH-401-BEFORE-VALIDATION")

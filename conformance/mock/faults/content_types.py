@@ -1,0 +1,58 @@
+"""Faults on the wire: the Content-Type of answers, and the Content-Type and Accept a request may carry."""
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable
+from typing import Any
+
+from starlette.responses import HTMLResponse
+
+from conformance.mock.registry import Hooks, fault, only
+
+
+def _content_type(condition: Callable[[Any, str], bool], ctype: str) -> Callable[[], Hooks]:
+    def hook(response, operation, **_):
+        if condition(response, operation):
+            response.headers["content-type"] = ctype
+        return response
+    return only("response", hook)
+
+
+def _html_for_browsers(response, request, operation, **_):
+    if operation != "list" or response.status_code != 200 or not request.headers.get("accept", "").startswith(
+            "text/html"):
+        return response
+    items = "".join(f"<li>{html.escape(c.get('name', ''))}</li>" for c in json.loads(response.body)["data"])
+    return HTMLResponse(f"<html><body><ul>{items}</ul></body></html>")
+
+
+def _unauthorized_html_page(response, **_):
+    if response.status_code != 401:
+        return response
+    return HTMLResponse("<html><body><h1>401 Authorization Required</h1></body></html>", status_code=401)
+
+
+fault("charset_param_refused_415", "A create whose Content-Type is not exactly application/json (a charset "
+      "parameter, other letter case) is answered 415.",
+      only("content_type_accepted", lambda ok, content_type, **_: ok and content_type == "application/json"),
+      "CREATE-201-CREATED")
+fault("html_for_browsers", "A list request whose Accept asks for text/html first (a browser's) is answered with "
+      "an HTML page of the contacts (P: the API always answers with JSON).", only("response", _html_for_browsers),
+      "JSON-CONTENT-TYPE")
+fault("accept_compared_exactly_406", "A list request whose Accept is not absent, */* or exactly application/json "
+      "(a parameter, a range, a list) is answered 406.",
+      only("accept_acceptable", lambda ok, accept, **_: ok and accept in ("", "*/*", "application/json")),
+      "LIST-RESPONSE-SHAPE")
+fault("list_content_type_html", "Successful list answers say Content-Type: text/html.",
+      only("list_content_type", lambda ctype, **_: "text/html; charset=utf-8"), "JSON-CONTENT-TYPE",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("errors_text_plain", "Error answers carry their JSON with Content-Type: text/plain.",
+      _content_type(lambda response, _op: response.status_code >= 400, "text/plain; charset=utf-8"),
+      "JSON-CONTENT-TYPE", also=("SPEC-RESPONSES-CONFORM",))
+fault("created_text_plain", "201 answers carry their JSON with Content-Type: text/plain.",
+      _content_type(lambda response, _op: response.status_code == 201, "text/plain; charset=utf-8"),
+      "JSON-CONTENT-TYPE", also=("SPEC-RESPONSES-CONFORM",))
+fault("unauthorized_html_page", "401 is answered by a gateway's HTML page, not JSON.",
+      only("response", _unauthorized_html_page), "JSON-CONTENT-TYPE",
+      also=("ERROR-BODY-SHAPE", "ERROR-CODE-MATCHES-STATUS", "SPEC-RESPONSES-CONFORM"))

@@ -1,0 +1,179 @@
+"""Faults of the created contact: its id, the fields echoed, the name and email as stored, and created_at."""
+from __future__ import annotations
+
+import html
+import itertools
+import random
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from conformance.mock.faults.common import ISO_SECONDS, SOFT_DELETE_KEEPING_PHONE, seconds_later, without
+from conformance.mock.registry import Hooks, fault, only
+from conformance.mock.store import Store
+
+
+def _stored(field: str, fn: Callable[[str], str]) -> Callable[[], Hooks]:
+    """The value is changed before it is stored: the create echo and the list both show the changed value."""
+    return only("stored", lambda c, **_: {**c, field: fn(c[field])} if c.get(field) is not None else c)
+
+
+def _ascii_fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _lower_local_part(email: str) -> str:
+    local, _, domain = email.rpartition("@")
+    return f"{local.lower()}@{domain}"
+
+
+def _undotted_local_part(email: str) -> str:
+    local, _, domain = email.rpartition("@")
+    return f"{local.replace('.', '')}@{domain}"
+
+
+def _repeated_ids() -> Hooks:
+    previous: list[str] = []
+
+    def hook(body: dict, **_: Any) -> dict:
+        if previous:
+            body = {**body, "id": previous[0]}
+        previous[:] = [body["id"]]
+        return body
+    return {"created_body": hook}
+
+
+def _worker_counter_ids() -> Hooks:
+    counter = itertools.count()
+    return {"new_id": lambda _id, **_: f"cnt_{next(counter) // 2 + 1:06d}"}
+
+
+def _short_random_ids() -> Hooks:
+    rng = random.Random(7)
+    return {"new_id": lambda _id, **_: f"cnt_{rng.randrange(256):02x}"}
+
+
+def _timestamp_of_start() -> Hooks:
+    started = datetime.now(timezone.utc).strftime(ISO_SECONDS)
+    return {"timestamp": lambda stamp, **_: started}
+
+
+def _deleted_holder(store: Store, phone: str) -> str | None:
+    """The id of a soft-deleted contact that still holds this phone."""
+    row = store.first("SELECT id FROM contacts WHERE phone = ? AND deleted = 1 AND phone_key IS NOT NULL", (phone,))
+    return row[0] if row else None
+
+
+def _revived(contact: dict, store, **_: Any) -> dict:
+    holder = _deleted_holder(store, contact["phone"])
+    return contact if holder is None else {**contact, "id": holder}
+
+
+fault("created_at_fixed_at_start", "created_at is computed once, when the server starts (a default argument "
+      "evaluated at import): every contact has the same one.", _timestamp_of_start, "CREATE-CREATED-AT-MATCHES-DATE")
+fault("id_without_prefix", "Ids lack the cnt_ prefix.",
+      only("new_id", lambda id_, **_: id_.removeprefix("cnt_")), "CREATE-ID-CNT-PREFIX",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("id_prefix_contact", "Ids are prefixed contact_ instead of cnt_.",
+      only("new_id", lambda id_, **_: id_.replace("cnt_", "contact_", 1)), "CREATE-ID-CNT-PREFIX",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("id_prefix_upper_case", "Ids are prefixed CNT_ (upper case).",
+      only("new_id", lambda id_, **_: id_.replace("cnt_", "CNT_", 1)), "CREATE-ID-CNT-PREFIX",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("id_prefix_dash", "Ids are prefixed cnt- (dash instead of underscore).",
+      only("new_id", lambda id_, **_: id_.replace("cnt_", "cnt-", 1)), "CREATE-ID-CNT-PREFIX",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("repeated_ids", "Each create answers with the id of the previous one.", _repeated_ids, "CREATE-ID-UNIQUE",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "DELETE-204-EMPTY-BODY",
+            "DELETE-CONCURRENT-ONE-204"))
+fault("ids_from_two_worker_counters", "Two workers count ids separately: cnt_000001 is given out twice, "
+      "then cnt_000002 …", _worker_counter_ids, "CREATE-ID-UNIQUE",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "LIST-ITEM-FIELDS",
+            "LIST-ITEM-MATCHES-CREATE", "DELETE-CONCURRENT-ONE-204"))
+fault("ids_from_clock_seconds", "Ids are the Unix time in hex: contacts created in one second share an id.",
+      only("new_id", lambda id_, **_: f"cnt_{int(time.time()):x}"), "CREATE-ID-UNIQUE",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "LIST-ITEM-FIELDS",
+            "LIST-ITEM-MATCHES-CREATE", "DELETE-CONCURRENT-ONE-204"))
+fault("ids_too_short", "Ids hold one random byte (cnt_3f): they collide after a few dozen creates.",
+      _short_random_ids, "CREATE-ID-UNIQUE",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "LIST-ITEM-FIELDS",
+            "LIST-ITEM-MATCHES-CREATE", "LIST-SHOWS-CREATED", "DELETE-204-EMPTY-BODY"))
+fault("client_id_taken", "A create body's id field becomes the contact's id (the body is passed whole to the "
+      "model).", only("answer_fields_taken", lambda taken, body, **_: {**taken, **(
+          {"id": body["id"]} if isinstance(body.get("id"), str) else {})}), "CREATE-ID-UNIQUE")
+fault("echo_drops_lists", "The create response leaves out lists.",
+      only("created_body", without("lists")), "CREATE-ECHOES-FIELDS")
+fault("echo_lists_as_objects", "The create response gives lists as objects ({\"id\": \"lst_…\"}), not ids.",
+      only("created_body", lambda body, **_: {**body, "lists": [{"id": i} for i in body["lists"]]}),
+      "CREATE-ECHOES-FIELDS", also=("SPEC-RESPONSES-CONFORM",))
+fault("echo_drops_email", "The create response leaves out email (it is stored and listed).",
+      only("created_body", without("email")), "CREATE-ECHOES-FIELDS", also=("LIST-ITEM-MATCHES-CREATE",))
+fault("echo_lists_empty", "The create response says lists: [] (memberships are stored).",
+      only("created_body", lambda body, **_: {**body, "lists": []}), "CREATE-ECHOES-FIELDS")
+fault("email_local_part_lowercased", "The email's local part is lower-cased before it is stored.",
+      _stored("email", _lower_local_part), "CREATE-ECHOES-FIELDS")
+fault("email_plus_tag_dropped", "A + tag is dropped from the email's local part before it is stored "
+      "(maria+promo@… becomes maria@…, as one mail provider reads addresses).",
+      _stored("email", lambda email: re.sub(r"\+[^@]*@", "@", email)), "CREATE-ECHOES-FIELDS")
+fault("email_local_dots_removed", "Dots are removed from the email's local part (one provider's rule applied "
+      "to every address).", _stored("email", _undotted_local_part), "CREATE-ECHOES-FIELDS")
+fault("email_cut_at_64", "Emails are cut to a 64-character column.",
+      _stored("email", lambda email: email[:64]), "CREATE-ECHOES-FIELDS")
+fault("email_quote_doubled", "An apostrophe in an email is stored doubled (escaped for SQL by hand, then bound "
+      "as a parameter): o'neil@ comes back as o''neil@.", _stored("email", lambda e: e.replace("'", "''")),
+      "CREATE-ECHOES-FIELDS")
+fault("email_html_escaped", "Emails are HTML-escaped on storage: a&b@ comes back as a&amp;b@.",
+      _stored("email", lambda e: html.escape(e, quote=False)), "CREATE-ECHOES-FIELDS")
+fault("name_ascii_folded", "Names come back with accents and other non-ASCII characters stripped.",
+      _stored("name", _ascii_fold), "CREATE-NAME-AS-PROVIDED")
+fault("name_html_escaped", "Names are stored HTML-escaped (& < > become entities), as a sanitising layer does.",
+      _stored("name", lambda name: html.escape(name, quote=False)), "CREATE-NAME-AS-PROVIDED")
+fault("name_trimmed", "Leading and trailing whitespace is trimmed from names.",
+      _stored("name", str.strip), "CREATE-NAME-AS-PROVIDED")
+fault("name_whitespace_collapsed", "Runs of whitespace in names are collapsed to one space.",
+      _stored("name", lambda name: " ".join(name.split()) if name.strip() else name), "CREATE-NAME-AS-PROVIDED")
+fault("name_cut_at_100", "Names are cut to a 100-character column.",
+      _stored("name", lambda name: name[:100]), "CREATE-NAME-AS-PROVIDED")
+fault("name_nfc_normalised", "Names are stored NFC-normalised (a decomposed é comes back composed).",
+      _stored("name", lambda name: unicodedata.normalize("NFC", name)), "CREATE-NAME-AS-PROVIDED")
+fault("name_outside_bmp_dropped", "Characters outside the BMP (emoji, some CJK) are dropped (utf8mb3).",
+      _stored("name", lambda name: "".join(ch for ch in name if ord(ch) <= 0xFFFF)), "CREATE-NAME-AS-PROVIDED")
+fault("name_combining_marks_dropped", "Combining marks are dropped from names.",
+      _stored("name", lambda name: "".join(ch for ch in name if not unicodedata.combining(ch))),
+      "CREATE-NAME-AS-PROVIDED")
+fault("created_at_local_offset", "created_at is given in local time (+01:00), not UTC.",
+      only("created_body", lambda body, **_: {**body, "created_at": body["created_at"].replace("Z", "+01:00")}),
+      "CREATE-CREATED-AT-ISO-UTC",
+      also=("CREATE-CREATED-AT-MATCHES-DATE", "LIST-ITEM-MATCHES-CREATE", "SPEC-RESPONSES-CONFORM"))
+fault("created_at_without_zone", "created_at has no zone designator (2026-06-24T10:00:00).",
+      only("timestamp", lambda stamp, **_: stamp.removesuffix("Z")), "CREATE-CREATED-AT-ISO-UTC",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("created_at_rfc1123", "created_at is an HTTP date (Wed, 24 Jun 2026 10:00:00 GMT), not ISO 8601.",
+      only("timestamp", lambda stamp, now, **_: now.strftime("%a, %d %b %Y %H:%M:%S GMT")),
+      "CREATE-CREATED-AT-ISO-UTC", also=("SPEC-RESPONSES-CONFORM",))
+fault("created_at_local_wall_clock", "created_at is the server's local wall clock (UTC+1) labelled Z.",
+      only("clock", lambda now, **_: now + timedelta(hours=1)), "CREATE-CREATED-AT-MATCHES-DATE")
+fault("created_at_clock_behind", "The database clock is 30 s behind the web server's.",
+      only("clock", lambda now, **_: now - timedelta(seconds=30)), "CREATE-CREATED-AT-MATCHES-DATE")
+fault("created_at_date_only", "created_at comes from a DATE column: midnight of the day (T00:00:00Z).",
+      only("clock", lambda now, **_: now.replace(hour=0, minute=0, second=0, microsecond=0)),
+      "CREATE-CREATED-AT-MATCHES-DATE")
+fault("client_created_at_taken", "A create body's created_at field becomes the contact's created_at.",
+      only("answer_fields_taken", lambda taken, body, **_: {**taken, **(
+          {"created_at": body["created_at"]} if isinstance(body.get("created_at"), str) else {})}),
+      "CREATE-CREATED-AT-MATCHES-DATE")
+fault("lists_null_when_empty", "A create without lists answers lists: null instead of an array.",
+      only("created_body", lambda body, **_: {**body, "lists": body["lists"] or None}), "SPEC-RESPONSES-CONFORM")
+fault("recreate_revives_deleted_id", "Deletes are soft and keep the phone; a create with a deleted contact's "
+      "phone revives that row (upsert on the phone): the new contact gets the deleted one's id.",
+      lambda: {"delete_mode": lambda mode, **_: (SOFT_DELETE_KEEPING_PHONE, mode[1]), "stored": _revived,
+               "insert_verb": lambda verb, contact, store, **_:
+               "INSERT OR REPLACE" if _deleted_holder(store, contact["phone"]) is not None else verb},
+      "CREATE-ID-UNIQUE",
+      also=("DELETE-GONE-FROM-LIST", "DELETE-REMOVED-FROM-LISTS", "LIST-TOTAL-COUNTS-MATCHES"))
+fault("created_at_30s_ahead_of_date", "created_at is 30 s later than the answer's Date header.",
+      only("created_body", lambda body, **_: {**body, "created_at": seconds_later(body["created_at"], 30)}),
+      "CREATE-CREATED-AT-MATCHES-DATE", also=("LIST-ITEM-MATCHES-CREATE",))

@@ -1,0 +1,210 @@
+"""Faults of what a create accepts: its status, the body's parsing, required fields, phone and email
+checks, several problems at once, and bodies that crash the handler."""
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import phonenumbers
+
+from conformance.mock.faults.common import ISO_SECONDS
+from conformance.mock.formats import E164, email_is_valid
+from conformance.mock.registry import Hooks, fault, only
+
+
+E164_UP_TO_16 = re.compile(r"\+[1-9][0-9]{1,15}")
+DIGITS_WITHOUT_PLUS = re.compile(r"[1-9][0-9]{7,14}")
+TWO_DIGIT_COUNTRY_CODES = {"20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
+                           "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+                           "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98"}
+
+
+def _lower_keys(body: Any) -> Any:
+    return {str(k).lower(): v for k, v in body.items()} if isinstance(body, dict) else body
+
+
+def _validation_status_when(condition: Callable[[dict], bool]) -> Callable[[], Hooks]:
+    return only("validation_status", lambda answer, problems, **_:
+                (400, "invalid_request") if condition(problems) else answer)
+
+
+def _single_quotes_tolerated(parse: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    def lenient(raw: bytes) -> Any:
+        try:
+            return parse(raw)
+        except ValueError:
+            return parse(raw.replace(b"'", b'"'))
+    return lenient
+
+
+def _libphonenumber_valid(phone: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(phone, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _libphonenumber_e164(phone: str) -> str:
+    if E164.fullmatch(phone) or not _libphonenumber_valid(phone):
+        return phone
+    return phonenumbers.format_number(phonenumbers.parse(phone, None), phonenumbers.PhoneNumberFormat.E164)
+
+
+def _stored_before_validation(problems: dict, body: dict, store, **_: Any) -> dict:
+    """The row is written first and the validation error answered after, with nothing rolled back."""
+    if problems and isinstance(body.get("name"), str) and isinstance(body.get("phone"), str):
+        lists = [i for i in body.get("lists") or [] if isinstance(i, str)]
+        email = body.get("email") if isinstance(body.get("email"), str) else None
+        store.insert({"id": f"cnt_{random.getrandbits(48):012x}", "name": body["name"], "phone": body["phone"],
+                      "email": email, "lists": lists, "created_at": datetime.now(timezone.utc).strftime(ISO_SECONDS)},
+                     phone_key=None)
+    return problems
+
+
+fault("create_returns_200", "A created contact is answered with 200 instead of 201.",
+      only("create_status", lambda status, **_: 200), "CREATE-201-CREATED", also=("SPEC-RESPONSES-CONFORM",))
+fault("create_returns_202", "A created contact is answered 202 Accepted (queued) instead of 201.",
+      only("create_status", lambda status, **_: 202), "CREATE-201-CREATED", also=("SPEC-RESPONSES-CONFORM",))
+fault("create_with_lists_returns_200", "A create that assigns lists answers 200 (another code path); without "
+      "lists 201.", only("create_status", lambda status, body, **_: 200 if body.get("lists") else status),
+      "CREATE-201-CREATED", also=("SPEC-RESPONSES-CONFORM",))
+fault("missing_phone_is_422", "A body without phone gets 422 validation_error instead of 400.",
+      only("missing_field_error", lambda err, **_: (422, "validation_error")), "CREATE-400-MISSING-FIELD")
+fault("missing_name_accepted", "name is treated as optional: a body without it is stored with an empty name.",
+      only("required_fields", lambda fields, **_: ("phone",)), "CREATE-400-MISSING-FIELD")
+fault("missing_field_crashes", "A missing required field crashes the handler (500, a KeyError).",
+      only("missing_field_error", lambda err, **_: (500, "internal_error")), "CREATE-400-MISSING-FIELD",
+      also=("CREATE-TWO-PROBLEMS-DOCUMENTED-CODE",))
+fault("missing_both_fields_is_422", "A body missing both name and phone gets 422 (one missing field: 400).",
+      only("missing_field_error", lambda err, missing, **_: (422, "validation_error") if len(missing) > 1 else err),
+      "CREATE-400-MISSING-FIELD")
+fault("malformed_json_is_500", "A body that is not JSON crashes the handler (500).",
+      only("malformed_json_status", lambda err, **_: (500, "internal_error")), "CREATE-400-MALFORMED-JSON",
+      also=("SPEC-NO-SERVER-ERROR", "SPEC-RESPONSES-CONFORM"))
+fault("malformed_json_is_422", "A body that is not JSON gets 422 validation_error instead of 400.",
+      only("malformed_json_status", lambda err, **_: (422, "validation_error")), "CREATE-400-MALFORMED-JSON")
+fault("json_trailing_garbage_ignored", "The parser reads the first JSON value and ignores what follows "
+      "(`{...} xyz` is accepted).",
+      only("parse_json", lambda parse, **_: lambda raw: json.JSONDecoder().raw_decode(raw.decode().lstrip())[0]),
+      "CREATE-400-MALFORMED-JSON")
+fault("control_characters_in_strings_accepted", "The parser takes unescaped control characters inside strings "
+      "(json.loads(strict=False)): a raw line break in a value is created.",
+      only("parse_json", lambda parse, **_: lambda raw: json.loads(raw, strict=False)), "CREATE-400-MALFORMED-JSON")
+fault("json_comments_accepted", "A JSON5-style parser takes /* comments */ in a body.",
+      only("parse_json", lambda parse, **_: lambda raw: parse(re.sub(rb"/\*.*?\*/", b"", raw, flags=re.S))),
+      "CREATE-400-MALFORMED-JSON")
+fault("field_names_case_insensitive", "Body fields are bound ignoring the case of their names (a JSON binder set "
+      "case-insensitive): {\"Name\": …, \"Phone\": …} is created.",
+      only("parse_json", lambda parse, **_: lambda raw: _lower_keys(parse(raw))), "CREATE-400-MISSING-FIELD")
+fault("single_quoted_json_accepted", "A lenient parser retries a body that is not JSON with ' read as \" "
+      "({'name': 'x'} is accepted).", only("parse_json", lambda parse, **_: _single_quotes_tolerated(parse)),
+      "CREATE-400-MALFORMED-JSON")
+fault("accepts_local_phone", "Local formats like 0912345678 are accepted.",
+      only("phone_valid", lambda valid, phone, **_: valid or phone.isdigit()), "CREATE-422-PHONE-NOT-E164")
+fault("accepts_phone_with_spaces", "Spaces are ignored when validating (+244 912 345 678 is stored as sent).",
+      only("phone_valid", lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.replace(" ", "")))),
+      "CREATE-422-PHONE-NOT-E164")
+fault("accepts_phone_without_plus", "Digits without the leading + (244912345678) are accepted.",
+      only("phone_valid", lambda valid, phone, **_: valid or bool(DIGITS_WITHOUT_PLUS.fullmatch(phone))),
+      "CREATE-422-PHONE-NOT-E164")
+fault("accepts_16_digit_phones", "The length check is off by one: 16 digits after + are accepted.",
+      only("phone_valid", lambda valid, phone, **_: valid or bool(E164_UP_TO_16.fullmatch(phone))),
+      "CREATE-422-PHONE-NOT-E164")
+fault("phone_check_takes_trailing_newline", "The E.164 check is re.match with ^...$, whose $ also matches before a "
+      "final newline: '+244912345678\\n' is accepted.",
+      only("phone_valid", lambda valid, phone, **_: valid or bool(re.match(r"^\+[1-9][0-9]{1,14}$", phone))),
+      "CREATE-422-PHONE-NOT-E164", also=("SPEC-RESPONSES-CONFORM",))
+fault("phone_stripped_before_check", "The phone is stripped of surrounding whitespace before the E.164 check "
+      "and stored so (' +244912345678' is accepted).",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.strip())),
+               "stored": lambda c, **_: {**c, "phone": c["phone"].strip()}}, "CREATE-422-PHONE-NOT-E164")
+fault("phone_00_prefix_accepted", "The international call prefix 00 is taken for + (00244912345678 is accepted "
+      "and stored as +244912345678).",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(re.fullmatch(r"00[1-9][0-9]{1,14}", phone)),
+               "stored": lambda c, **_: {**c, "phone": re.sub(r"^00", "+", c["phone"])}},
+      "CREATE-422-PHONE-NOT-E164")
+fault("phone_parsed_by_libphonenumber", "The phone is checked by parsing it with libphonenumber, which reads "
+      "many notations ('tel:+244912345678', '+244 (91) 234-5678', a fullwidth +), and stored as E.164.",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or _libphonenumber_valid(phone),
+               "stored": lambda c, **_: {**c, "phone": _libphonenumber_e164(c["phone"])}},
+      "CREATE-422-PHONE-NOT-E164")
+fault("phone_check_takes_any_digits", "The E.164 check uses \\d, which matches the digits of every script "
+      "('+2４４９１２３４５６７８' is accepted).",
+      only("phone_valid", lambda valid, phone, **_: valid or bool(re.fullmatch(r"\+[1-9]\d{1,14}", phone))),
+      "CREATE-422-PHONE-NOT-E164")
+fault("bad_phone_is_400", "A phone not in E.164 gets 400 invalid_request instead of 422.",
+      _validation_status_when(lambda problems: "phone" in problems), "CREATE-422-PHONE-NOT-E164",
+      also=("CREATE-TWO-PROBLEMS-DOCUMENTED-CODE",))
+fault("accepts_malformed_email", "Any email string is accepted.",
+      only("email_valid", lambda valid, **_: True), "CREATE-422-EMAIL-MALFORMED")
+fault("accepts_email_with_spaces", "Emails containing spaces are accepted (the check strips them first).",
+      only("email_valid", lambda valid, email, **_: valid or email_is_valid(email.replace(" ", ""))),
+      "CREATE-422-EMAIL-MALFORMED")
+fault("email_checked_for_at_only", "Any email containing @ is accepted.",
+      only("email_valid", lambda valid, email, **_: valid or "@" in email), "CREATE-422-EMAIL-MALFORMED")
+fault("email_check_takes_trailing_newline", "The email check's $ also matches before a final newline: "
+      "'maria@example.com\\n' is accepted.",
+      only("email_valid", lambda valid, email, **_: valid or (email.endswith("\n") and email_is_valid(email[:-1]))),
+      "CREATE-422-EMAIL-MALFORMED")
+fault("refused_creates_stored", "A create that fails validation is stored before the 422 is answered (no "
+      "rollback): the contact exists although its create was refused.", only("problems", _stored_before_validation),
+      "CREATE-REFUSED-CREATES-NOTHING", also=("SPEC-RESPONSES-CONFORM",))
+fault("bad_email_is_400", "A malformed email gets 400 invalid_request instead of 422.",
+      _validation_status_when(lambda problems: "email" in problems), "CREATE-422-EMAIL-MALFORMED",
+      also=("CREATE-TWO-PROBLEMS-DOCUMENTED-CODE",))
+fault("rejects_nanp_phones", "Valid +1 numbers are rejected with 422.",
+      only("phone_valid", lambda valid, phone, **_: valid and not phone.startswith("+1")),
+      "CREATE-VALID-PHONE-ACCEPTED")
+fault("rejects_15_digit_phones", "Off by one at the E.164 limit: numbers of 15 digits are rejected.",
+      only("phone_valid", lambda valid, phone, **_: valid and len(phone) < 16), "CREATE-VALID-PHONE-ACCEPTED")
+fault("rejects_two_digit_country_codes", "Numbers with a two-digit country code (+44, +55, +81 …) are rejected.",
+      only("phone_valid", lambda valid, phone, **_: valid and phone[1:3] not in TWO_DIGIT_COUNTRY_CODES),
+      "CREATE-VALID-PHONE-ACCEPTED")
+fault("rejects_phones_under_8_digits", "The length check wants 8 to 15 digits: Tokelau's 7-digit numbers get 422.",
+      only("phone_valid", lambda valid, phone, **_: valid and len(phone) > 8), "CREATE-VALID-PHONE-ACCEPTED")
+fault("rejects_non_angolan_phones", "Only +244 numbers are accepted (an Angola-only validator).",
+      only("phone_valid", lambda valid, phone, **_: valid and phone.startswith("+244")),
+      "CREATE-VALID-PHONE-ACCEPTED")
+fault("rejects_plus_in_email", "Valid emails with + in the local part are rejected with 422.",
+      only("email_valid", lambda valid, email, **_: valid and "+" not in email), "CREATE-VALID-EMAIL-ACCEPTED",
+      also=("CREATE-201-CREATED",))
+fault("rejects_subdomain_emails", "Emails whose domain has more than two labels (a@mail.example.com) get 422.",
+      only("email_valid", lambda valid, email, **_: valid and email.rpartition("@")[2].count(".") < 2),
+      "CREATE-VALID-EMAIL-ACCEPTED", also=("CREATE-201-CREATED",))
+fault("rejects_long_tlds", "Emails whose top-level domain is longer than 3 letters (.info, .museum) get 422.",
+      only("email_valid", lambda valid, email, **_: valid and len(email.rpartition(".")[2]) <= 3),
+      "CREATE-VALID-EMAIL-ACCEPTED", also=("CREATE-201-CREATED",))
+fault("rejects_uppercase_emails", "Emails with upper-case letters get 422.",
+      only("email_valid", lambda valid, email, **_: valid and email == email.lower()), "CREATE-VALID-EMAIL-ACCEPTED",
+      also=("CREATE-201-CREATED",))
+fault("two_problems_crash", "A body with both a bad phone and a bad email crashes (500).",
+      only("crash", lambda crash, problems, **_: crash or len(problems) > 1), "CREATE-TWO-PROBLEMS-DOCUMENTED-CODE")
+fault("two_problems_is_400", "Several validation problems at once are answered 400 invalid_request.",
+      _validation_status_when(lambda problems: len(problems) > 1), "CREATE-TWO-PROBLEMS-DOCUMENTED-CODE")
+fault("bad_phone_and_unknown_list_crash", "A bad phone together with a malformed list id crashes (500).",
+      only("crash", lambda crash, problems, **_: crash or {"phone", "lists"} <= set(problems)),
+      "CREATE-TWO-PROBLEMS-DOCUMENTED-CODE")
+fault("empty_lists_crashes", "An empty lists array crashes the handler (500).",
+      only("crash", lambda crash, body, **_: crash or body.get("lists") == []), "SPEC-NO-SERVER-ERROR",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("big_body_crashes", "A create body over 64 kB overflows the server's buffer: 500.",
+      only("crash", lambda crash, body, **_: crash or len(json.dumps(body)) > 65_536), "SPEC-NO-SERVER-ERROR")
+fault("long_name_crashes", "Names longer than 255 characters overflow the column and crash (500).",
+      only("crash", lambda crash, body, **_: crash or len(str(body.get("name", ""))) > 255), "SPEC-NO-SERVER-ERROR",
+      also=("CREATE-201-CREATED", "CREATE-NAME-AS-PROVIDED"))
+fault("emoji_name_crashes", "Names with characters outside the BMP (emoji) crash a utf8mb3 column (500).",
+      only("crash", lambda crash, body, **_: crash or any(ord(ch) > 0xFFFF for ch in str(body.get("name", "")))),
+      "SPEC-NO-SERVER-ERROR", also=("CREATE-201-CREATED", "CREATE-NAME-AS-PROVIDED", "SPEC-RESPONSES-CONFORM"))
+fault("repeated_list_crashes", "A list id given twice breaks the memberships' primary key (500).",
+      only("crash", lambda crash, body, **_: crash or len(set(lists := body.get("lists") or [])) < len(lists)),
+      "SPEC-NO-SERVER-ERROR")
+fault("nul_in_name_crashes", "A name holding U+0000 fails the database insert (PostgreSQL's text refuses it): 500.",
+      only("crash", lambda crash, body, **_: crash or "\x00" in str(body.get("name", ""))), "SPEC-NO-SERVER-ERROR",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("many_lists_crash", "A contact with 10 or more lists crashes (500).",
+      only("crash", lambda crash, body, **_: crash or len(body.get("lists") or []) >= 10), "SPEC-NO-SERVER-ERROR",
+      also=("SPEC-RESPONSES-CONFORM",))

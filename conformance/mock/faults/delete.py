@@ -1,0 +1,99 @@
+"""Faults of DELETE: its answer, what it removes (the contact, its memberships, its phone), and which ids it reaches."""
+from __future__ import annotations
+
+from conformance.mock.faults.common import (SOFT_DELETE, SOFT_DELETE_KEEPING_PHONE, deleted_members_counted,
+                                            deleted_rows_counted, soft_delete)
+from conformance.mock.registry import Hooks, fault, only
+from conformance.mock.store import REMOVE_MEMBERSHIPS, Store
+
+PHONE_HELD = "SELECT 1 FROM contacts WHERE phone = ?"  # by any row, soft-deleted ones too
+FIRST_MEMBERSHIP_ONLY = "DELETE FROM memberships WHERE seq = (SELECT min(seq) FROM memberships WHERE contact_id = :id)"
+ALL_BUT_LAST_MEMBERSHIP = ("DELETE FROM memberships WHERE contact_id = :id AND seq < (SELECT max(seq) FROM memberships "
+                           "WHERE contact_id = :id)")
+ID_PREFIX_OF = "id LIKE ? || '%'"
+
+
+def _was_deleted(store: Store, contact_id: str) -> bool:
+    return store.first("SELECT 1 FROM contacts WHERE id = ? AND deleted = 1", (contact_id,)) is not None
+
+
+def _recreate_after_delete_crashes() -> Hooks:
+    stores: list = []
+    return {"opened": lambda store, **_: stores.append(store) or store,
+            "delete_mode": lambda mode, **_: (SOFT_DELETE, REMOVE_MEMBERSHIPS),
+            "crash": lambda crash, body, **_: crash or (isinstance(body.get("phone"), str) and any(
+                s.first(PHONE_HELD, (body["phone"],)) is not None and not s.phone_in_use(body["phone"])
+                for s in stores))}
+
+
+fault("concurrent_delete_double_204", "DELETE reads whether the contact exists, then deletes it 50 ms later: "
+      "parallel deletes of one contact all answer 204.",
+      only("delete_precheck_delay", lambda delay, **_: 0.05), "DELETE-CONCURRENT-ONE-204")
+fault("delete_returns_200_with_body", "DELETE answers 200 with a JSON body instead of 204.",
+      only("delete_answer", lambda answer, **_: (200, {"deleted": True})), "DELETE-204-EMPTY-BODY")
+fault("delete_returns_200_empty", "DELETE answers 200 with an empty body.",
+      only("delete_answer", lambda answer, **_: (200, None)), "DELETE-204-EMPTY-BODY")
+fault("delete_returns_202", "DELETE answers 202 Accepted (deletion queued) instead of 204.",
+      only("delete_answer", lambda answer, **_: (202, None)), "DELETE-204-EMPTY-BODY",
+      also=("DELETE-CONCURRENT-ONE-204",))
+fault("delete_not_removed", "DELETE answers 204 but the contact stays.",
+      only("delete_mode", lambda mode, **_: (None, None)), "DELETE-GONE-FROM-LIST",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "DELETE-REMOVED-FROM-LISTS", "DELETE-404-AFTER-DELETE", "DELETE-FREES-PHONE",
+            "DELETE-CONCURRENT-ONE-204"))
+fault("delete_only_leaves_lists", "DELETE removes the contact's list memberships but keeps the contact.",
+      only("delete_mode", lambda mode, **_: (None, REMOVE_MEMBERSHIPS)), "DELETE-GONE-FROM-LIST",
+      also=("DELETE-404-AFTER-DELETE", "DELETE-FREES-PHONE", "DELETE-CONCURRENT-ONE-204"))
+fault("unfiltered_list_shows_soft_deleted", "Deletes are soft and the unfiltered list forgets the deleted flag.",
+      soft_delete(query=lambda q, **_: deleted_rows_counted(q)), "DELETE-GONE-FROM-LIST")
+fault("delete_keeps_list_membership", "A deleted contact still shows under its lists' filters.",
+      lambda: {"delete_mode": lambda mode, **_: (SOFT_DELETE, None),
+               "query": lambda q, **_: deleted_members_counted(q)}, "DELETE-REMOVED-FROM-LISTS",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("delete_leaves_one_list", "A delete removes only the first of the contact's memberships; the filters of "
+      "its other lists still show it.",
+      lambda: {"delete_mode": lambda mode, **_: (SOFT_DELETE, FIRST_MEMBERSHIP_ONLY),
+               "query": lambda q, **_: deleted_members_counted(q)}, "DELETE-REMOVED-FROM-LISTS",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("delete_misses_last_list", "The membership clean-up loop stops one short: a deleted contact stays in the "
+      "last list it joined.",
+      lambda: {"delete_mode": lambda mode, **_: (SOFT_DELETE, ALL_BUT_LAST_MEMBERSHIP),
+               "query": lambda q, **_: deleted_members_counted(q)}, "DELETE-REMOVED-FROM-LISTS",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("delete_unknown_is_204", "Deleting an unknown id answers 204.",
+      only("unknown_delete_status", lambda status, **_: 204), "DELETE-404-UNKNOWN-ID",
+      also=("DELETE-404-AFTER-DELETE", "DELETE-ONLY-THE-GIVEN-ID", "DELETE-CONCURRENT-ONE-204"))
+fault("deleted_id_is_410_gone", "Deletes are soft; deleting a deleted id answers 410 gone.",
+      soft_delete(unknown_delete_status=lambda status, contact_id, store, **_:
+                   410 if _was_deleted(store, contact_id) else status), "DELETE-404-AFTER-DELETE",
+      also=("DELETE-CONCURRENT-ONE-204",))
+fault("deleted_id_is_204_again", "Deletes are soft; deleting a deleted id again answers 204.",
+      soft_delete(unknown_delete_status=lambda status, contact_id, store, **_:
+                   204 if _was_deleted(store, contact_id) else status), "DELETE-404-AFTER-DELETE",
+      also=("DELETE-CONCURRENT-ONE-204",))
+fault("malformed_id_is_400", "An id without the cnt_ prefix gets 400 invalid_request instead of 404.",
+      only("unknown_delete_status", lambda status, contact_id, **_:
+           status if contact_id.startswith("cnt_") else 400), "DELETE-404-UNKNOWN-ID")
+fault("phone_kept_after_delete", "A deleted contact's phone stays taken (409 on re-create).",
+      only("delete_mode", lambda mode, **_: (SOFT_DELETE_KEEPING_PHONE, REMOVE_MEMBERSHIPS)), "DELETE-FREES-PHONE")
+fault("conflict_precheck_sees_deleted", "Deletes are soft and the duplicate pre-check reads deleted rows too: "
+      "re-creating a deleted contact's phone gets 409.",
+      soft_delete(duplicate_precheck_delay=lambda delay, **_: 0.0,
+                   precheck_query=lambda sql, **_: PHONE_HELD), "DELETE-FREES-PHONE")
+fault("recreate_after_delete_crashes", "Deletes are soft; re-creating a deleted contact's phone crashes (500) "
+      "on a lookup that finds the deleted row.", _recreate_after_delete_crashes, "DELETE-FREES-PHONE")
+fault("delete_matches_id_prefix", "DELETE finds the contact with LIKE 'id%': a prefix of an existing id deletes "
+      "that contact.", only("id_match", lambda match, **_: ID_PREFIX_OF), "DELETE-ONLY-THE-GIVEN-ID",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("delete_matches_id_extension", "DELETE finds contacts whose id is a prefix of the given one: "
+      "cnt_abc123x deletes cnt_abc123.", only("id_match", lambda match, **_: "? LIKE id || '%'"),
+      "DELETE-ONLY-THE-GIVEN-ID", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("delete_ignores_id_case", "DELETE compares ids case-insensitively: CNT_ABC deletes cnt_abc.",
+      only("id_match", lambda match, **_: "lower(id) = lower(?)"), "DELETE-ONLY-THE-GIVEN-ID",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("delete_non_ascii_id_crashes", "DELETE of an id with a character outside ASCII answers 500 (a latin1 id "
+      "column compared with a UTF-8 parameter: 'Illegal mix of collations').",
+      only("delete_id_crashes", lambda crash, contact_id, **_: crash or not contact_id.isascii()),
+      "DELETE-404-UNKNOWN-ID")
+fault("delete_prefix_is_204", "DELETE of an id that is a prefix of a contact's id answers 204 (deletes nothing).",
+      only("unknown_delete_status", lambda status, contact_id, store, **_:
+           204 if store.live_ids(contact_id, ID_PREFIX_OF) else status), "DELETE-ONLY-THE-GIVEN-ID")

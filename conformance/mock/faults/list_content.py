@@ -1,0 +1,125 @@
+"""Faults of what a list shows: the body's shape, the items' fields, the list_id filter, and whether created
+contacts appear."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from conformance.mock.faults.common import ISO_SECONDS, meta_changed, seconds_later, without
+from conformance.mock.registry import Hooks, fault, only
+from conformance.mock.store import MEMBER_OF, Query
+
+
+def _compared(query: Query, comparison: str) -> Query:
+    """The list filter compares a membership's list id with `comparison` instead of `= ?`."""
+    return dataclasses.replace(query, where=query.where.replace("list_id = ?", f"list_id {comparison}"))
+
+
+def _map_items(fn: Callable[[dict], dict]) -> Callable[..., dict]:
+    return lambda body, **_: {**body, "data": [fn(item) for item in body["data"]]}
+
+
+def _newest_hidden_until_next_create() -> Hooks:
+    """A write-behind index: the latest contact reaches the list only when the next create flushes it."""
+    pending: list[str] = []
+
+    def created(body: dict, **_: Any) -> dict:
+        pending[:] = [body["id"]]
+        return body
+
+    def listed(body: dict, **_: Any) -> dict:
+        data = [item for item in body["data"] if item["id"] not in pending]
+        hidden = len(body["data"]) - len(data)
+        return {**body, "data": data, "meta": {**body["meta"], "total": body["meta"]["total"] - hidden}}
+    return {"created_body": created, "list_body": listed}
+
+
+fault("list_wraps_in_items", "List answers put contacts under 'items' instead of 'data'.",
+      only("list_body", lambda body, **_: {"items": body["data"], "meta": body["meta"]}), "LIST-RESPONSE-SHAPE",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("meta_total_as_string", "meta.total is a string (\"128\").",
+      only("list_body", meta_changed(total=str)), "LIST-RESPONSE-SHAPE",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGE-PAST-END-EMPTY", "LIST-FILTER-BY-LIST", "SPEC-RESPONSES-CONFORM"))
+fault("meta_fields_top_level", "total, page and per_page sit next to data instead of under meta.",
+      only("list_body", lambda body, **_: {"data": body["data"], **body["meta"]}), "LIST-RESPONSE-SHAPE",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("empty_list_without_meta", "An empty page has no meta object.",
+      only("list_body", lambda body, **_: body if body["data"] else {"data": []}), "LIST-RESPONSE-SHAPE",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("list_filter_ignored", "list_id is ignored: every contact is returned.",
+      only("list_filter", lambda list_id, **_: None), "LIST-FILTER-BY-LIST",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION"))
+fault("list_filter_prefix_match", "list_id is matched with LIKE 'id%' (so lst_a also returns lst_ab's members).",
+      only("query", lambda q, **_: _compared(q, "LIKE ? || '%'")), "LIST-FILTER-BY-LIST",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION"))
+fault("list_filter_case_insensitive", "list_id is compared without regard to letter case (a case-insensitive "
+      "collation: LST_A returns lst_a's members).",
+      only("query", lambda q, **_: _compared(q, "= ? COLLATE NOCASE")), "LIST-FILTER-BY-LIST",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("list_filter_like_wildcards", "list_id is compared with LIKE and not escaped: _ and % in it are wildcards "
+      "(lst_a_ returns lst_ab's members).",
+      only("query", lambda q, **_: _compared(q, "LIKE ?")), "LIST-FILTER-BY-LIST",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("list_id_truncated_to_32", "Memberships are stored in a VARCHAR(32): a longer list id is cut (the create "
+      "echoes it whole), so its filter finds nothing and its first 32 characters find the contact.",
+      only("memberships", lambda lists, **_: [list_id[:32] for list_id in lists]), "LIST-SHOWS-CREATED",
+      also=("LIST-FILTER-BY-LIST", "LIST-TOTAL-COUNTS-MATCHES"))
+fault("list_filter_ignored_when_paging", "list_id is dropped when page or per_page is given too.",
+      only("list_filter", lambda list_id, paging_asked, **_: None if paging_asked else list_id),
+      "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION"))
+fault("list_filter_keeps_unlisted", "A LEFT JOIN slip: under list_id, contacts in no list are returned too.",
+      only("query", lambda q, **_: dataclasses.replace(q, where=q.where.replace(
+          MEMBER_OF, f"{MEMBER_OF} OR c.id NOT IN (SELECT contact_id FROM memberships)"))), "LIST-FILTER-BY-LIST",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION"))
+fault("list_omits_email", "List items leave out email.",
+      only("list_body", _map_items(without("email"))), "LIST-ITEM-FIELDS", also=("LIST-ITEM-MATCHES-CREATE",))
+fault("list_omits_created_at", "List items leave out created_at.",
+      only("list_body", _map_items(without("created_at"))), "LIST-ITEM-FIELDS",
+      also=("LIST-ITEM-MATCHES-CREATE", "SPEC-RESPONSES-CONFORM"))
+fault("list_omits_name", "List items leave out name.",
+      only("list_body", _map_items(without("name"))), "LIST-ITEM-FIELDS",
+      also=("LIST-ITEM-MATCHES-CREATE", "SPEC-RESPONSES-CONFORM"))
+fault("list_items_use_contact_id", "List items name the id contact_id.",
+      only("list_body", _map_items(lambda item: {"contact_id": item["id"], **without("id")(item)})),
+      "LIST-ITEM-FIELDS", also=("LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "SPEC-RESPONSES-CONFORM"))
+fault("list_ids_as_objects", "List items give the id as an object ({\"value\": \"cnt_…\"}), not a string.",
+      only("list_body", _map_items(lambda item: {**item, "id": {"value": item["id"]}})), "SPEC-RESPONSES-CONFORM",
+      also=("LIST-SHOWS-CREATED", "LIST-FILTER-BY-LIST", "LIST-PAGES-PARTITION"))
+fault("list_created_at_epoch", "List items give created_at as a Unix timestamp number.",
+      only("list_body", _map_items(lambda item: {**item, "created_at": 1782295200})), "SPEC-RESPONSES-CONFORM",
+      also=("LIST-ITEM-MATCHES-CREATE",))
+fault("list_phone_as_number", "List items give phone as a JSON number without the +.",
+      only("list_body", _map_items(lambda item: {**item, "phone": int(item["phone"][1:])}
+                                   if item["phone"][1:].isdigit() else item)), "SPEC-RESPONSES-CONFORM",
+      also=("LIST-ITEM-MATCHES-CREATE",))
+fault("list_created_at_one_second_later", "List items show created_at from a separate column written 1 s after "
+      "the create's.", only("list_body", _map_items(lambda item: {**item, "created_at": seconds_later(
+          item["created_at"], 1)})), "LIST-ITEM-MATCHES-CREATE")
+fault("list_created_at_is_read_time", "List items show the time of the read as created_at (a view that fills "
+      "the column with now()).", only("list_body", _map_items(lambda item: {**item, "created_at": datetime.now(
+          timezone.utc).strftime(ISO_SECONDS)})), "LIST-ITEM-MATCHES-CREATE")
+fault("list_name_cut_at_64", "The list view cuts names to 64 characters (the create echo is whole).",
+      only("list_body", _map_items(lambda item: {**item, "name": item["name"][:64]})), "LIST-ITEM-MATCHES-CREATE")
+fault("list_email_lowercased", "The list view lower-cases emails (the create echo is as sent).",
+      only("list_body", _map_items(lambda item: {**item, "email": item["email"].lower()} if "email" in item
+                                   else item)), "LIST-ITEM-MATCHES-CREATE")
+fault("forgets_contacts", "Creates are answered 201 but nothing is stored (a stateless mock).",
+      only("keeps_contact", lambda keep, **_: False), "LIST-SHOWS-CREATED")
+fault("membership_first_list_only", "Only the first of the given lists is stored (the echo shows them all).",
+      only("memberships", lambda lists, **_: lists[:1]), "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("unfiltered_list_needs_a_list", "The unfiltered list joins memberships: contacts in no list are missing.",
+      only("query", lambda q, **_: dataclasses.replace(
+          q, where=f"{q.where} AND c.id IN (SELECT contact_id FROM memberships)") if q.list_id is None else q),
+      "LIST-SHOWS-CREATED")
+fault("newest_hidden_until_next_create", "A write-behind index: the newest contact is listed only once another "
+      "create flushes it.", _newest_hidden_until_next_create, "LIST-SHOWS-CREATED",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY", "LIST-FILTER-BY-LIST"))
+fault("list_truncates_names_to_100", "List items show names cut to 100 characters.",
+      only("list_body", _map_items(lambda item: {**item, "name": item["name"][:100]})), "LIST-ITEM-MATCHES-CREATE")
+fault("membership_two_lists_at_most", "A contact created in more than two lists joins only the first two.",
+      only("memberships", lambda lists, **_: lists[:2]), "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("long_names_join_no_list", "A contact whose name is longer than 255 characters joins none of its lists.",
+      only("memberships", lambda lists, name, **_: lists if len(name) <= 255 else []), "LIST-SHOWS-CREATED",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))

@@ -1,0 +1,134 @@
+"""Faults of paging a list: the default and maximum per_page, meta, meta.total, how pages split the contacts,
+pages past the end, and paging values that crash the handler."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.responses import PlainTextResponse, Response
+
+from conformance.mock.faults.common import (SOFT_DELETE, deleted_members_counted, deleted_rows_counted, meta_changed,
+                                            soft_delete)
+from conformance.mock.registry import Hooks, fault, only
+from conformance.mock.store import Query
+
+
+def _total_refreshed_every(n: int) -> Hooks:
+    cache: dict[Query, tuple[int, int]] = {}
+
+    def hook(total: int, query: Query, **_: Any) -> int:
+        reads, cached = cache.get(query, (0, total))
+        cache[query] = (reads + 1, cached if reads % n else total)
+        return cache[query][1]
+    return {"total": hook}
+
+
+def _int32_overflow(limit_of: Callable[[int, int], int]) -> Callable[[], Hooks]:
+    """A list read whose value does not fit a 32-bit INT column fails the way a framework answers an uncaught
+    exception: 500, text/plain."""
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        try:
+            page, per_page = int(request.query_params.get("page", 1)), int(request.query_params.get("per_page", 50))
+        except ValueError:
+            return answer
+        if operation == "list" and answer.status_code == 200 and limit_of(page, per_page) > 2**31 - 1:
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        return answer
+    return only("response", response)
+
+
+def _high_water_totals() -> Hooks:
+    highest: dict[str | None, int] = {}
+
+    def hook(body: dict, list_id: str | None = None, **_: Any) -> dict:
+        highest[list_id] = max(highest.get(list_id, 0), body["meta"]["total"])
+        return {**body, "meta": {**body["meta"], "total": highest[list_id]}}
+    return {"list_body": hook}
+
+
+fault("default_per_page_20", "Without per_page, pages hold 20 contacts.",
+      only("default_per_page", lambda n, **_: 20), "LIST-DEFAULT-PAGING")
+fault("default_per_page_100", "Without per_page, pages hold the maximum, 100.",
+      only("default_per_page", lambda n, **_: 100), "LIST-DEFAULT-PAGING")
+fault("default_per_page_25", "Without per_page, pages hold 25 (the docs' example value).",
+      only("default_per_page", lambda n, **_: 25), "LIST-DEFAULT-PAGING")
+fault("default_per_page_10", "Without per_page, pages hold 10 (a framework default).",
+      only("default_per_page", lambda n, **_: 10), "LIST-DEFAULT-PAGING")
+fault("per_page_uncapped", "per_page above 100 is honoured.",
+      only("per_page_cap", lambda cap, **_: None), "LIST-PER-PAGE-MAX-100", also=("SPEC-RESPONSES-CONFORM",))
+fault("per_page_cap_101", "Off by one: per_page=101 is honoured, 102 rejected.",
+      only("per_page_cap", lambda cap, **_: 101), "LIST-PER-PAGE-MAX-100")
+fault("per_page_100_rejected", "Off by one: per_page=100, the documented maximum, is rejected with 422.",
+      only("per_page_cap", lambda cap, **_: 99), "LIST-PER-PAGE-MAX-100")
+fault("per_page_uncapped_with_list_filter", "With list_id, per_page above 100 is honoured.",
+      only("per_page_cap", lambda cap, list_id, **_: None if list_id else cap), "LIST-PER-PAGE-MAX-100")
+fault("meta_page_always_1", "meta.page is always 1.",
+      only("list_body", meta_changed(page=lambda page: 1)), "LIST-META-DESCRIBES-PAGE")
+fault("meta_page_zero_based", "meta.page counts from 0 (page=1 reports page 0).",
+      only("list_body", meta_changed(page=lambda page: page - 1)), "LIST-META-DESCRIBES-PAGE",
+      also=("LIST-DEFAULT-PAGING",))
+fault("meta_per_page_always_50", "meta.per_page is always the default, 50.",
+      only("list_body", meta_changed(per_page=lambda n: 50)), "LIST-META-DESCRIBES-PAGE")
+fault("per_page_zero_returns_everything", "per_page=0 answers every contact with meta.per_page 0 (LIMIT 0 taken "
+      "as no limit).", lambda: {"per_page_zero_unlimited": lambda unlimited, **_: True,
+                                "limit": lambda limit, **_: limit or -1}, "LIST-META-DESCRIBES-PAGE")
+fault("paging_raw_into_sql_crashes", "page and per_page are checked with int() but the raw text goes into the "
+      "SQL: a number int() reads that is not plain ASCII digits (+5, ' 5', fullwidth ５) answers 500.",
+      only("paging_raw_crashes", lambda crash, raw, **_: crash or not (raw.isascii() and raw.lstrip("-").isdigit())),
+      "SPEC-NO-SERVER-ERROR")
+fault("extra_row_for_has_more", "One row more than per_page is fetched (to know if more exist) and not cut off.",
+      only("limit", lambda limit, **_: limit + 1), "LIST-META-DESCRIBES-PAGE",
+      also=("LIST-DEFAULT-PAGING", "LIST-PAGES-PARTITION"))
+fault("total_counts_page_only", "meta.total counts the contacts on this page, not all matching ones.",
+      only("list_body", lambda body, **_: {**body, "meta": {**body["meta"], "total": len(body["data"])}}),
+      "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))
+fault("total_off_by_one", "meta.total is one more than the matching contacts.",
+      only("list_body", meta_changed(total=lambda total: total + 1)), "LIST-TOTAL-COUNTS-MATCHES",
+      also=("LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST"))
+fault("total_counts_deleted", "Deletes are soft and meta.total forgets to leave the deleted rows out.",
+      soft_delete(total_query=lambda q, **_: deleted_rows_counted(deleted_members_counted(q))),
+      "LIST-TOTAL-COUNTS-MATCHES")
+fault("total_ignores_list_filter", "Under list_id, meta.total counts every contact of the account.",
+      only("total", lambda total, store, query, **_: store.count(Query.of(None))),
+      "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST"))
+fault("total_cached", "meta.total is cached per query and recounted only every 5th read.",
+      lambda: _total_refreshed_every(5), "LIST-TOTAL-COUNTS-MATCHES")
+fault("pages_overlap", "Each page after the first starts one contact early.",
+      only("offset", lambda offset, page, **_: offset - 1 if page > 1 else offset), "LIST-PAGES-PARTITION",
+      also=("LIST-PAGE-PAST-END-EMPTY",))
+fault("unfiltered_walk_repeats_across_pages", "Without list_id, each page after the first starts one contact "
+      "early (list filters page correctly).",
+      only("offset", lambda offset, page, list_id, **_: offset - 1 if page > 1 and list_id is None else offset),
+      "LIST-PAGES-PARTITION")
+fault("pages_skip_one", "Each page after the first starts one contact late (one contact per page is never "
+      "shown).", only("offset", lambda offset, page, **_: offset + 1 if page > 1 else offset),
+      "LIST-PAGES-PARTITION")
+fault("last_partial_page_empty", "A last page that is not full comes back empty (unless it is page 1).",
+      only("offset", lambda offset, page, per_page, total, **_:
+           total if page > 1 and offset < total < offset + per_page else offset), "LIST-PAGES-PARTITION")
+fault("last_page_overlaps", "The last page starts one contact early (pages before it are right).",
+      only("offset", lambda offset, page, per_page, total, **_:
+           offset - 1 if page > 1 and offset < total <= offset + per_page else offset), "LIST-PAGES-PARTITION")
+fault("order_random_per_request", "No ORDER BY: every page request sees the rows in a new order.",
+      only("order", lambda order, **_: "random()"), "LIST-PAGES-PARTITION")
+fault("page_over_int32_crashes", "A page number beyond 2^31-1 overflows a 32-bit column: 500 instead of an empty "
+      "page.", _int32_overflow(lambda page, per_page: page), "SPEC-NO-SERVER-ERROR",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("offset_over_int32_crashes", "An offset ((page-1) × per_page) beyond 2^31-1 overflows a 32-bit column: 500.",
+      _int32_overflow(lambda page, per_page: (page - 1) * per_page), "SPEC-NO-SERVER-ERROR",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("past_end_repeats_last_page", "A page past the end repeats the first page.",
+      only("offset", lambda offset, total, **_: 0 if offset >= total else offset), "LIST-PAGE-PAST-END-EMPTY")
+fault("past_end_clamps_to_last_page", "A page past the end answers the last page.",
+      only("offset", lambda offset, per_page, total, **_:
+           (total - 1) // per_page * per_page if offset >= total > 0 else offset), "LIST-PAGE-PAST-END-EMPTY")
+fault("past_end_wraps_around", "Page numbers wrap around: a page past the end starts over modulo the total.",
+      only("offset", lambda offset, total, **_: offset % total if offset >= total > 0 else offset),
+      "LIST-PAGE-PAST-END-EMPTY")
+fault("list_total_counts_deleted_members", "Memberships survive a (soft) delete: lists' filters leave the "
+      "contact out of data but count it in meta.total.",
+      lambda: {"delete_mode": lambda mode, **_: (SOFT_DELETE, None),
+               "total_query": lambda q, **_: deleted_members_counted(q)},
+      "LIST-TOTAL-COUNTS-MATCHES", also=("DELETE-REMOVED-FROM-LISTS",))
+fault("total_high_water_mark", "meta.total never goes down: deletes leave the cached total as it was.",
+      _high_water_totals, "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION",))

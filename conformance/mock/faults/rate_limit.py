@@ -1,0 +1,35 @@
+"""Faults of the 429 answer: its Retry-After and its body."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.responses import PlainTextResponse, Response
+
+from conformance.mock.registry import fault, rate_limited_every
+
+
+def _reset_header_on_429(response: Response, **_: Any) -> Response:
+    if response.status_code == 429:
+        response.headers["X-RateLimit-Reset"] = str(int(time.time()) + 1)
+    return response
+
+
+def _plain_text_429(response: Response, **_: Any) -> Response:
+    if response.status_code != 429:
+        return response
+    return PlainTextResponse("Too Many Requests", status_code=429, headers={"Retry-After": "1"})
+
+
+fault("rate_limit_without_retry_after", "Every 40th request gets 429 with no Retry-After header.",
+      rate_limited_every(40, retry_after=lambda value, **_: None), "RATE-LIMIT-RETRY-AFTER")
+fault("rate_limit_retry_after_fraction", "Every 40th request gets 429 with Retry-After: 0.5 (delay-seconds is a "
+      "whole number).", rate_limited_every(40, retry_after=lambda value, **_: "0.5"), "RATE-LIMIT-RETRY-AFTER")
+fault("rate_limit_reset_header_instead", "Every 40th request gets 429 with X-RateLimit-Reset (an epoch second) "
+      "instead of Retry-After.", rate_limited_every(40, retry_after=lambda value, **_: None,
+                                                     response=_reset_header_on_429), "RATE-LIMIT-RETRY-AFTER")
+fault("rate_limit_plain_text", "Every 40th request gets a proxy's 429: text/plain 'Too Many Requests'.",
+      rate_limited_every(40, response=_plain_text_429), "JSON-CONTENT-TYPE")
+fault("rate_limit_body_without_message", "Every 40th request gets 429 whose JSON body carries only error.",
+      rate_limited_every(40, error_body=lambda body, status, **_: {"error": body["error"]} if status == 429
+                          else body), "ERROR-BODY-SHAPE")

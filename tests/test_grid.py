@@ -1,0 +1,57 @@
+"""The input grid's classes: what each is made from, and that none of them is by chance the valid value it stands
+beside (a forged key that is the key, a neighbour that is the list id)."""
+from __future__ import annotations
+
+import pytest
+
+from conformance import grid
+from conformance.exchange import Exchange
+from conformance.judgements import bearer_token, key_kind
+
+
+@pytest.mark.parametrize("key", ["zx_live_abc123", "zx_live_abc12_", "zx_live_abc12%", "zx_live_abc12*", "k"])
+def test_forged_authorizations_never_carry_the_key_itself(key):
+    forged = grid.forged_authorizations(key)
+    assert f"Bearer {key}" not in forged.values()
+    assert all(value.startswith("Bearer ") for value in forged.values())
+    assert len(forged) >= 6
+
+
+def test_forged_authorizations_show_no_part_of_the_key_shorter_than_all_but_its_last_character():
+    key = "zx_live_0123456789abcdef"
+    for value in grid.forged_authorizations(key).values():
+        token = value.removeprefix("Bearer ")
+        assert key in token or key[:-1] in token or key[:4] not in token, value
+
+
+def test_key_elsewhere_sends_no_authorization_and_the_key_as_cookies():
+    (headers,) = grid.key_elsewhere("secret").values()
+    assert "Authorization" not in headers and headers["Cookie"].count("=secret") >= 3
+
+
+def test_email_classes_are_distinct_dot_atom_addresses():
+    emails = list(grid.email_classes().values())
+    assert len(set(emails)) == len(emails)
+    assert all(email.count("@") == 1 and " " not in email and not email.startswith(".") for email in emails)
+
+
+@pytest.mark.parametrize("header, token", [("Bearer k", "k"), ("bearer k", "k"), ("BEARER  k", "k"),
+                                           ("Bearer\tk", "k"), ("Bearer ", None), ("Token k", None), ("", None)])
+def test_bearer_token_reads_any_scheme_case_and_whitespace(header, token):
+    assert bearer_token(header) == token
+
+
+def test_a_key_in_a_header_the_docs_do_not_name_is_not_judged_as_missing():
+    assert key_kind("", "k", {"X-API-Key": "$ZEXA_API_KEY"}) == "other"
+    assert key_kind("", "k", {"Cookie": "token=$ZEXA_API_KEY"}) == "missing"
+    assert key_kind("bearer k", "k") == "key"
+
+
+def test_a_406_to_a_client_that_refuses_json_is_not_an_undocumented_status():
+    from conformance.judgements import spec_problem
+    refused = Exchange("GET", "http://x/v1/contacts", {"Accept": "application/xml"}, None, status=406,
+                       headers={"content-type": "application/json"}, text='{"error": "x", "message": "y"}')
+    asked_json = Exchange("GET", "http://x/v1/contacts", {"Accept": "application/json"}, None, status=406,
+                          headers={"content-type": "application/json"}, text='{"error": "x", "message": "y"}')
+    assert spec_problem(refused, "list") == ""
+    assert "does not document" in spec_problem(asked_json, "list")

@@ -1,0 +1,127 @@
+"""The shared verdict helpers of conformance/judgements/ on hand-made exchanges: each rule the cases, the model and
+the traffic judge all call, judged one way."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from conformance import judgements
+from conformance.exchange import Exchange
+from conformance.requirements import catalogue
+
+
+def answer(status: int | None, body: object = None, content_type: str = "application/json") -> Exchange:
+    return Exchange("POST", "http://t/v1/contacts", {}, None, status=status,
+                    headers={"content-type": content_type}, text="" if body is None else json.dumps(body))
+
+
+@pytest.mark.parametrize("ctype", ["application/json", "application/json; charset=utf-8", "Application/JSON",
+                                   "application/problem+json", "application/vnd.zexa.contact+json"])
+def test_every_json_media_type_is_json(ctype):
+    assert judgements.is_json_type(ctype)
+    assert judgements.json_answer_problem(answer(200, {"a": 1}, ctype)) == ""
+
+
+@pytest.mark.parametrize("ctype", ["text/plain; charset=utf-8", "text/html", "", "application/jsonp",
+                                   "application/json-seq", "application/json, text/plain"])
+def test_other_media_types_are_not_json(ctype):
+    assert not judgements.is_json_type(ctype)
+    assert judgements.json_answer_problem(answer(200, {"a": 1}, ctype))
+
+
+def test_email_may_differ_only_in_the_case_of_its_domain():
+    assert judgements.email_matches("Maria+x@Mail.Example.AO", "Maria+x@mail.example.ao")
+    assert judgements.email_matches("Maria.Santos@Example.COM", "Maria.Santos@example.com")
+    assert not judgements.email_matches("Maria@example.ao", "maria@example.ao")
+    assert not judgements.email_matches("maria+promo@example.com", "maria@example.com")
+    assert not judgements.email_matches("maria@example.ao", None)
+
+
+def test_an_email_echoed_exactly_as_sent_matches_whatever_it_holds():
+    """The docs: email is returned as provided; an address a target took without an @ comes back the same."""
+    assert judgements.email_matches("maria.example.com", "maria.example.com")
+    assert judgements.email_matches("", "")
+    assert not judgements.email_matches("maria.example.com", "maria@example.com")
+
+
+def test_a_contact_was_created_by_any_2xx_naming_its_id():
+    assert judgements.is_success(201) and judgements.is_success(200) and judgements.is_success(299)
+    assert not judgements.is_success(None) and not judgements.is_success(199) and not judgements.is_success(300)
+    assert judgements.created_id(answer(201, {"id": "cnt_1"})) == "cnt_1"
+    assert judgements.created_id(answer(200, {"id": "cnt_1"})) == "cnt_1"
+    assert judgements.created_id(answer(201, {"id": 7})) is None
+    assert judgements.created_id(answer(201, ["cnt_1"])) is None
+    assert judgements.created_id(answer(409, {"id": "cnt_1"})) is None
+
+
+def test_the_id_is_a_string_prefixed_cnt():
+    assert judgements.id_problem("cnt_8f3k2m") == ""
+    for bad in ("cnt_", "CNT_1", 12, None, "8f3k2m"):
+        assert judgements.id_problem(bad), bad
+
+
+def test_created_at_is_iso8601_utc():
+    for good in ("2026-06-24T10:00:00Z", "2026-06-24T10:00:00.123Z", "2026-06-24T10:00:00+00:00"):
+        assert judgements.created_at_format_problem(good) == "", good
+    for bad in ("2026-06-24T10:00:00", "2026-06-24T11:00:00+01:00", "24/06/2026", None, 1719223200):
+        assert judgements.created_at_format_problem(bad), bad
+
+
+def test_the_name_comes_back_as_provided():
+    assert judgements.name_problem(" Maria  Santos", " Maria  Santos") == ""
+    assert judgements.name_problem(" Maria  Santos", "Maria Santos")
+    assert judgements.name_problem("Jose\u0301", "Jos\u00e9")  # normalised: other code points
+    assert judgements.name_length("𝔐a") == 3  # a target may count UTF-16 units
+
+
+def test_the_echo_names_each_field_that_differs():
+    sent = {"name": "Ana", "phone": "+244912345678", "email": "Ana@Mail.AO", "lists": ["lst_a", "lst_b"]}
+    assert judgements.echo_problems(sent, {**sent, "email": "Ana@mail.ao", "lists": ["lst_b", "lst_a"]}) == []
+    found = judgements.echo_problems(sent, {**sent, "name": "ana", "email": "ana@mail.ao", "lists": ["lst_a"]})
+    assert [j.requirement for j in found] == ["CREATE-NAME-AS-PROVIDED", "CREATE-ECHOES-FIELDS", "CREATE-ECHOES-FIELDS"]
+
+
+def test_a_list_page_has_a_data_array_and_a_meta_object():
+    meta = {"total": 1, "page": 1, "per_page": 50}
+    assert judgements.page_of(answer(200, {"data": [], "meta": meta})) == ([], meta)
+    assert judgements.page_of(answer(200, {"data": []})) is None
+    assert judgements.page_of(answer(200, {"data": {}, "meta": meta})) is None
+    assert judgements.page_of(answer(404, {"data": [], "meta": meta})) is None
+    assert judgements.items_of(answer(200, {"data": [{"id": "cnt_1"}]})) == [{"id": "cnt_1"}]
+    assert judgements.items_of(answer(200, [{"id": "cnt_1"}])) is None
+    assert judgements.meta_of(answer(422, {"meta": meta})) == meta
+    assert judgements.meta_of(answer(200, {"data": [], "meta": [1]})) is None
+
+
+def test_each_documented_error_status_has_one_code():
+    assert judgements.error_code_problem(answer(409, {"error": "conflict"})) == ""
+    assert judgements.error_code_problem(answer(409, {"error": "duplicate"}))
+    assert set(judgements.CODES.values()) == {"invalid_request", "unauthorized", "conflict", "validation_error",
+                                               "not_found"}
+
+
+def test_an_error_names_its_request():
+    assert judgements.request_id_problem(answer(404, {"error": "not_found", "request_id": "req_1"})) == ""
+    assert judgements.request_id_problem(answer(404, {"error": "not_found"})) == "the 404 body has no request_id"
+
+
+def test_every_rule_names_the_one_file_where_it_is_judged():
+    """requirements.yaml's judged_in: a file of the checker that exists and names the rule."""
+    root = Path(__file__).resolve().parents[1]
+    for requirement in catalogue().values():
+        path = root / requirement.judged_in
+        assert requirement.judged_in.startswith("conformance/") and path.is_file(), requirement.id
+        named = re.search(rf"(?<![A-Z0-9-]){re.escape(requirement.id)}(?![A-Z0-9-])", path.read_text(encoding="utf-8"))
+        assert named, (requirement.id, requirement.judged_in)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")  # the cases' marks live in their plugin
+def test_the_spec_cases_take_every_json_media_type_as_documented():
+    """openapi.yaml writes application/json; the spec cases' media-type check takes what the one JSON rule takes."""
+    from conformance.cases.test_spec import json_content_type
+    for ctype in ("application/problem+json", "application/vnd.zexa+json; charset=utf-8", "application/json"):
+        assert json_content_type(None, SimpleNamespace(headers={"content-type": [ctype]}), None) is None
