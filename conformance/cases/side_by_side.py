@@ -37,6 +37,8 @@ from conformance.cases.fixtures import Plan, Provider, plan, shared_key
 from conformance.errors import CheckerBug
 
 RUNNER = pytest.StashKey["SideBySide"]()
+
+
 @dataclass
 class Ran:
     error: BaseException | None
@@ -165,13 +167,14 @@ class SideBySide:
         self._fixtures = Fixtures()
         self._on_thread = on_thread
         self._done_with = done_with  # given the exchanges of a case or fixture no case needs any more
-        self._plans = {item.nodeid: plan(item) for item in items}
+        plans = {item.nodeid: plan(item) for item in session.items}
+        self._plans = {item.nodeid: plans[item.nodeid] for item in items}
         self._users = Counter(key for p in self._plans.values() for key in p.shared)  # shared -> its cases not done
         self._users_lock = threading.Lock()
         self._stopped = threading.Event()
         self._finished = False
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="conformance-case")
-        every = sorted({key for item in session.items for key in plan(item).shared})
+        every = sorted({key for p in plans.values() for key in p.shared})
         case_context.REGISTRY.register([item.nodeid for item in session.items] + every)
         self.futures: dict[str, Future] = {}
         self._items = items

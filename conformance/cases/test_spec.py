@@ -206,6 +206,8 @@ def test_spec_stateful_links(api_schema, client, run_config, request):
             except (AssertionError, BaseExceptionGroup) as error:
                 raise blame(request.node, error)
 
+    # taken twice: _CallSession gives one back while a request is on the wire, and a stateful run keeps the other
+    # (it reseeds the process' `random` around every step)
     with SCHEMA, HYPOTHESIS:
         Links.run(settings=hypothesis.settings(max_examples=max(1, steps // 5), stateful_step_count=5, deadline=None,
                                                database=None, suppress_health_check=list(hypothesis.HealthCheck)))
