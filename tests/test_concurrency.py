@@ -79,6 +79,13 @@ UNSUPPORTED_CASES = {
 }
 
 
+def _collect_with_the_runner(folder):
+    """pytest's collection of `folder` with the side-by-side runner's hooks, as the cases are collected."""
+    return subprocess.run([sys.executable, "-m", "pytest", str(folder), "-p", "conformance.plugin.runner",
+                           "--collect-only", "-q", "-p", "no:cacheprovider", "-c", "/dev/null",
+                           "--rootdir", str(folder)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
 @pytest.mark.parametrize(("kind", "says"), [
     ("autouse", "pytest would also set up everywhere"), ("pytest_fixture", "needs fixture 'undeclared'"),
     ("missing", "needs fixture 'nowhere'"), ("skip_mark", "is marked skip"),
@@ -90,9 +97,7 @@ def test_a_case_the_runner_cannot_run_as_pytest_would_stops_the_run_at_collectio
     (tmp_path / "test_unsupported.py").write_text(
         "import pytest\n\nfrom conformance.cases.fixtures import fixture\n\n\n@fixture\ndef declared():\n"
         "    return 1\n\n\n" + UNSUPPORTED_CASES[kind], encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-p", "conformance.plugin.runner",
-                           "--collect-only", "-q", "-p", "no:cacheprovider", "-c", "/dev/null",
-                           "--rootdir", str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    done = _collect_with_the_runner(tmp_path)
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout[-2000:] + done.stderr[-2000:]
     assert says in done.stderr, done.stderr[-2000:]
 
@@ -102,9 +107,7 @@ def test_cases_the_runner_can_run_pass_the_collection_check(tmp_path):
         "import pytest\n\nfrom conformance.cases.fixtures import fixture\n\n\n@fixture(scope='session')\n"
         "def wide(pytestconfig):\n    return 1\n\n\n@fixture\ndef narrow(wide, request):\n    yield wide\n\n\n"
         "@pytest.mark.parametrize('n', [1, 2])\ndef test_one(narrow, n):\n    pass\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-p", "conformance.plugin.runner",
-                           "--collect-only", "-q", "-p", "no:cacheprovider", "-c", "/dev/null",
-                           "--rootdir", str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    done = _collect_with_the_runner(tmp_path)
     assert done.returncode == 0 and "2 tests collected" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
 
 
