@@ -8,14 +8,13 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
 
 from starlette.responses import Response, StreamingResponse
 
-from conformance.mock.registry import Hooks, only, rate_limited_every, variant
+from conformance.mock.registry import Hooks, map_items, only, rate_limited_every, variant
 from conformance.mock.store import DuplicatePhone, Store
 
 LAG_SECONDS = 0.5
@@ -31,10 +30,6 @@ DOCS_EXAMPLES = [  # the contacts the docs show, as an account that already hold
 def _latency_spikes(n: int) -> Hooks:
     rng = random.Random(n)
     return {"latency": lambda delay, **_: delay + (rng.uniform(0.1, 0.5) if rng.randrange(n) == 0 else 0.0)}
-
-
-def _map_items(fn: Callable[[dict], dict]) -> Callable[..., dict]:
-    return lambda body, **_: {**body, "data": [fn(item) for item in body["data"]]}
 
 
 def _lagging_lists(seconds: float = LAG_SECONDS) -> Hooks:
@@ -170,7 +165,7 @@ variant("extra_fields", "Responses carry extra fields the docs do not name.",
                                                  "data": [{**i, "lists": []} for i in body["data"]]}})
 variant("email_null", "A contact without email shows email: null instead of leaving it out ('if provided').",
         lambda: {"created_body": lambda body, **_: {"email": None, **body},
-                 "list_body": _map_items(lambda item: {"email": None, **item})})
+                 "list_body": map_items(lambda item: {"email": None, **item})})
 variant("occasional_429", "Every 40th request is rate limited with Retry-After: 1 (P: 429 with Retry-After).",
         rate_limited_every(40))
 variant("retry_after_http_date", "Every 25th request is rate limited with Retry-After as an HTTP date 2 s ahead "

@@ -69,6 +69,11 @@ def rate_limited_every(n: int, **hooks: Callable[..., Any]) -> Callable[[], Hook
     return make
 
 
+def map_items(fn: Callable[[dict], dict]) -> Callable[..., dict]:
+    """A `list_body` hook that passes every listed contact through `fn`."""
+    return lambda body, **_: {**body, "data": [fn(item) for item in body["data"]]}
+
+
 def faults() -> list[Deviation]:
     return [d for d in REGISTRY.values() if d.kind == "fault"]
 

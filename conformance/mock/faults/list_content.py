@@ -3,22 +3,17 @@ contacts appear."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from conformance.mock.faults.common import ISO_SECONDS, meta_changed, seconds_later, without
-from conformance.mock.registry import Hooks, fault, only
+from conformance.mock.registry import Hooks, fault, map_items, only
 from conformance.mock.store import MEMBER_OF, Query
 
 
 def _compared(query: Query, comparison: str) -> Query:
     """The list filter compares a membership's list id with `comparison` instead of `= ?`."""
     return dataclasses.replace(query, where=query.where.replace("list_id = ?", f"list_id {comparison}"))
-
-
-def _map_items(fn: Callable[[dict], dict]) -> Callable[..., dict]:
-    return lambda body, **_: {**body, "data": [fn(item) for item in body["data"]]}
 
 
 def _newest_hidden_until_next_create() -> Hooks:
@@ -74,36 +69,36 @@ fault("list_filter_keeps_unlisted", "A LEFT JOIN slip: under list_id, contacts i
           MEMBER_OF, f"{MEMBER_OF} OR c.id NOT IN (SELECT contact_id FROM memberships)"))), "LIST-FILTER-BY-LIST",
       also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION"))
 fault("list_omits_email", "List items leave out email.",
-      only("list_body", _map_items(without("email"))), "LIST-ITEM-FIELDS", also=("LIST-ITEM-MATCHES-CREATE",))
+      only("list_body", map_items(without("email"))), "LIST-ITEM-FIELDS", also=("LIST-ITEM-MATCHES-CREATE",))
 fault("list_omits_created_at", "List items leave out created_at.",
-      only("list_body", _map_items(without("created_at"))), "LIST-ITEM-FIELDS",
+      only("list_body", map_items(without("created_at"))), "LIST-ITEM-FIELDS",
       also=("LIST-ITEM-MATCHES-CREATE", "SPEC-RESPONSES-CONFORM"))
 fault("list_omits_name", "List items leave out name.",
-      only("list_body", _map_items(without("name"))), "LIST-ITEM-FIELDS",
+      only("list_body", map_items(without("name"))), "LIST-ITEM-FIELDS",
       also=("LIST-ITEM-MATCHES-CREATE", "SPEC-RESPONSES-CONFORM"))
 fault("list_items_use_contact_id", "List items name the id contact_id.",
-      only("list_body", _map_items(lambda item: {"contact_id": item["id"], **without("id")(item)})),
+      only("list_body", map_items(lambda item: {"contact_id": item["id"], **without("id")(item)})),
       "LIST-ITEM-FIELDS", also=("LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST", "SPEC-RESPONSES-CONFORM"))
 fault("list_ids_as_objects", "List items give the id as an object ({\"value\": \"cnt_…\"}), not a string.",
-      only("list_body", _map_items(lambda item: {**item, "id": {"value": item["id"]}})), "SPEC-RESPONSES-CONFORM",
+      only("list_body", map_items(lambda item: {**item, "id": {"value": item["id"]}})), "SPEC-RESPONSES-CONFORM",
       also=("LIST-SHOWS-CREATED", "LIST-FILTER-BY-LIST", "LIST-PAGES-PARTITION"))
 fault("list_created_at_epoch", "List items give created_at as a Unix timestamp number.",
-      only("list_body", _map_items(lambda item: {**item, "created_at": 1782295200})), "SPEC-RESPONSES-CONFORM",
+      only("list_body", map_items(lambda item: {**item, "created_at": 1782295200})), "SPEC-RESPONSES-CONFORM",
       also=("LIST-ITEM-MATCHES-CREATE",))
 fault("list_phone_as_number", "List items give phone as a JSON number without the +.",
-      only("list_body", _map_items(lambda item: {**item, "phone": int(item["phone"][1:])}
+      only("list_body", map_items(lambda item: {**item, "phone": int(item["phone"][1:])}
                                    if item["phone"][1:].isdigit() else item)), "SPEC-RESPONSES-CONFORM",
       also=("LIST-ITEM-MATCHES-CREATE",))
 fault("list_created_at_one_second_later", "List items show created_at from a separate column written 1 s after "
-      "the create's.", only("list_body", _map_items(lambda item: {**item, "created_at": seconds_later(
+      "the create's.", only("list_body", map_items(lambda item: {**item, "created_at": seconds_later(
           item["created_at"], 1)})), "LIST-ITEM-MATCHES-CREATE")
 fault("list_created_at_is_read_time", "List items show the time of the read as created_at (a view that fills "
-      "the column with now()).", only("list_body", _map_items(lambda item: {**item, "created_at": datetime.now(
+      "the column with now()).", only("list_body", map_items(lambda item: {**item, "created_at": datetime.now(
           timezone.utc).strftime(ISO_SECONDS)})), "LIST-ITEM-MATCHES-CREATE")
 fault("list_name_cut_at_64", "The list view cuts names to 64 characters (the create echo is whole).",
-      only("list_body", _map_items(lambda item: {**item, "name": item["name"][:64]})), "LIST-ITEM-MATCHES-CREATE")
+      only("list_body", map_items(lambda item: {**item, "name": item["name"][:64]})), "LIST-ITEM-MATCHES-CREATE")
 fault("list_email_lowercased", "The list view lower-cases emails (the create echo is as sent).",
-      only("list_body", _map_items(lambda item: {**item, "email": item["email"].lower()} if "email" in item
+      only("list_body", map_items(lambda item: {**item, "email": item["email"].lower()} if "email" in item
                                    else item)), "LIST-ITEM-MATCHES-CREATE")
 fault("forgets_contacts", "Creates are answered 201 but nothing is stored (a stateless mock).",
       only("keeps_contact", lambda keep, **_: False), "LIST-SHOWS-CREATED")
@@ -117,7 +112,7 @@ fault("newest_hidden_until_next_create", "A write-behind index: the newest conta
       "create flushes it.", _newest_hidden_until_next_create, "LIST-SHOWS-CREATED",
       also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY", "LIST-FILTER-BY-LIST"))
 fault("list_truncates_names_to_100", "List items show names cut to 100 characters.",
-      only("list_body", _map_items(lambda item: {**item, "name": item["name"][:100]})), "LIST-ITEM-MATCHES-CREATE")
+      only("list_body", map_items(lambda item: {**item, "name": item["name"][:100]})), "LIST-ITEM-MATCHES-CREATE")
 fault("membership_two_lists_at_most", "A contact created in more than two lists joins only the first two.",
       only("memberships", lambda lists, **_: lists[:2]), "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
 fault("long_names_join_no_list", "A contact whose name is longer than 255 characters joins none of its lists.",
