@@ -306,7 +306,10 @@ class GuardedSession(requests.Session):
         else:
             record.status, record.headers = answer.status, dict(answer.headers)
             record.text, record.truncated = answer.body.decode("utf-8", "replace"), len(raw) > MAX_BODY_BYTES
-        record.elapsed = time.monotonic() - started
+        now = time.monotonic()
+        record.elapsed = now - started
+        if answer is not None:
+            record.answered_at = now
         self._keep(record)
         if creating and answer is not None:
             self._create_answered(record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -187,10 +188,15 @@ def test_a_runs_own_traffic_is_a_har_the_judge_passes(server, tmp_path, capsys):
     """`run --har` writes what the run sent and got, the key as $ZEXA_API_KEY; judged alone, the faithful server's
     traffic is clean."""
     har = tmp_path / "run.har"
+    before = datetime.now(timezone.utc)
     finished = run_cli("run", "--base-url", server.base_url, "--seed", "1", "--settle", "1", "--har", str(har),
                        "--report-dir", str(tmp_path / "run"), env={"ZEXA_API_KEY": API_KEY})
+    after = datetime.now(timezone.utc)
     assert finished.returncode == 0, finished.stdout[-2000:]
     text = har.read_text(encoding="utf-8")
+    started = [datetime.fromisoformat(entry["startedDateTime"].replace("Z", "+00:00"))
+               for entry in json.loads(text)["log"]["entries"]]
+    assert all(before <= moment <= after for moment in started), "an entry's startedDateTime is outside the run"
     assert API_KEY not in text and API_KEY[:-1] not in text and "Bearer $ZEXA_API_KEY" in text
     code, report, out = judged(har, tmp_path, capsys)
     assert (code, gating(report)) == (0, set()) and report["requests"] > 300, out
