@@ -86,7 +86,10 @@ class HostileHandler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         mode = self.server.mode
         self.raw_requestline = self.rfile.readline(65537)
-        if not self.raw_requestline or not self.parse_request():
+        if not self.raw_requestline:  # the client closed the connection
+            self.close_connection = True
+            return
+        if not self.parse_request():
             return
         if self.headers.get("Content-Length"):
             self.rfile.read(int(self.headers["Content-Length"]))
