@@ -41,21 +41,26 @@ class Client:
         """Run independent calls side by side (the session bounds what is in flight) and return their results in
         the order given, so a verdict never depends on which answer came first. The first exception, in that
         order, is raised once every call has ended: nothing is left in flight behind a failure."""
-        calls = list(calls)
-        if self._one_after_another(calls):
+        return self._gather(list(calls), alone=False)
+
+    def _gather(self, calls: list[Callable[[], T]], alone: bool) -> list[T]:
+        """gather; `alone`: each call on a thread of its own, even when the target answers quickly."""
+        if self._one_after_another(calls) or (not alone and self.session.limit.answers_quickly()):
+            # a quick answer comes sooner than a thread would wake to send the next call
             return [call() for call in calls]
         if self.session.writes.reading_here():
             # the writes this read holds back may fill the shared pool: its own calls go on threads of their own
-            with ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="conformance-account") as own:
-                return self._gathered([own.submit(case_context.carried(self._pooled), call) for call in calls])
+            with ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="conformance-account",
+                                    initializer=self._on_pool_thread) as own:
+                return self._gathered([own.submit(case_context.carried(call)) for call in calls])
         with self._ids_lock:
             if self._pool is None:
                 # more threads than slots, and both taken by priority: the most urgent call gets a thread, and
                 # then a slot in flight, before any call queued earlier by a case of lower priority
-                self._pool = PriorityPool(min(4 * self.config.concurrency, 64), "conformance")
+                self._pool = PriorityPool(min(4 * self.config.concurrency, 64), "conformance", self._on_pool_thread)
             pool = self._pool
         try:
-            futures = [pool.submit(case_context.carried(lambda c=call: self._pooled(c))) for call in calls]
+            futures = [pool.submit(case_context.carried(call)) for call in calls]
         except RuntimeError:  # the pool was shut down: the run is ending
             raise RunStopping("not sent: the run is ending") from None
         return self._gathered(futures)
@@ -72,7 +77,7 @@ class Client:
         if self._one_after_another(calls):
             return self.gather(calls)  # nothing to send together
         with sent_together(min(len(calls), self.session.limit.limit)):
-            return self.gather(calls)
+            return self._gather(calls, alone=True)  # each partner on a thread of its own, to meet the others
 
     @staticmethod
     def _gathered(futures: list[Future]) -> list:
@@ -85,10 +90,9 @@ class Client:
             raise RunStopping("not sent: the run is ending")
         return [future.result() for future in futures]
 
-    def _pooled(self, call: Callable[[], T]) -> T:
+    def _on_pool_thread(self) -> None:
         self._in_pool.active = True
         self.session.stop_with_run()
-        return call()
 
     def drain(self) -> None:
         """Let requests already in flight end (their creates must be recorded to be cleaned up); send no more."""

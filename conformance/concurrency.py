@@ -1,11 +1,14 @@
-"""What bounds the run's concurrency: slots in flight handed out by priority, the threads cases gather on, the gate
-that holds the run's writes while the whole account is read, and the barrier of calls sent together."""
+"""What bounds the run's concurrency: slots in flight handed out by priority, the threads cases gather on, how many
+cases run at once, the gate that holds the run's writes while the whole account is read, and the barrier of calls
+sent together."""
 from __future__ import annotations
 
 import contextvars
 import heapq
 import itertools
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -14,6 +17,9 @@ from typing import Any, TypeVar
 from conformance.case_context import current
 
 T = TypeVar("T")
+# An answer sooner than this leaves no wait worth another thread: a case's own work between two requests takes
+# about a millisecond of CPU, and handing a call to a thread costs switches between threads on both ends.
+QUICK_ANSWER_S = 0.002
 TOGETHER_WAIT_S = 0.5  # a partner that gets no slot within this goes on its own
 # Calls sent together (Client.together) meet here, prepared and holding their slots, and go on the wire at once.
 _TOGETHER: contextvars.ContextVar[threading.Barrier | None] = contextvars.ContextVar("conformance_together",
@@ -78,8 +84,8 @@ class PriorityPool:
     priority, as a free slot in flight does: a chain other cases wait for is never queued behind a case's cleanup
     deletes, which would otherwise hold every thread while they wait for a slot."""
 
-    def __init__(self, workers: int, name: str) -> None:
-        self._workers, self._name = max(1, workers), name
+    def __init__(self, workers: int, name: str, on_thread: Callable[[], None] = lambda: None) -> None:
+        self._workers, self._name, self._on_thread = max(1, workers), name, on_thread
         self._cv = threading.Condition()
         self._queue: list[tuple[int, int, Future, Callable[[], Any]]] = []
         self._arrivals = itertools.count()
@@ -101,6 +107,7 @@ class PriorityPool:
         return future
 
     def _work(self) -> None:
+        self._on_thread()
         while True:
             with self._cv:
                 self._idle += 1
@@ -125,6 +132,61 @@ class PriorityPool:
             self._queue.clear()
             self._cv.notify_all()
 
+
+class CpuUse:
+    """How much of the last `window` seconds the process spent on the CPU (all its threads), read again once the
+    window has passed."""
+
+    def __init__(self, window: float = 0.01) -> None:
+        self.window = window
+        self._lock = threading.Lock()
+        self._since = (time.monotonic(), time.process_time())
+        self._share = 0.0
+
+    def share(self) -> float:
+        with self._lock:
+            wall, cpu = time.monotonic(), time.process_time()
+            if wall - self._since[0] >= self.window:
+                self._share = (cpu - self._since[1]) / (wall - self._since[0])
+                self._since = (wall, cpu)
+            return self._share
+
+
+class CaseAdmission:
+    """How many cases run at once: up to `ceiling` against a target that answers slowly, else `floor` (a case's own
+    work between its requests takes longer than an answer: one case computes while the other waits, and more would
+    only take turns for the CPU, each turn a switch between threads), and one more each time the process has left
+    the CPU mostly idle (its cases sleep while a list settles, or wait for a busy machine to run the target)."""
+
+    def __init__(self, ceiling: int, answers_quickly: Callable[[], bool], floor: int = 2,
+                 cpu: CpuUse | None = None, idle_below: float = 0.5) -> None:
+        self.ceiling, self.floor = max(1, ceiling), max(1, min(floor, ceiling))
+        self._answers_quickly, self._cpu, self._idle_below = answers_quickly, cpu or CpuUse(), idle_below
+        self._cv = threading.Condition()
+        self._head = threading.Lock()
+        self._running = 0
+        self._admitted_at = 0.0
+
+    def __enter__(self) -> None:
+        with self._head, self._cv:  # one waiter at a time looks again; the others queue behind it
+            while not self._room():
+                self._cv.wait(self._cpu.window)
+            self._running += 1
+            self._admitted_at = time.monotonic()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cv:
+            self._running -= 1
+            self._cv.notify()
+
+    def _room(self) -> bool:
+        if self._running < self.floor or (self._running < self.ceiling and not self._answers_quickly()):
+            return True
+        # a case admitted within the window has not had the time to show what it uses
+        return (self._running < self.ceiling and time.monotonic() - self._admitted_at >= self._cpu.window
+                and self._cpu.share() < self._idle_below)
+
+
 class InFlightLimit(Slots):
     """At most `limit` requests in flight, a free slot to the waiting request of the highest priority (so the long
     chains of dependent requests are not queued behind everything else). A 429 halves the limit; every `limit`
@@ -135,13 +197,22 @@ class InFlightLimit(Slots):
         super().__init__(bound)
         self.bound = self.limit
         self._calm = 0
+        # how long the latest answers took: the quickest of them is the target's own time, the others may also
+        # hold the time their thread waited for the interpreter while other threads ran
+        self._answer_s: deque[float] = deque(maxlen=16)
+
+    def answers_quickly(self) -> bool:
+        """Whether answers come sooner than another thread would be of use (QUICK_ANSWER_S); not before one came."""
+        with self._cv:
+            return min(self._answer_s, default=QUICK_ANSWER_S) < QUICK_ANSWER_S
 
     def rate_limited(self) -> None:
         with self._cv:
             self.limit, self._calm = max(1, self.limit // 2), 0
 
-    def answered(self) -> None:
+    def answered(self, seconds: float) -> None:
         with self._cv:
+            self._answer_s.append(seconds)
             self._calm += 1
             if self._calm >= self.limit and self.limit < self.bound:
                 self.limit, self._calm = self.limit + 1, 0

@@ -188,7 +188,7 @@ class GuardedSession(requests.Session):
             if error is not None:
                 return sent
             if response.status_code != 429:
-                self.limit.answered()
+                self.limit.answered(record.elapsed)
                 return sent
             self.limit.rate_limited()
             delay = self._retry_after(response)

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from conformance.client import Client
-from conformance.concurrency import TOGETHER_WAIT_S
+from conformance.concurrency import QUICK_ANSWER_S, TOGETHER_WAIT_S, CaseAdmission, InFlightLimit
 from conformance.errors import UnsafeRequest
 from conformance.config import resolve
 
@@ -58,14 +58,74 @@ def test_evidence_is_the_request_as_sent_and_its_curl_runs_as_pasted(client):
 
 
 def test_in_flight_limit_halves_on_429_and_grows_back():
-    from conformance.concurrency import InFlightLimit
     limit = InFlightLimit(8)
     limit.rate_limited()
     limit.rate_limited()
     assert limit.limit == 2
     for _ in range(2 + 3 + 4 + 5 + 6 + 7):
-        limit.answered()
+        limit.answered(0.05)
     assert limit.limit == 8
+
+
+def test_a_target_is_quick_while_one_of_its_latest_answers_was():
+    """An answer's time on a busy client also holds its thread's wait for the interpreter: one quick answer among the
+    latest shows what the target takes."""
+    limit = InFlightLimit(8)
+    assert not limit.answers_quickly(), "no answer yet: nothing is known of the target"
+    for _ in range(16):
+        limit.answered(QUICK_ANSWER_S * 10)
+    assert not limit.answers_quickly()
+    limit.answered(QUICK_ANSWER_S / 10)
+    assert limit.answers_quickly()
+    for _ in range(16):
+        limit.answered(QUICK_ANSWER_S * 10)
+    assert not limit.answers_quickly(), "a target that has turned slow"
+
+
+@pytest.mark.parametrize("quick", [True, False], ids=["quick target", "slow target"])
+def test_gathered_calls_go_to_other_threads_only_when_the_target_is_slow(quick):
+    client = Client(resolve(base_url="http://127.0.0.1:9/v1", api_key="k", concurrency=4))
+    client.session.limit.answered(QUICK_ANSWER_S / 10 if quick else 1.0)
+    here = threading.get_ident()
+    gathered = client.gather([threading.get_ident] * 4)
+    assert (gathered == [here] * 4) if quick else here not in gathered
+    assert here not in client.together([threading.get_ident] * 4), "calls sent together each need a thread"
+
+
+class _Cpu:
+    """CpuUse as a test sets it."""
+    window = 0.001
+    busy = 1.0
+
+    def share(self) -> float:
+        return self.busy
+
+
+def test_two_cases_run_at_once_against_a_quick_target_and_more_while_the_cpu_idles_or_the_target_is_slow():
+    quick, cpu = [True], _Cpu()
+    admission = CaseAdmission(4, lambda: quick[0], floor=2, cpu=cpu)
+    entered, leave = threading.Semaphore(0), threading.Event()
+
+    def case() -> None:
+        with admission:
+            entered.release()
+            leave.wait(10)
+    threads = [threading.Thread(target=case) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    assert entered.acquire(timeout=10) and entered.acquire(timeout=10)
+    assert not entered.acquire(timeout=0.05), "a third case ran beside two, the target quick and the CPU busy"
+    cpu.busy = 0.0
+    assert entered.acquire(timeout=10), "the CPU idles (cases sleep), yet no other case ran"
+    cpu.busy = 1.0
+    assert not entered.acquire(timeout=0.05)
+    quick[0] = False
+    assert entered.acquire(timeout=10), "the target is slow, yet no other case ran"
+    assert not entered.acquire(timeout=0.05), "more cases ran at once than the ceiling"
+    leave.set()
+    assert entered.acquire(timeout=10), "the last case never ran"
+    for thread in threads:
+        thread.join(10)
 
 
 @pytest.mark.parametrize("header,expected", [("7", 7.0), ("0", 0.0), ("soon", 1.0), ("", 1.0)])

@@ -2,9 +2,10 @@
 
 Against a distant target a case spends its time waiting for answers, and most cases do not depend on each other
 (each creates its own contacts, in its own lists). So when the run loop starts, every case that will run is handed
-to a pool of `--concurrency` threads as a plain function, its arguments resolved here; pytest then goes through the
-cases in their usual order, waits for each one's result and reports it as if it had just run it (its error raised
-again, its own exchanges as evidence). The session's in-flight bound still holds for all of them together, and at
+to a pool of threads as a plain function, its arguments resolved here; pytest then goes through the cases in their
+usual order, waits for each one's result and reports it as if it had just run it (its error raised again, its own
+exchanges as evidence). The session's in-flight bound still holds for all of them together; two cases run at once
+while the target answers quickly, all the threads once it is slow (concurrency.CaseAdmission), and at
 `--concurrency 1` the one thread runs the cases in order, one at a time.
 
 The cases' fixtures are declared with fixtures.fixture, and resolved here the way pytest would: function fixtures per
@@ -34,6 +35,7 @@ import pytest
 
 from conformance import case_context
 from conformance.cases.fixtures import Plan, Provider, plan, shared_key
+from conformance.concurrency import CaseAdmission
 from conformance.errors import CheckerBug
 
 RUNNER = pytest.StashKey["SideBySide"]()
@@ -163,7 +165,8 @@ class Fixtures:
 
 class SideBySide:
     def __init__(self, session: pytest.Session, items: list[pytest.Item], workers: int,
-                 on_thread: Callable[[], None], done_with: Callable[[list], None]) -> None:
+                 on_thread: Callable[[], None], done_with: Callable[[list], None],
+                 answers_quickly: Callable[[], bool] = lambda: False) -> None:
         self._fixtures = Fixtures()
         self._on_thread = on_thread
         self._done_with = done_with  # given the exchanges of a case or fixture no case needs any more
@@ -174,6 +177,7 @@ class SideBySide:
         self._stopped = threading.Event()
         self._finished = False
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="conformance-case")
+        self._admission = CaseAdmission(workers, answers_quickly)
         every = sorted({key for p in plans.values() for key in p.shared})
         case_context.REGISTRY.register([item.nodeid for item in session.items] + every)
         self.futures: dict[str, Future] = {}
@@ -216,17 +220,18 @@ class SideBySide:
         goes on to the next case instead of waiting (a thread waiting is a thread sending nothing), and the case is
         handed back to the pool once that fixture is done. Which thread runs a case, and when, changes no verdict."""
         future = self.futures[item.nodeid]
-        if self._stopped.is_set():
-            future.cancel()
-            return
-        if self._fixtures.put_aside(self._plans[item.nodeid].shared, lambda: self._submit(item, rank)):
-            return
-        if not future.set_running_or_notify_cancel():
-            return
-        try:
-            future.set_result(self._run(item, rank))
-        except BaseException as exc:  # noqa: BLE001 - the reporting loop raises it again, in order
-            future.set_exception(exc)
+        with self._admission:
+            if self._stopped.is_set():
+                future.cancel()
+                return
+            if self._fixtures.put_aside(self._plans[item.nodeid].shared, lambda: self._submit(item, rank)):
+                return
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(self._run(item, rank))
+            except BaseException as exc:  # noqa: BLE001 - the reporting loop raises it again, in order
+                future.set_exception(exc)
 
     def _run(self, item: pytest.Item, rank: int) -> Ran:
         self._on_thread()

@@ -25,8 +25,8 @@ def _not_run_because(item: pytest.Item) -> str | None:
 
 
 def _case_threads(in_flight: int) -> int:
-    """Cases at once: enough that cases waiting on a shared fixture or on their own CPU work leave requests to fill
-    the in-flight bound; one at a time when one request may be in flight."""
+    """Cases at once against a slow target: enough that cases waiting on a shared fixture or on their own CPU work
+    leave requests to fill the in-flight bound; one at a time when one request may be in flight."""
     return 1 if in_flight == 1 else min(2 * in_flight, 32)
 
 
@@ -43,7 +43,8 @@ def pytest_runtestloop(session: pytest.Session):
         runner = SideBySide(session, [item for item in session.items if _not_run_because(item) is None],
                             workers=_case_threads(config.stash[CONFIG].concurrency),
                             on_thread=client.session.stop_with_run,
-                            done_with=client.remove_created)
+                            done_with=client.remove_created,
+                            answers_quickly=client.session.limit.answers_quickly)
         config.stash[RUNNER] = runner
     # What exists now (modules, the spec, the collected cases) lives for the whole run: kept out of every later
     # collection, hypothesis' per-thread gc.collect() and the automatic ones stop rescanning it
