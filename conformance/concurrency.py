@@ -180,11 +180,14 @@ class CaseAdmission:
             self._cv.notify()
 
     def _room(self) -> bool:
-        if self._running < self.floor or (self._running < self.ceiling and not self._answers_quickly()):
+        if self._running < self.floor:
+            return True
+        if self._running >= self.ceiling:
+            return False
+        if not self._answers_quickly():
             return True
         # a case admitted within the window has not had the time to show what it uses
-        return (self._running < self.ceiling and time.monotonic() - self._admitted_at >= self._cpu.window
-                and self._cpu.share() < self._idle_below)
+        return time.monotonic() - self._admitted_at >= self._cpu.window and self._cpu.share() < self._idle_below
 
 
 class InFlightLimit(Slots):
