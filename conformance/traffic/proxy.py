@@ -19,7 +19,6 @@ import uvicorn
 
 from conformance import judgements, report
 from conformance.config import ConfigError
-from conformance.results import EXIT_FAIL, EXIT_PASS
 from conformance.traffic.command import summary_lines
 from conformance.traffic.har import Recorded, decoded
 from conformance.traffic.judge import TrafficJudge
@@ -209,7 +208,7 @@ def serve(upstream: str, host: str, port: int, report_dir: str, report_every: fl
     for line in summary_lines(result):
         print(line)
     print(f"reports: {report_dir}/report.html, report.json, junit.xml, summary.md", flush=True)
-    return EXIT_FAIL if result["exit_code"] == EXIT_FAIL else EXIT_PASS
+    return result["exit_code"]
 
 
 def _listening(host: str, port: int) -> socket.socket:
