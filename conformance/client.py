@@ -40,7 +40,8 @@ class Client:
     def gather(self, calls: Iterable[Callable[[], T]]) -> list[T]:
         """Run independent calls side by side (the session bounds what is in flight) and return their results in
         the order given, so a verdict never depends on which answer came first. The first exception, in that
-        order, is raised once every call has ended: nothing is left in flight behind a failure."""
+        order, is raised once no call is in flight: nothing is left on the wire behind a failure (calls run one
+        after another, as at one in flight or against a quick target, stop at it)."""
         return self._gather(list(calls), alone=False)
 
     def _gather(self, calls: list[Callable[[], T]], alone: bool) -> list[T]:
