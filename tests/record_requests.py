@@ -13,7 +13,7 @@ import pytest
 
 from conformance.mock.server import BackgroundServer
 
-VOLATILE = re.compile(r"(?i)zxconf[ _+]?[0-9a-f]{8}|cnt_[0-9a-f]+|http://[^/]+")
+VOLATILE = re.compile(r"(?i)zxconf[ _+]?[0-9a-f]{8}|cnt_[0-9a-f]+(?:%25[0-9a-f]{2})?|http://[^/]+")
 
 
 class Recorder:

@@ -17,6 +17,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
 
 from conformance import case_context, grid
 from conformance.judgements import LONG_NAME as LONG
@@ -184,9 +185,13 @@ class Driver:
             made_up += [probe.id[:-1], probe.id + "0"]
             if all(c.id.startswith("cnt_") for c in self.model.contacts.values()) and probe.id.upper() != probe.id:
                 made_up.append(probe.id.upper())
+            # Lengths no id the target made has, so safe too: the id with a trailing space (a trim takes it for the
+            # probe), cut by two with a SQL wildcard (an unescaped LIKE), its last character percent-encoded as text
+            # (a second URL decoding); each is sent percent-encoded into the path.
+            made_up += [probe.id + " ", probe.id[:-2] + "%", f"{probe.id[:-1]}%{ord(probe.id[-1]):02X}"]
         self.client.ledger.unknown_ids.update(made_up[1:])
         answers = self.client.gather([lambda i=c.id: self.client.delete(i) for c in doomed]
-                                     + [lambda i=i: self.client.delete(i) for i in made_up])
+                                     + [lambda i=i: self.client.delete(quote(i, safe="")) for i in made_up])
         for contact, answer in zip(doomed, answers):
             if is_success(answer.status):
                 contact.deleted = True
@@ -199,7 +204,9 @@ class Driver:
         self._judge_status(unprefixed, 404, "DELETE-404-UNKNOWN-ID", "deleting an id no account holds, without the "
                            "cnt_ prefix")
         for made, answer in zip(made_up[2:], edges):  # a 2xx claims a delete; any other answer is not a 404
-            how = "upper-cased" if made == probe.id.upper() else "one character off"
+            how = {probe.id.upper(): "upper-cased", probe.id + " ": "a space after",
+                   probe.id[:-2] + "%": "a SQL wildcard for the last two characters of"}.get(
+                made, "the last character percent-encoded as text of" if "%" in made else "one character off")
             claims = is_success(answer.status)
             self._judge_status(answer, 404, "DELETE-ONLY-THE-GIVEN-ID" if claims else "DELETE-404-UNKNOWN-ID",
                                f"deleting {made}, {how} {probe.id}")

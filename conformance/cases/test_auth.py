@@ -10,6 +10,7 @@ import string
 import pytest
 
 from conformance import grid
+from conformance.judgements import error_body_problem, error_code_problem, json_answer_problem
 from conformance.paging import walk
 from conformance.results import expect, expect_status
 
@@ -48,6 +49,23 @@ def send_all(client, new_contact, variants: dict[str, object], only: tuple[str, 
     return list(zip([what for what, _ in plan], answers))
 
 
+def expect_401(answer, what: str, requirement: str) -> None:
+    expect(answer.status == 401, f"{what}: expected 401, got {answer.status or answer.error}: {answer.text[:300]}",
+           answer, requirement=requirement)
+
+
+def expect_documented_401_bodies(answers: list[tuple[str, object]]) -> None:
+    """Every 401 is the API's error like any other (P: every error has the same JSON body; C: 401 is
+    unauthorized), whatever was wrong with the key: judged once every status has been."""
+    for what, answer in answers:
+        if answer.status != 401:
+            continue
+        for requirement, problem in (("JSON-CONTENT-TYPE", json_answer_problem(answer)),
+                                     ("ERROR-BODY-SHAPE", error_body_problem(answer)),
+                                     ("ERROR-CODE-MATCHES-STATUS", error_code_problem(answer))):
+            expect(not problem, f"{what}: {problem}", answer, requirement=requirement)
+
+
 def other_character(ch: str) -> str:
     """A character of the same kind (digit, lower, upper) that differs from `ch`."""
     for alphabet in (string.digits, string.ascii_lowercase, string.ascii_uppercase):
@@ -69,7 +87,7 @@ def forged_keys(key: str) -> dict[str, str]:
     return variants
 
 
-@pytest.mark.requirement("AUTH-401-MISSING-KEY")
+@pytest.mark.requirement("AUTH-401-MISSING-KEY", "JSON-CONTENT-TYPE", "ERROR-BODY-SHAPE", "ERROR-CODE-MATCHES-STATUS")
 def test_missing_key_is_401_unauthorized(client, new_contact, run_config):
     variants = {"no Authorization": None, "Authorization Token <key>": f"Token {run_config.api_key}",
                 "Authorization Basic <key>": "Basic " + base64.b64encode(f"{run_config.api_key}:".encode()).decode(),
@@ -77,18 +95,22 @@ def test_missing_key_is_401_unauthorized(client, new_contact, run_config):
     elsewhere = grid.key_elsewhere(run_config.api_key)
     answers = send_all(client, new_contact, variants) + send_all(
         client, new_contact, dict.fromkeys(elsewhere), only=READ_ONLY, headers=elsewhere)
+    client.list(per_page=2)  # the URL read with the key first: a cache that ignores Authorization would answer it
+    answers.append(("no Authorization on a list URL just read with the key", client.list(auth=None, per_page=2)))
     for what, answer in answers:
-        expect_status(answer, 401, what)
+        expect_401(answer, what, "AUTH-401-MISSING-KEY")
+    expect_documented_401_bodies(answers)
 
 
-@pytest.mark.requirement("AUTH-401-INVALID-KEY")
+@pytest.mark.requirement("AUTH-401-INVALID-KEY", "JSON-CONTENT-TYPE", "ERROR-BODY-SHAPE", "ERROR-CODE-MATCHES-STATUS")
 def test_unknown_key_is_401_unauthorized(client, new_contact, run_config):
     forged = forged_keys(run_config.api_key)
     variants = {"an unknown key": f"Bearer zx_conformance_not_a_key_{secrets.token_hex(12)}", **forged}
     answers = send_all(client, new_contact, variants) + send_all(
         client, new_contact, grid.forged_authorizations(run_config.api_key), only=READ_ONLY)
     for what, answer in answers:
-        expect_status(answer, 401, what)
+        expect_401(answer, what, "AUTH-401-INVALID-KEY")
+    expect_documented_401_bodies(answers)
 
 
 @pytest.mark.requirement("SPEC-NO-SERVER-ERROR")

@@ -7,6 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from conformance import grid
+from conformance.judgements import error_body_problem, error_code_problem, json_answer_problem
 from conformance.cases.fixtures import fixture
 from conformance.paging import walk
 from conformance.plugin.support import expect_created
@@ -102,7 +103,7 @@ def test_unknown_id_is_404_not_found(client):
     expect_status(answers[1], 404, f"deleting {unprefixed}, an id no account holds, without the cnt_ prefix")
 
 
-@pytest.mark.requirement("DELETE-404-UNKNOWN-ID")
+@pytest.mark.requirement("DELETE-404-UNKNOWN-ID", "JSON-CONTENT-TYPE", "ERROR-BODY-SHAPE", "ERROR-CODE-MATCHES-STATUS")
 def test_unknown_id_in_every_class_is_404(client):
     """The {id} segment along the grid (grid.id_path_classes: letter case, SQL, URL, shell and HTML characters,
     other scripts, NFC and NFD, a control character, 300 characters), each percent-encoded into the path: no
@@ -111,7 +112,16 @@ def test_unknown_id_in_every_class_is_404(client):
     client.ledger.unknown_ids.update(ids.values())
     answers = client.gather([lambda i=i: client.delete(quote(i, safe="")) for i in ids.values()])
     for (name, made_up), answer in zip(ids.items(), answers):
-        expect_status(answer, 404, f"deleting an id no account holds, of class {name} ({made_up[-40:]!r})")
+        expect(answer.status == 404, f"deleting an id no account holds, of class {name} ({made_up[-40:]!r}): "
+               f"expected 404, got {answer.status or answer.error}: {answer.text[:300]}", answer,
+               requirement="DELETE-404-UNKNOWN-ID")
+    for (name, made_up), answer in zip(ids.items(), answers):  # each 404 is the API's own error (P: every error)
+        if answer.status != 404:
+            continue
+        for requirement, problem in (("JSON-CONTENT-TYPE", json_answer_problem(answer)),
+                                     ("ERROR-BODY-SHAPE", error_body_problem(answer)),
+                                     ("ERROR-CODE-MATCHES-STATUS", error_code_problem(answer))):
+            expect(not problem, f"deleting an id of class {name}: {problem}", answer, requirement=requirement)
 
 
 @pytest.mark.requirement("DELETE-404-AFTER-DELETE")

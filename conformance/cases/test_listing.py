@@ -130,7 +130,7 @@ def test_defaults_are_page_1_per_page_50(client, members, run_config):
         expect(len(data) <= 50, f"the default page holds {len(data)} contacts (more than 50)", exchange)
 
 
-@pytest.mark.requirement("LIST-PER-PAGE-MAX-100")
+@pytest.mark.requirement("LIST-PER-PAGE-MAX-100", "ERROR-CODE-MATCHES-STATUS")
 def test_per_page_never_exceeds_100(client, run_config, observe):
     """per_page 100, the documented maximum, is honoured; above it, with or without a list filter, a page is clamped
     or the request refused (400/422), never honoured. A page of 7 tells whether meta.per_page can be believed at all
@@ -147,24 +147,29 @@ def test_per_page_never_exceeds_100(client, run_config, observe):
         asked = " and ".join(f"{k}={v}" for k, v in params.items())
         if params["per_page"] > 100 and exchange.status in (400, 422):
             observe(f"{asked} rejected with {exchange.status}")
+            expect(not judgements.error_code_problem(exchange), f"{asked}: {judgements.error_code_problem(exchange)}",
+                   exchange, requirement="ERROR-CODE-MATCHES-STATUS")
             continue
         if "list_id" in params and exchange.status in UNKNOWN_LIST_STATUSES:
             observe(f"{asked} answered {exchange.status}: the target may not know the run's list")
             continue
-        expect(exchange.status == 200, f"{asked} answered {exchange.status}: {exchange.text[:200]}", exchange)
+        expect(exchange.status == 200, f"{asked} answered {exchange.status}: {exchange.text[:200]}", exchange,
+               requirement="LIST-PER-PAGE-MAX-100")
         page = judgements.page_of(exchange)
         expect(page is not None, f"{asked}: no data array and meta object in {exchange.text[:200]!r}", exchange,
                requirement="LIST-RESPONSE-SHAPE")
         data, meta = page
         if params["per_page"] == 100:
             expect(meta.get("per_page") == 100 or not meta_believed,
-                   f"{asked} (the documented maximum) answered meta.per_page {meta.get('per_page')}", exchange)
+                   f"{asked} (the documented maximum) answered meta.per_page {meta.get('per_page')}", exchange,
+                   requirement="LIST-PER-PAGE-MAX-100")
             expect(meta.get("per_page") == 100, f"{asked}: meta.per_page is {meta.get('per_page')}, and per_page=7 "
                                                 f"was not described either", exchange,
                    requirement="LIST-META-DESCRIBES-PAGE")
             continue
         expect(isinstance(meta.get("per_page"), int) and meta["per_page"] <= 100 and len(data) <= 100,
-               f"{asked} honoured: meta.per_page {meta.get('per_page')}, {len(data)} contacts (max 100)", exchange)
+               f"{asked} honoured: meta.per_page {meta.get('per_page')}, {len(data)} contacts (max 100)", exchange,
+               requirement="LIST-PER-PAGE-MAX-100")
         observe(f"{asked} clamped to {meta.get('per_page')}")
 
 

@@ -7,12 +7,13 @@ import itertools
 import json
 import random
 import re
+import secrets
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
 
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from conformance.mock.registry import Hooks, map_items, only, rate_limited_every, variant
 from conformance.mock.store import DuplicatePhone, Store
@@ -145,6 +146,44 @@ def _two_seconds_ahead(value: str, **_: Any) -> str:
     return format_datetime(datetime.now(timezone.utc) + timedelta(seconds=2), usegmt=True)
 
 
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message, "details": {},
+                         "request_id": f"req_{secrets.token_hex(8)}"}, status_code=status)
+
+
+def _past_end_404(answer: Response, operation: str) -> Response:
+    if operation != "list" or answer.status_code != 200 or not getattr(answer, "body", None):
+        return answer
+    page = json.loads(answer.body)
+    if page["data"] == [] and page["meta"]["page"] > 1:
+        return _error(404, "not_found", f"Page {page['meta']['page']} is past the end of the contacts.")
+    return answer
+
+
+def _deep_paging_refused(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+    if operation != "list" or answer.status_code != 200:
+        return answer
+    try:
+        page, per_page = int(request.query_params.get("page", 1)), int(request.query_params.get("per_page", 50))
+    except ValueError:
+        return answer
+    if (page - 1) * per_page >= 10_000:
+        return _error(400, "invalid_request", "page × per_page may not pass 10000; narrow the query.")
+    return answer
+
+
+def _as_problem_json(answer: Response) -> Response:
+    if answer.status_code >= 400 and answer.headers.get("content-type", "").startswith("application/json"):
+        answer.headers["content-type"] = "application/problem+json"
+    return answer
+
+
+def _www_authenticate(answer: Response) -> Response:
+    if answer.status_code == 401:
+        answer.headers["www-authenticate"] = 'Bearer realm="zexa"'
+    return answer
+
+
 def _lower_domain(contact: dict, **_: Any) -> dict:
     if not contact.get("email"):
         return contact
@@ -196,6 +235,12 @@ variant("lenient_paging", "Out-of-range page and per_page values are clamped, ne
 variant("per_page_over_max_400", "Out-of-range paging gets 400 invalid_request instead of 422 (P: 400 is 'malformed "
         "syntax', 422 'failed validation'; C names neither for paging).",
         only("paging_error", lambda answer, **_: (400, "invalid_request")))
+variant("past_end_page_404", "A page past the end is answered 404 not_found (the docs are silent on a page past "
+        "the end; P: 404 is 'not found').",
+        only("response", lambda answer, operation, **_: _past_end_404(answer, operation)))
+variant("deep_paging_refused", "A page whose offset, (page - 1) × per_page, reaches 10000 is refused with 400 "
+        "invalid_request (a search index's result window; the docs bound no depth, and such a page is past the end "
+        "of any account the run sees).", only("response", _deep_paging_refused))
 variant("lagging_lists", f"The list endpoint is eventually consistent: it shows creates and deletes {LAG_SECONDS} s "
         "late (=SECONDS to change; C and P say nothing of when a write becomes visible).", _lagging_lists)
 variant("other_clients_writing", "Another client of the account creates and deletes its own contacts every few "
@@ -217,6 +262,11 @@ variant("created_at_zero_offset", "created_at ends in +00:00 instead of Z (ISO 8
 variant("bare_error_bodies", "Error bodies carry only error and message (P: details optional, request_id "
         "expected but not promised).",
         only("error_body", lambda body, **_: {"error": body["error"], "message": body["message"]}))
+variant("details_null", "Error bodies carry details: null (P: details is optional and free-form).",
+        only("error_body", lambda body, **_: {**body, "details": None}))
+variant("problem_json_errors", "Error answers carry their usual flat JSON body as application/problem+json "
+        "(P: the API answers with JSON; +json is JSON, RFC 6839).",
+        only("response", lambda answer, **_: _as_problem_json(answer)))
 variant("pretty_ascii_json", "JSON bodies are pretty-printed and every non-ASCII character is a \\u escape (the "
         "same JSON values).", only("response", _pretty_ascii_json))
 variant("gzip_responses", "Answers are gzip-encoded when the client accepts gzip (HTTP content coding; the body "
@@ -239,6 +289,9 @@ variant("x_api_key_accepted", "A request without Authorization may carry the key
         "Authorization and say nothing of other headers).",
         only("credentials", lambda header, request, **_: header or (
             f"Bearer {request.headers['x-api-key']}" if request.headers.get("x-api-key") else header)))
+variant("www_authenticate_on_401", "401 answers carry WWW-Authenticate: Bearer realm=\"zexa\" (RFC 9110 asks for "
+        "it; extra headers are allowed).",
+        only("response", lambda answer, **_: _www_authenticate(answer)))
 variant("not_acceptable_406", "A list request whose Accept names no JSON type is answered 406 with the usual JSON "
         "error body (HTTP content negotiation; the answer is still JSON).",
         only("accept_acceptable", lambda ok, accept, **_: ok and (

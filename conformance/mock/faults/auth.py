@@ -1,9 +1,14 @@
-"""Faults of the API key check: which keys are taken, what a refusal says, and whether it comes first."""
+"""Faults of the API key check: which keys (and which requests without one) are taken, what a refusal says, and
+whether it comes first."""
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
-from conformance.mock.registry import fault, only
+from starlette.responses import JSONResponse, Response
+
+from conformance.mock.registry import Hooks, fault, only
 
 
 def _like(pattern: str, value: str) -> bool:
@@ -16,6 +21,48 @@ def _split_on_bearer(header: str, **_) -> str | None:
     """A parser that takes the key as header.split("Bearer ")[1] fails (None: the app answers 500) on a scheme in
     another letter case or followed by other whitespace."""
     return None if header[:6].lower() == "bearer" and len(header) > 7 and not header.startswith("Bearer ") else header
+
+
+def _rewrite_error(response: Response, **changes: Any) -> Response:
+    body = {**json.loads(response.body), **changes}
+    return JSONResponse({k: v for k, v in body.items() if v is not None}, status_code=response.status_code,
+                        headers={k: v for k, v in response.headers.items() if k not in ("content-length",
+                                                                                         "content-type")})
+
+
+def _cached_lists() -> Hooks:
+    """A caching layer in front of GET /contacts keys its entries on the URL alone, not on Authorization."""
+    cache: dict[str, tuple[bytes, dict]] = {}
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        if operation != "list":
+            return answer
+        key = str(request.url.query)
+        if answer.status_code == 200 and getattr(answer, "body", None):
+            cache[key] = (answer.body, answer.headers.get("content-type", "application/json"))
+        elif answer.status_code == 401 and not request.headers.get("authorization") and key in cache:
+            body, content_type = cache[key]
+            return Response(body, status_code=200, media_type=content_type)
+        return answer
+    return {"response": response}
+
+
+def _on_401(rewrite) -> Hooks:
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        return rewrite(answer, request, operation) if answer.status_code == 401 else answer
+    return {"response": response}
+
+
+def _wrong_key_code(answer: Response, request: Any, operation: str) -> Response:
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    return _rewrite_error(answer, error="invalid_api_key") if scheme.lower() == "bearer" and key.strip() else answer
+
+
+def _gateway_401_for_other_schemes(answer: Response, request: Any, operation: str) -> Response:
+    header = request.headers.get("authorization", "")
+    if header and header.split(" ")[0].lower() != "bearer":
+        return JSONResponse({"message": "Unauthorized"}, status_code=401)
+    return answer
 
 
 fault("any_key_accepted", "Any Bearer key is accepted, not only the account's.",
@@ -46,8 +93,22 @@ fault("key_accepted_from_cookie", "A request without Authorization is authentica
       "no sessions, no cookies).", only("credentials", lambda header, request, **_: header or (
           f"Bearer {request.cookies['token']}" if request.cookies.get("token") else header)),
       "AUTH-401-MISSING-KEY")
+fault("cached_list_served_without_key", "A cache in front of GET /contacts keys on the URL alone: a request "
+      "without Authorization for a URL read before with the key gets that 200.", _cached_lists,
+      "AUTH-401-MISSING-KEY")
 fault("lowercase_bearer_crashes", "An Authorization header whose scheme is not spelt exactly `Bearer ` makes the "
       "key parser raise (split on 'Bearer '): 500.", only("credentials", _split_on_bearer), "SPEC-NO-SERVER-ERROR")
+fault("delete_401_code_unauthenticated", "DELETE's 401 carries error 'unauthenticated' (create and list say "
+      "'unauthorized').", lambda: _on_401(lambda a, r, op: _rewrite_error(a, error="unauthenticated")
+                                          if op == "delete" else a), "ERROR-CODE-MATCHES-STATUS",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("wrong_key_code_invalid_api_key", "A 401 for a Bearer key that is not the account's carries error "
+      "'invalid_api_key'; a missing key still gets 'unauthorized'.", lambda: _on_401(_wrong_key_code),
+      "ERROR-CODE-MATCHES-STATUS", also=("SPEC-RESPONSES-CONFORM",))
+fault("other_scheme_401_from_gateway", "An Authorization header with another scheme (Token, Basic) is refused by "
+      "the gateway: 401 with {\"message\": \"Unauthorized\"}, no error code.",
+      lambda: _on_401(_gateway_401_for_other_schemes), "ERROR-BODY-SHAPE",
+      also=("ERROR-CODE-MATCHES-STATUS", "SPEC-RESPONSES-CONFORM"))
 fault("refused_create_stored", "A create without a valid key is stored, then answered 401.",
       only("refused_write_applied", lambda applied, operation, **_: applied or operation == "create"),
       "AUTH-401-CHANGES-NOTHING")

@@ -1,6 +1,12 @@
 """Faults of DELETE: its answer, what it removes (the contact, its memberships, its phone), and which ids it reaches."""
 from __future__ import annotations
 
+import re
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.responses import PlainTextResponse, Response
+
 from conformance.mock.faults.common import (SOFT_DELETE, SOFT_DELETE_KEEPING_PHONE, deleted_members_counted,
                                             deleted_rows_counted, soft_delete)
 from conformance.mock.registry import Hooks, fault, only
@@ -11,6 +17,10 @@ FIRST_MEMBERSHIP_ONLY = "DELETE FROM memberships WHERE seq = (SELECT min(seq) FR
 ALL_BUT_LAST_MEMBERSHIP = ("DELETE FROM memberships WHERE contact_id = :id AND seq < (SELECT max(seq) FROM memberships "
                            "WHERE contact_id = :id)")
 ID_PREFIX_OF = "id LIKE ? || '%'"
+# PostgreSQL's LIKE (case-sensitive), the given id bound unescaped: _ and % in it are wildcards.
+ID_LIKE_UNESCAPED = "id GLOB replace(replace(?, '%', '*'), '_', '?')"
+ID_TRIMMED = "id = trim(?, ' ' || char(9) || char(10) || char(13))"
+ROUTE_ID = re.compile(r"[A-Za-z0-9_]+")
 
 
 def _was_deleted(store: Store, contact_id: str) -> bool:
@@ -24,6 +34,29 @@ def _recreate_after_delete_crashes() -> Hooks:
             "crash": lambda crash, body, **_: crash or (isinstance(body.get("phone"), str) and any(
                 s.first(PHONE_HELD, (body["phone"],)) is not None and not s.phone_in_use(body["phone"])
                 for s in stores))}
+
+
+def _double_decoded_delete() -> Hooks:
+    """The id is percent-decoded once by the router and once more by the handler (an unquote() too many)."""
+    stores: list[Store] = []
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        if operation != "delete" or answer.status_code != 404 or not stores:
+            return answer
+        given = request.path_params.get("id", "")
+        decoded = unquote(given)
+        if decoded != given and stores[0].exists(decoded):
+            stores[0].delete(decoded)
+            return Response(status_code=204)
+        return answer
+    return {"opened": lambda store, **_: stores.append(store) or store, "response": response}
+
+
+def _router_404(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+    if operation == "delete" and answer.status_code == 404 and not ROUTE_ID.fullmatch(
+            request.path_params.get("id", "")):
+        return PlainTextResponse("Not Found", status_code=404)
+    return answer
 
 
 fault("concurrent_delete_double_204", "DELETE reads whether the contact exists, then deletes it 50 ms later: "
@@ -90,10 +123,20 @@ fault("delete_matches_id_extension", "DELETE finds contacts whose id is a prefix
 fault("delete_ignores_id_case", "DELETE compares ids case-insensitively: CNT_ABC deletes cnt_abc.",
       only("id_match", lambda match, **_: "lower(id) = lower(?)"), "DELETE-ONLY-THE-GIVEN-ID",
       also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("delete_id_trimmed", "DELETE trims whitespace from the id: 'cnt_abc ' deletes cnt_abc.",
+      only("id_match", lambda match, **_: ID_TRIMMED), "DELETE-ONLY-THE-GIVEN-ID")
+fault("delete_id_like_unescaped", "DELETE finds the contact with id LIKE ? (case-sensitive, unescaped): _ and % in "
+      "the given id are wildcards, so cnt_abc_ or cnt_ab% deletes cnt_abcd.",
+      only("id_match", lambda match, **_: ID_LIKE_UNESCAPED), "DELETE-ONLY-THE-GIVEN-ID")
+fault("delete_id_decoded_twice", "The DELETE handler percent-decodes the id the router already decoded: the id "
+      "'cnt_ab%63' (sent as cnt_ab%2563) deletes cnt_abc.", _double_decoded_delete, "DELETE-ONLY-THE-GIVEN-ID")
 fault("delete_non_ascii_id_crashes", "DELETE of an id with a character outside ASCII answers 500 (a latin1 id "
       "column compared with a UTF-8 parameter: 'Illegal mix of collations').",
       only("delete_id_crashes", lambda crash, contact_id, **_: crash or not contact_id.isascii()),
       "DELETE-404-UNKNOWN-ID")
+fault("delete_odd_id_router_404", "An id outside [A-Za-z0-9_] does not match the route's pattern: the framework "
+      "answers its own text/plain 404 'Not Found'.", only("response", _router_404), "JSON-CONTENT-TYPE",
+      also=("ERROR-BODY-SHAPE", "ERROR-CODE-MATCHES-STATUS", "SPEC-RESPONSES-CONFORM"))
 fault("delete_prefix_is_204", "DELETE of an id that is a prefix of a contact's id answers 204 (deletes nothing).",
       only("unknown_delete_status", lambda status, contact_id, store, **_:
            204 if store.live_ids(contact_id, ID_PREFIX_OF) else status), "DELETE-ONLY-THE-GIVEN-ID")

@@ -35,3 +35,6 @@ fault("not_found_code_is_contact_not_found", "404 answers carry error 'contact_n
       _error_code(lambda code: "contact_not_found", 404), "ERROR-CODE-MATCHES-STATUS", also=("SPEC-RESPONSES-CONFORM",))
 fault("unauthorized_code_is_invalid_api_key", "401 answers carry error 'invalid_api_key'.",
       _error_code(lambda code: "invalid_api_key", 401), "ERROR-CODE-MATCHES-STATUS", also=("SPEC-RESPONSES-CONFORM",))
+fault("paging_error_code_invalid_parameter", "Out-of-range paging gets 422 with error 'invalid_parameter' (C's "
+      "422 is validation_error).", only("paging_error", lambda answer, **_: (422, "invalid_parameter")),
+      "ERROR-CODE-MATCHES-STATUS", also=("SPEC-RESPONSES-CONFORM",))

@@ -10,6 +10,9 @@ from conformance.mock.faults.common import ISO_SECONDS, meta_changed, seconds_la
 from conformance.mock.registry import Hooks, fault, map_items, only
 from conformance.mock.store import MEMBER_OF, Query
 
+FIRST_MEMBERSHIP_OF = ("c.id IN (SELECT contact_id FROM memberships m WHERE list_id = ? AND m.seq = "
+                       "(SELECT min(seq) FROM memberships WHERE contact_id = m.contact_id))")
+
 
 def _compared(query: Query, comparison: str) -> Query:
     """The list filter compares a membership's list id with `comparison` instead of `= ?`."""
@@ -43,6 +46,9 @@ fault("meta_fields_top_level", "total, page and per_page sit next to data instea
 fault("empty_list_without_meta", "An empty page has no meta object.",
       only("list_body", lambda body, **_: body if body["data"] else {"data": []}), "LIST-RESPONSE-SHAPE",
       also=("SPEC-RESPONSES-CONFORM",))
+fault("total_null_when_nothing_matches", "meta.total is SUM(1) over the matches: null when nothing matches.",
+      only("list_body", meta_changed(total=lambda total: total or None)), "LIST-RESPONSE-SHAPE",
+      also=("SPEC-RESPONSES-CONFORM",))
 fault("list_filter_ignored", "list_id is ignored: every contact is returned.",
       only("list_filter", lambda list_id, **_: None), "LIST-FILTER-BY-LIST",
       also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION"))
@@ -68,6 +74,11 @@ fault("list_filter_keeps_unlisted", "A LEFT JOIN slip: under list_id, contacts i
       only("query", lambda q, **_: dataclasses.replace(q, where=q.where.replace(
           MEMBER_OF, f"{MEMBER_OF} OR c.id NOT IN (SELECT contact_id FROM memberships)"))), "LIST-FILTER-BY-LIST",
       also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION"))
+fault("list_filter_first_list_only", "list_id matches the contacts whose first list is that one (a primary_list "
+      "column): members that joined it second are not shown.",
+      only("query", lambda q, **_: q if q.list_id is None else dataclasses.replace(
+          q, where=q.where.replace(MEMBER_OF, FIRST_MEMBERSHIP_OF))), "LIST-FILTER-BY-LIST",
+      also=("LIST-SHOWS-CREATED", "DELETE-REMOVED-FROM-LISTS"))
 fault("list_omits_email", "List items leave out email.",
       only("list_body", map_items(without("email"))), "LIST-ITEM-FIELDS", also=("LIST-ITEM-MATCHES-CREATE",))
 fault("list_omits_created_at", "List items leave out created_at.",

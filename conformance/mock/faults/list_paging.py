@@ -2,6 +2,7 @@
 pages past the end, and paging values that crash the handler."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +47,20 @@ def _high_water_totals() -> Hooks:
     return {"list_body": hook}
 
 
+def _total_from_lookahead() -> Hooks:
+    """Keyset-style code that counts only what it has seen: offset + rows + 1 if one more row exists."""
+    seen: dict[str, int] = {}
+
+    def offset(value: int, total: int, **_: Any) -> int:
+        seen.update(offset=value, total=total)
+        return value
+
+    def body(page: dict, **_: Any) -> dict:
+        shown = seen["offset"] + len(page["data"])
+        return {**page, "meta": {**page["meta"], "total": shown + (1 if shown < seen["total"] else 0)}}
+    return {"offset": offset, "list_body": body}
+
+
 fault("default_per_page_20", "Without per_page, pages hold 20 contacts.",
       only("default_per_page", lambda n, **_: 20), "LIST-DEFAULT-PAGING")
 fault("default_per_page_100", "Without per_page, pages hold the maximum, 100.",
@@ -62,6 +77,14 @@ fault("per_page_100_rejected", "Off by one: per_page=100, the documented maximum
       only("per_page_cap", lambda cap, **_: 99), "LIST-PER-PAGE-MAX-100")
 fault("per_page_uncapped_with_list_filter", "With list_id, per_page above 100 is honoured.",
       only("per_page_cap", lambda cap, list_id, **_: None if list_id else cap), "LIST-PER-PAGE-MAX-100")
+fault("per_page_clamped_to_50", "per_page above 50 is silently clamped to 50 (meta.per_page 50): the documented "
+      "maximum, 100, is never honoured.",
+      lambda: {"per_page_cap": lambda cap, **_: 50, "per_page_over_max": lambda action, **_: "clamp"},
+      "LIST-PER-PAGE-MAX-100")
+fault("meta_per_page_echoes_over_max", "Validation lets any per_page through and the repository caps LIMIT at "
+      "100: per_page=1000 answers 100 contacts with meta.per_page 1000.",
+      lambda: {"per_page_cap": lambda cap, **_: None, "limit": lambda limit, **_: min(limit, 100)},
+      "LIST-PER-PAGE-MAX-100")
 fault("meta_page_always_1", "meta.page is always 1.",
       only("list_body", meta_changed(page=lambda page: 1)), "LIST-META-DESCRIBES-PAGE")
 fault("meta_page_zero_based", "meta.page counts from 0 (page=1 reports page 0).",
@@ -93,6 +116,13 @@ fault("total_ignores_list_filter", "Under list_id, meta.total counts every conta
       "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST"))
 fault("total_cached", "meta.total is cached per query and recounted only every 5th read.",
       lambda: _total_refreshed_every(5), "LIST-TOTAL-COUNTS-MATCHES")
+fault("total_counts_email_column", "meta.total is COUNT(email), not COUNT(*): contacts without email are not "
+      "counted.", only("total_query", lambda q, **_: dataclasses.replace(q, where=f"({q.where}) AND c.email IS "
+                                                                                   "NOT NULL")),
+      "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION",))
+fault("total_from_lookahead", "meta.total is what the page has seen: offset + rows on the page, + 1 when one more "
+      "row exists (a keyset paginator's estimate).", _total_from_lookahead, "LIST-TOTAL-COUNTS-MATCHES",
+      also=("LIST-PAGES-PARTITION", "LIST-FILTER-BY-LIST"))
 fault("pages_overlap", "Each page after the first starts one contact early.",
       only("offset", lambda offset, page, **_: offset - 1 if page > 1 else offset), "LIST-PAGES-PARTITION",
       also=("LIST-PAGE-PAST-END-EMPTY",))
@@ -111,6 +141,13 @@ fault("last_page_overlaps", "The last page starts one contact early (pages befor
            offset - 1 if page > 1 and offset < total <= offset + per_page else offset), "LIST-PAGES-PARTITION")
 fault("order_random_per_request", "No ORDER BY: every page request sees the rows in a new order.",
       only("order", lambda order, **_: "random()"), "LIST-PAGES-PARTITION")
+fault("limit_capped_at_25", "The repository caps the SQL LIMIT at 25 (a constant from the docs' example) while the "
+      "handler allows (and meta reports) per_page up to 100: a page of 100 holds 25, and contacts 26-100 of each "
+      "page are never shown.", only("limit", lambda limit, **_: min(limit, 25)), "LIST-PAGES-PARTITION",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("offset_uses_default_per_page", "The offset is computed with the default page size: (page - 1) × 50, "
+      "whatever per_page was asked.", only("offset", lambda offset, page, **_: (page - 1) * 50),
+      "LIST-PAGES-PARTITION")
 fault("page_over_int32_crashes", "A page number beyond 2^31-1 overflows a 32-bit column: 500 instead of an empty "
       "page.", _int32_overflow(lambda page, per_page: page), "SPEC-NO-SERVER-ERROR",
       also=("SPEC-RESPONSES-CONFORM",))

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.responses import PlainTextResponse, Response
 
-from conformance.mock.registry import fault, rate_limited_every
+from conformance.mock.registry import Hooks, fault, rate_limited_every
 
 
 def _reset_header_on_429(response: Response, **_: Any) -> Response:
@@ -21,6 +21,16 @@ def _plain_text_429(response: Response, **_: Any) -> Response:
     return PlainTextResponse("Too Many Requests", status_code=429, headers={"Retry-After": "1"})
 
 
+def _retry_after_only_on_reads() -> Hooks:
+    hooks = dict(rate_limited_every(7)())
+
+    def response(answer: Response, operation: str, **_: Any) -> Response:
+        if answer.status_code == 429 and operation != "list" and "retry-after" in answer.headers:
+            del answer.headers["retry-after"]
+        return answer
+    return {**hooks, "response": response}
+
+
 fault("rate_limit_without_retry_after", "Every 40th request gets 429 with no Retry-After header.",
       rate_limited_every(40, retry_after=lambda value, **_: None), "RATE-LIMIT-RETRY-AFTER")
 fault("rate_limit_retry_after_fraction", "Every 40th request gets 429 with Retry-After: 0.5 (delay-seconds is a "
@@ -28,6 +38,8 @@ fault("rate_limit_retry_after_fraction", "Every 40th request gets 429 with Retry
 fault("rate_limit_reset_header_instead", "Every 40th request gets 429 with X-RateLimit-Reset (an epoch second) "
       "instead of Retry-After.", rate_limited_every(40, retry_after=lambda value, **_: None,
                                                      response=_reset_header_on_429), "RATE-LIMIT-RETRY-AFTER")
+fault("retry_after_only_on_reads", "Every 7th request gets 429; only GET's 429 carries Retry-After (the write "
+      "handlers' limiter forgets it).", _retry_after_only_on_reads, "RATE-LIMIT-RETRY-AFTER")
 fault("rate_limit_plain_text", "Every 40th request gets a proxy's 429: text/plain 'Too Many Requests'.",
       rate_limited_every(40, response=_plain_text_429), "JSON-CONTENT-TYPE")
 fault("rate_limit_body_without_message", "Every 40th request gets 429 whose JSON body carries only error.",
