@@ -227,17 +227,22 @@ NAME_CLASSES: dict[str, str] = {name: unicodedata.normalize("NFC", text) for nam
     "astral_plane": "𠮷田 𐐷𐑉 Nomvula",
     "emoji_zwj_sequences": "D'Angelo 👩🏽\u200d💻 👨\u200d👩\u200d👧\u200d👦",
     "ampersand_and_quotes": 'Ana "Nita" Sousa & Filhos, Lda.',
+    # what a URL decoder (+ and %2F), a shell or a sanitiser ($ ` | ; and the backslash) would change
+    "url_and_shell_characters": "Sousa+Filhos 100% a%2Fb $HOME `x` | y; C:\\Dados",
     "single_character": "Z",
     "length_1000": ("Maria da Conceição Santos " * 40)[:999] + "s",
 }.items()}
 # Names exactly as a person may type them, neither normalised nor trimmed (NAME_CLASSES are NFC): the echo must be the
-# same code points. The run tag goes at the end, so the spaces are at the start and inside.
+# same code points. The run tag goes at the end, so the spaces are at the start and inside; for the classes in
+# TAG_FIRST_NAME_CLASSES it goes at the start, so their spaces are at the end.
 RAW_NAME_CLASSES: dict[str, str] = {
     "leading_spaces": "  Maria Santos",
+    "trailing_spaces": "Maria Santos  ",
     "inner_space_runs": "Maria   da  Conceição",
     "nfd_decomposed": unicodedata.normalize("NFD", "João Ferreira"),
     "nfd_stacked_marks": unicodedata.normalize("NFD", "Nguyễn Thị Minh Khai"),
 }
+TAG_FIRST_NAME_CLASSES = frozenset({"trailing_spaces"})
 _EMOJI = ("", "", "", " 🌍", " 👩🏽\u200d💻", " 👨\u200d👩\u200d👧", " ✨")
 
 
