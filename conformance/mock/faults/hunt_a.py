@@ -57,6 +57,11 @@ def _repeated_list_joins_none() -> Hooks:
             "memberships": lambda lists, **_: [] if _lists_repeated.get() else lists}
 
 
+def _lower_domain(email: str) -> str:
+    local, at, domain = email.rpartition("@")
+    return f"{local}{at}{domain.lower()}"
+
+
 def _repeated_lists(body: dict) -> bool:
     lists = body.get("lists")
     return isinstance(lists, list) and len({json.dumps(i) for i in lists}) < len(lists)
@@ -138,3 +143,8 @@ variant("control_characters_in_names_refused", "Names holding control characters
         "validation_error (C: a full name; it says nothing of control characters, and refusing is no alteration).",
         only("problems", lambda found, body, **_: {**found, "name": "holds a control character"} if isinstance(
             body.get("name"), str) and CONTROL.search(body["name"]) else found))
+variant("list_email_domain_lowercased", "The list view lower-cases the email's domain while the create echo keeps "
+        "it as sent (a domain is case-insensitive, RFC 5321 §2.4: the same address, as the echo check already "
+        "allows).",
+        only("list_body", map_items(lambda item: {**item, "email": _lower_domain(item["email"])}
+                                    if isinstance(item.get("email"), str) else item)))
