@@ -119,6 +119,8 @@ INVALID_PHONE_CLASSES: dict[str, st.SearchStrategy] = {
     # a valid number with one invisible character in it: a cleaner that removes such characters takes it
     "invisible_character": st.deferred(lambda: st.builds(_with_invisible, e164_phones(),
                                                          st.sampled_from(INVISIBLE_CHARACTERS), st.integers(0, 16))),
+    # a valid number, a U+0000 and more: a check that reads a C string stops at the NUL and takes it
+    "nul_inside": st.deferred(lambda: e164_phones().map(lambda phone: phone + "\x00" + phone[1:4])),
 }
 # Not a JSON string at all: the docs' 422 (not E.164) or 400 (not a valid request) are both right.
 NON_STRING_PHONES: dict[str, st.SearchStrategy] = {

@@ -96,6 +96,10 @@ fault("phone_invisible_characters_removed", "Invisible characters (no-break and 
       "marks, a BOM) are removed from the phone before the E.164 check, and it is stored cleaned.",
       lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(INVISIBLE.sub("", phone))),
                "stored": lambda c, **_: {**c, "phone": INVISIBLE.sub("", c["phone"])}}, "CREATE-422-PHONE-NOT-E164")
+fault("phone_read_up_to_nul", "The phone is checked and stored as a C string: it ends at the first U+0000, so "
+      "'+244912345678\\u0000x' is accepted and stored as +244912345678.",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.split("\x00")[0])),
+               "stored": lambda c, **_: {**c, "phone": c["phone"].split("\x00")[0]}}, "CREATE-422-PHONE-NOT-E164")
 fault("email_spaces_trimmed_before_check", "The email is checked and stored as SQL's TRIM() leaves it: spaces "
       "around it are removed (' maria@example.com ' is accepted; TRIM removes spaces only, not a line break).",
       lambda: {"email_valid": lambda valid, email, **_: valid or email_is_valid(email.strip(" ")),
