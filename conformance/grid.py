@@ -26,6 +26,7 @@ def list_id_classes(base: str) -> dict[str, str]:
         "latin_nfd": unicodedata.normalize("NFD", f"{base}_caf\u00e9"),
         "other_scripts": f"{base}_\u0441\u043f\u0438\u0441\u043e\u043a_\u5217\u8868",
         "control": f"{base}_tab\there",
+        "trailing_space": f"{base}_space ",
     }
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from conformance.judgements import created_at_problems, echo_problems, page_of, parse_instant
+from conformance.judgements import created_at_problems, echo_problems, email_matches, page_of, parse_instant
 from conformance.paging import as_key
 
 FIELDS = ("id", "name", "phone", "email", "created_at")
@@ -101,11 +101,14 @@ def _same_field(name: str, answered: object, listed: object) -> bool:
     if name == "created_at":
         a, b = parse_instant(answered), parse_instant(listed)
         return a == b if a is not None and b is not None else answered == listed
+    if name == "email" and isinstance(answered, str):  # the same address: a domain's case is not part of it
+        return email_matches(answered, listed)
     return answered == listed
 
 
 def check_item(contact: Contact, item: dict, exchange) -> list[Finding]:
-    """A listed contact shows exactly what its create answered (a missing email is the same as a null one)."""
+    """A listed contact shows exactly what its create answered (a missing email is the same as a null one, and an
+    email's domain may differ in case)."""
     differ = [f"{name}: created {contact.answer.get(name)!r}, listed {item.get(name)!r}" for name in FIELDS
               if not _same_field(name, contact.answer.get(name), item.get(name))]
     if differ:

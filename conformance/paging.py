@@ -16,6 +16,11 @@ def tag_name(name: str, run_tag: str) -> str:
     return f"{name} [zxconf {run_tag}]"
 
 
+def tag_first(name: str, run_tag: str) -> str:
+    """The name with the run tag before it (the tag is found anywhere in a name): the name's end is kept."""
+    return f"[zxconf {run_tag}] {name}"
+
+
 def tagged_ids(items: list[dict], run_tag: str | None) -> list[str]:
     """Ids of contacts whose name carries a checker run tag (that tag only, unless run_tag is None)."""
     ids = []

@@ -77,6 +77,16 @@ def _digits_of_script(phone: str, zero: str) -> str:
     return phone[:2] + "".join(chr(ord(zero) + int(digit)) for digit in phone[2:])
 
 
+# Characters that show as nothing, which a number copied from a spreadsheet or a right-to-left page carries: a no-break
+# space, a zero-width space, left-to-right and right-to-left marks, a word joiner, a byte order mark
+INVISIBLE_CHARACTERS = "\u00a0\u200b\u200e\u200f\u2060\ufeff"
+
+
+def _with_invisible(phone: str, char: str, at: int) -> str:
+    at = min(at, len(phone))
+    return phone[:at] + char + phone[at:]
+
+
 def e164_phones(regions: tuple[str, ...] | None = None) -> st.SearchStrategy[str]:
     """Valid E.164 numbers of every region libphonenumber knows; shrinks to Angola's example number."""
     return st.builds(e164_for, st.sampled_from(regions or phone_regions()), st.integers(0, 9999))
@@ -106,6 +116,11 @@ INVALID_PHONE_CLASSES: dict[str, st.SearchStrategy] = {
     "parentheses": st.from_regex(r"\+244 ?\(9[1-9]\) ?[0-9]{3}[- ]?[0-9]{4}", fullmatch=True),
     "dots": st.from_regex(r"\+244\.9[1-9][0-9]\.[0-9]{3}\.[0-9]{3}", fullmatch=True),
     "extension": st.deferred(lambda: e164_phones().map(lambda phone: phone + " ext. 12")),
+    # a valid number with one invisible character in it: a cleaner that removes such characters takes it
+    "invisible_character": st.deferred(lambda: st.builds(_with_invisible, e164_phones(),
+                                                         st.sampled_from(INVISIBLE_CHARACTERS), st.integers(0, 16))),
+    # a valid number, a U+0000 and more: a check that reads a C string stops at the NUL and takes it
+    "nul_inside": st.deferred(lambda: e164_phones().map(lambda phone: phone + "\x00" + phone[1:4])),
 }
 # Not a JSON string at all: the docs' 422 (not E.164) or 400 (not a valid request) are both right.
 NON_STRING_PHONES: dict[str, st.SearchStrategy] = {
@@ -185,6 +200,9 @@ MALFORMED_EMAIL_CLASSES: dict[str, st.SearchStrategy] = {
     "double_dot_domain": st.builds(lambda l: f"{l}@example..com", st.from_regex(_LOCAL, fullmatch=True)),
     "trailing_newline": st.builds(lambda l, d: f"{l}@{d}\n", st.from_regex(_LOCAL, fullmatch=True),
                                   st.from_regex(_DOMAIN, fullmatch=True)),
+    # spaces around an address: SQL's TRIM() (spaces only, not a line break) takes it
+    "surrounding_spaces": st.builds(lambda l, d: f" {l}@{d} ", st.from_regex(_LOCAL, fullmatch=True),
+                                    st.from_regex(_DOMAIN, fullmatch=True)),
 }
 
 # Valid or not depending on the validator: only ever observed, never judged.
@@ -211,17 +229,22 @@ NAME_CLASSES: dict[str, str] = {name: unicodedata.normalize("NFC", text) for nam
     "astral_plane": "𠮷田 𐐷𐑉 Nomvula",
     "emoji_zwj_sequences": "D'Angelo 👩🏽\u200d💻 👨\u200d👩\u200d👧\u200d👦",
     "ampersand_and_quotes": 'Ana "Nita" Sousa & Filhos, Lda.',
+    # what a URL decoder (+ and %2F), a shell or a sanitiser ($ ` | ; and the backslash) would change
+    "url_and_shell_characters": "Sousa+Filhos 100% a%2Fb $HOME `x` | y; C:\\Dados",
     "single_character": "Z",
     "length_1000": ("Maria da Conceição Santos " * 40)[:999] + "s",
 }.items()}
 # Names exactly as a person may type them, neither normalised nor trimmed (NAME_CLASSES are NFC): the echo must be the
-# same code points. The run tag goes at the end, so the spaces are at the start and inside.
+# same code points. The run tag goes at the end, so the spaces are at the start and inside; for the classes in
+# TAG_FIRST_NAME_CLASSES it goes at the start, so their spaces are at the end.
 RAW_NAME_CLASSES: dict[str, str] = {
     "leading_spaces": "  Maria Santos",
+    "trailing_spaces": "Maria Santos  ",
     "inner_space_runs": "Maria   da  Conceição",
     "nfd_decomposed": unicodedata.normalize("NFD", "João Ferreira"),
     "nfd_stacked_marks": unicodedata.normalize("NFD", "Nguyễn Thị Minh Khai"),
 }
+TAG_FIRST_NAME_CLASSES = frozenset({"trailing_spaces"})
 _EMOJI = ("", "", "", " 🌍", " 👩🏽\u200d💻", " 👨\u200d👩\u200d👧", " ✨")
 
 

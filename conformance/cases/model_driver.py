@@ -27,8 +27,8 @@ from conformance.model import (Contact, Finding, Listing, Model, check_account_t
 from conformance.paging import as_key, tag_name
 from conformance.sampling import draws
 from conformance.settling import settled
-from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, every_class, person_names,
-                                    valid_emails)
+from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, RAW_NAME_CLASSES, every_class,
+                                    person_names, valid_emails)
 
 LIST_PURPOSES = ("m1", "m10", "m1x", "m11", "m2")  # ids that are prefixes of one another catch a LIKE-style filter
 HEAD_PAGES = 3  # the account's first pages at a small size: page boundaries crossed on every run
@@ -334,7 +334,8 @@ class Driver:
             lists = list(self.model.lists) if names[i % len(names)] in (LONG_NAME, OTHER_PLANES) \
                 else self._some_lists()
             bodies.append(self._body(names[i % len(names)], lists=lists, **({"email": email} if email else {})))
-        return bodies
+        # names as typed (leading spaces, runs of spaces, NFD): the list shows the very name the create answered
+        return bodies + [self._body(name, lists=self._some_lists()) for name in RAW_NAME_CLASSES.values()]
 
     def _grid_bodies(self) -> list[tuple[str, dict]]:
         """One contact per class of email in the grid, and one per class of list id, each in that list alone (a
@@ -344,7 +345,10 @@ class Driver:
         if not self.model.lists or not self.model.exclusive:
             return emails
         classes = grid.list_id_classes(self.run.run_list("g"))
-        return emails + [(name, self._body(f"Grid {name}", lists=[list_id])) for name, list_id in classes.items()]
+        # one list id given twice: a contact joins that list once (or the create is refused)
+        repeated = f"{self.run.run_list('g')}_twice"
+        return emails + [(name, self._body(f"Grid {name}", lists=[list_id])) for name, list_id in classes.items()] + [
+            ("repeated_id", self._body("Grid repeated_id", lists=[repeated, repeated]))]
 
     def _judge_grid(self, grid_bodies: list[tuple[str, dict]], answers: list) -> None:
         """The docs say nothing of which strings a list id may be, nor which validator judges an address: a class
