@@ -20,6 +20,8 @@ from conformance.mock.store import DuplicatePhone, Store
 
 LAG_SECONDS = 0.5
 DOCS_LISTS = ("lst_abc123", "lst_def456")
+BODY_FIELDS = {"name", "phone", "email", "lists"}
+CONTROL = re.compile("[\x00-\x1f\x7f]")
 DOCS_EXAMPLES = [  # the contacts the docs show, as an account that already holds them would
     {"id": "cnt_def456", "name": "Maria Santos", "phone": "+244912345678", "email": "maria@example.com",
      "lists": ["lst_abc123"], "created_at": "2026-06-24T10:00:00Z"},
@@ -191,6 +193,16 @@ def _lower_domain(contact: dict, **_: Any) -> dict:
     return {**contact, "email": f"{local}@{domain.lower()}"}
 
 
+def _email_domain_lowered(email: str) -> str:
+    local, at, domain = email.rpartition("@")
+    return f"{local}{at}{domain.lower()}"
+
+
+def _repeated_lists(body: dict) -> bool:
+    lists = body.get("lists")
+    return isinstance(lists, list) and len({json.dumps(i) for i in lists}) < len(lists)
+
+
 variant("clamp_per_page", "per_page above 100 is clamped to 100 instead of rejected (C: 'max: 100' says no more "
         "than 100 come back, not how a larger request is answered).",
         only("per_page_over_max", lambda action, **_: "clamp"))
@@ -222,6 +234,10 @@ variant("unknown_lists_404", "Only the docs' lists (lst_abc123, lst_def456) exis
 variant("accepts_any_list_id", "Any string is taken as a list id on create, stored and echoed as sent (C gives "
         "list ids a lst_ prefix in its examples and never asks for other ids to be refused).",
         only("list_id_valid", lambda valid, **_: True))
+variant("repeated_list_ids_refused_422", "A create whose lists repeat an id gets 422 validation_error (C says "
+        "nothing of repeated ids; refusing is no alteration).",
+        only("problems", lambda found, body, **_: {**found, "lists": "repeat an id"} if _repeated_lists(body)
+             else found))
 variant("paging_digits_only", "page and per_page written other than in the digits 0-9 (a sign, spaces, other "
         "digits, an exponent) get 400 invalid_request (C: page and per_page are integers; how one is written is not "
         "said, and refusing is no alteration).",
@@ -230,6 +246,13 @@ variant("list_ids_refused_400", "List ids outside lst_ and [A-Za-z0-9_] get 400 
         "400 is 'malformed syntax', 422 'failed validation'; C names neither for a list id).",
         only("validation_status", lambda answer, problems, **_:
              (400, "invalid_request") if set(problems) == {"lists"} else answer))
+variant("unknown_body_fields_refused_400", "A create body with fields other than name, phone, email and lists gets "
+        "400 invalid_request (C names the four request parameters; a body naming others, such as id or created_at, "
+        "may be refused).",
+        lambda: {"problems": lambda found, body, **_: {**found, "fields": "unknown"} if set(body) - BODY_FIELDS
+                 else found,
+                 "validation_status": lambda answer, problems, **_: (400, "invalid_request") if "fields" in problems
+                 else answer})
 variant("lenient_paging", "Out-of-range page and per_page values are clamped, never rejected.",
         lambda: {"per_page_over_max": lambda action, **_: "clamp", "page_below_1": lambda action, **_: "clamp"})
 variant("per_page_over_max_400", "Out-of-range paging gets 400 invalid_request instead of 422 (P: 400 is 'malformed "
@@ -253,6 +276,10 @@ variant("long_names_rejected", "Names longer than 200 characters get 422 validat
         "limit; refusing is the target's right, cutting silently would not be).",
         only("problems", lambda problems, body, **_: {**problems, "name": "must be at most 200 characters"}
              if len(body.get("name", "")) > 200 else problems))
+variant("control_characters_in_names_refused", "Names holding control characters (tab, line breaks) get 422 "
+        "validation_error (C: a full name; it says nothing of control characters, and refusing is no alteration).",
+        only("problems", lambda found, body, **_: {**found, "name": "holds a control character"} if isinstance(
+            body.get("name"), str) and CONTROL.search(body["name"]) else found))
 variant("created_at_milliseconds", "created_at carries milliseconds (2026-06-24T10:00:00.123Z: still ISO 8601 "
         "UTC).", only("timestamp", lambda stamp, now, **_: now.isoformat(timespec="milliseconds")[:23] + "Z"))
 variant("created_at_nanoseconds", "created_at carries nine fractional digits (ISO 8601 and RFC 3339 set no limit "
@@ -282,6 +309,15 @@ variant("load_balancer_cookie", "Every answer sets a load balancer's cookie (P: 
         only("response", _load_balancer_cookie))
 variant("email_domain_lowercased", "The email's domain is lower-cased on storage and echo (the domain of an "
         "address is case-insensitive, so it is the same address).", only("stored", _lower_domain))
+variant("list_email_domain_lowercased", "The list view lower-cases the email's domain while the create echo keeps "
+        "it as sent (a domain is case-insensitive, RFC 5321 §2.4: the same address, as the echo check already "
+        "allows).",
+        only("list_body", map_items(lambda item: {**item, "email": _email_domain_lowered(item["email"])}
+                                    if isinstance(item.get("email"), str) else item)))
+variant("empty_email_is_no_email", "An empty email string is taken as no email: the contact is created without one "
+        "(email is optional; C does not say whether \"\" is malformed or absent).",
+        lambda: {"email_valid": lambda valid, email, **_: valid or email == "",
+                 "stored": lambda c, **_: {**c, "email": c["email"] or None}})
 variant("bearer_spelt_exactly", "Only `Bearer <key>` spelt exactly as the docs write it is read: another letter "
         "case of the scheme or more than one space is a missing key, 401 (the docs write one spelling).",
         only("credentials", lambda header, **_: header if re.fullmatch(r"Bearer [^ \t]+", header) else ""))

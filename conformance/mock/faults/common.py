@@ -1,7 +1,8 @@
-"""Hook builders and SQL several areas of faults share."""
+"""Hook builders, SQL and patterns several areas of faults share."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +14,9 @@ ISO_SECONDS = "%Y-%m-%dT%H:%M:%SZ"
 # A soft delete flags the row instead of removing it, and frees its phone (or keeps it taken)
 SOFT_DELETE = "UPDATE contacts SET deleted = 1, phone_key = NULL WHERE id = :id"
 SOFT_DELETE_KEEPING_PHONE = "UPDATE contacts SET deleted = 1, phone_key = phone_key WHERE id = :id"
+# Invisible characters a phone pasted from a spreadsheet or a right-to-left page carries: no-break spaces, zero-width
+# spaces and joiners, bidirectional marks, the byte order mark
+INVISIBLE = re.compile("[\u00a0\u202f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
 def without(key: str) -> Callable[..., dict]:

@@ -1,6 +1,8 @@
-"""Faults on the wire: the Content-Type of answers, and the Content-Type and Accept a request may carry."""
+"""Faults on the wire: the Content-Type of answers, and the Content-Type (with its charset) and Accept a request may
+carry."""
 from __future__ import annotations
 
+import contextvars
 import html
 import json
 from collections.abc import Callable
@@ -10,6 +12,10 @@ from starlette.responses import HTMLResponse
 
 from conformance.mock.registry import Hooks, fault, only
 
+# Whether the request being handled carried a charset parameter, for its later hooks (each request is a task of its
+# own, so a context variable set by one hook is seen by the later hooks of that request only)
+_charset_given: contextvars.ContextVar[bool] = contextvars.ContextVar("charset_given", default=False)
+
 
 def _content_type(condition: Callable[[Any, str], bool], ctype: str) -> Callable[[], Hooks]:
     def hook(response, operation, **_):
@@ -17,6 +23,16 @@ def _content_type(condition: Callable[[Any, str], bool], ctype: str) -> Callable
             response.headers["content-type"] = ctype
         return response
     return only("response", hook)
+
+
+def _charset_read_as_latin1() -> Hooks:
+    def accepted(ok: bool, content_type: str, **_: Any) -> bool:
+        _charset_given.set("charset=" in content_type.lower().replace(" ", ""))
+        return ok
+
+    def parser(parse, **_: Any):
+        return lambda raw: json.loads(raw.decode("latin-1")) if _charset_given.get() else parse(raw)
+    return {"content_type_accepted": accepted, "parse_json": parser}
 
 
 def _html_for_browsers(response, request, operation, **_):
@@ -37,6 +53,9 @@ fault("charset_param_refused_415", "A create whose Content-Type is not exactly a
       "parameter, other letter case) is answered 415.",
       only("content_type_accepted", lambda ok, content_type, **_: ok and content_type == "application/json"),
       "CREATE-201-CREATED")
+fault("charset_param_read_as_latin1", "A body whose Content-Type carries a charset parameter is decoded as "
+      "ISO-8859-1 whatever the parameter says: João sent as UTF-8 is stored as JoÃ£o.",
+      _charset_read_as_latin1, "CREATE-NAME-AS-PROVIDED")
 fault("html_for_browsers", "A list request whose Accept asks for text/html first (a browser's) is answered with "
       "an HTML page of the contacts (P: the API always answers with JSON).", only("response", _html_for_browsers),
       "JSON-CONTENT-TYPE")

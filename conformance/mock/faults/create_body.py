@@ -10,10 +10,14 @@ import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import unquote_plus
 
-from conformance.mock.faults.common import ISO_SECONDS, SOFT_DELETE_KEEPING_PHONE, seconds_later, without
+from conformance.mock.faults.common import (INVISIBLE, ISO_SECONDS, SOFT_DELETE_KEEPING_PHONE, seconds_later,
+                                            without)
 from conformance.mock.registry import Hooks, fault, only
 from conformance.mock.store import Store
+
+SHELL_METACHARACTERS = re.compile(r"[$`|;\\]")
 
 
 def _stored(field: str, fn: Callable[[str], str]) -> Callable[[], Hooks]:
@@ -113,6 +117,18 @@ fault("echo_drops_email", "The create response leaves out email (it is stored an
       only("created_body", without("email")), "CREATE-ECHOES-FIELDS", also=("LIST-ITEM-MATCHES-CREATE",))
 fault("echo_lists_empty", "The create response says lists: [] (memberships are stored).",
       only("created_body", lambda body, **_: {**body, "lists": []}), "CREATE-ECHOES-FIELDS")
+fault("echo_drops_last_list", "The create answer leaves out the last of two or more lists (an off-by-one in the "
+      "loop that reads memberships back).",
+      only("created_body", lambda body, **_: {**body, "lists": body["lists"][:-1]} if len(body["lists"]) > 1
+           else body), "CREATE-ECHOES-FIELDS")
+fault("email_echo_lowercased", "The create answer lower-cases the whole email (the list shows it as sent).",
+      only("created_body", lambda body, **_: {**body, "email": body["email"].lower()} if body.get("email") else body),
+      "CREATE-ECHOES-FIELDS", also=("LIST-ITEM-MATCHES-CREATE",))
+fault("phone_echo_formatted", "The create answer gives the phone in international notation (+244 912 345 678); "
+      "the list shows E.164.",
+      only("created_body", lambda body, **_: {**body, "phone": re.sub(r"^(\+\d{3})(\d{3})(\d{3})(\d+)$",
+                                                                       r"\1 \2 \3 \4", body["phone"])}),
+      "CREATE-ECHOES-FIELDS", also=("LIST-ITEM-MATCHES-CREATE", "SPEC-RESPONSES-CONFORM"))
 fault("email_local_part_lowercased", "The email's local part is lower-cased before it is stored.",
       _stored("email", _lower_local_part), "CREATE-ECHOES-FIELDS")
 fault("email_plus_tag_dropped", "A + tag is dropped from the email's local part before it is stored "
@@ -131,12 +147,21 @@ fault("name_ascii_folded", "Names come back with accents and other non-ASCII cha
       _stored("name", _ascii_fold), "CREATE-NAME-AS-PROVIDED")
 fault("name_html_escaped", "Names are stored HTML-escaped (& < > become entities), as a sanitising layer does.",
       _stored("name", lambda name: html.escape(name, quote=False)), "CREATE-NAME-AS-PROVIDED")
+fault("name_url_decoded", "Names are URL-decoded once more on storage (a form decoder applied to JSON): + becomes a "
+      "space and %2F a slash.", _stored("name", unquote_plus), "CREATE-NAME-AS-PROVIDED")
+fault("name_shell_metacharacters_stripped", "An input sanitiser strips $ ` | ; and backslashes from names.",
+      _stored("name", lambda n: SHELL_METACHARACTERS.sub("", n)), "CREATE-NAME-AS-PROVIDED")
 fault("name_trimmed", "Leading and trailing whitespace is trimmed from names.",
       _stored("name", str.strip), "CREATE-NAME-AS-PROVIDED")
+fault("name_rstripped", "Trailing whitespace is stripped from names on storage (rstrip: leading spaces are kept).",
+      _stored("name", str.rstrip), "CREATE-NAME-AS-PROVIDED")
 fault("name_whitespace_collapsed", "Runs of whitespace in names are collapsed to one space.",
       _stored("name", lambda name: " ".join(name.split()) if name.strip() else name), "CREATE-NAME-AS-PROVIDED")
 fault("name_cut_at_100", "Names are cut to a 100-character column.",
       _stored("name", lambda name: name[:100]), "CREATE-NAME-AS-PROVIDED")
+fault("name_cut_at_255_utf8_bytes", "Names are stored in a 255-byte column: cut at 255 bytes of UTF-8 (a multi-byte "
+      "character split is dropped).",
+      _stored("name", lambda n: n.encode()[:255].decode(errors="ignore")), "CREATE-NAME-AS-PROVIDED")
 fault("name_nfc_normalised", "Names are stored NFC-normalised (a decomposed é comes back composed).",
       _stored("name", lambda name: unicodedata.normalize("NFC", name)), "CREATE-NAME-AS-PROVIDED")
 fault("name_outside_bmp_dropped", "Characters outside the BMP (emoji, some CJK) are dropped (utf8mb3).",
@@ -144,6 +169,9 @@ fault("name_outside_bmp_dropped", "Characters outside the BMP (emoji, some CJK) 
 fault("name_combining_marks_dropped", "Combining marks are dropped from names.",
       _stored("name", lambda name: "".join(ch for ch in name if not unicodedata.combining(ch))),
       "CREATE-NAME-AS-PROVIDED")
+fault("name_invisible_characters_stripped", "Zero-width joiners, bidirectional marks and other invisible "
+      "characters are stripped from names (emoji sequences fall apart).",
+      _stored("name", lambda n: INVISIBLE.sub("", n)), "CREATE-NAME-AS-PROVIDED")
 fault("created_at_local_offset", "created_at is given in local time (+01:00), not UTC.",
       only("created_body", lambda body, **_: {**body, "created_at": body["created_at"].replace("Z", "+01:00")}),
       "CREATE-CREATED-AT-ISO-UTC",

@@ -11,7 +11,7 @@ from typing import Any
 
 import phonenumbers
 
-from conformance.mock.faults.common import ISO_SECONDS
+from conformance.mock.faults.common import INVISIBLE, ISO_SECONDS
 from conformance.mock.formats import E164, email_is_valid
 from conformance.mock.registry import Hooks, fault, only
 
@@ -122,6 +122,14 @@ fault("phone_stripped_before_check", "The phone is stripped of surrounding white
       "and stored so (' +244912345678' is accepted).",
       lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.strip())),
                "stored": lambda c, **_: {**c, "phone": c["phone"].strip()}}, "CREATE-422-PHONE-NOT-E164")
+fault("phone_invisible_characters_removed", "Invisible characters (no-break and zero-width spaces, bidirectional "
+      "marks, a BOM) are removed from the phone before the E.164 check, and it is stored cleaned.",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(INVISIBLE.sub("", phone))),
+               "stored": lambda c, **_: {**c, "phone": INVISIBLE.sub("", c["phone"])}}, "CREATE-422-PHONE-NOT-E164")
+fault("phone_read_up_to_nul", "The phone is checked and stored as a C string: it ends at the first U+0000, so "
+      "'+244912345678\\u0000x' is accepted and stored as +244912345678.",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.split("\x00")[0])),
+               "stored": lambda c, **_: {**c, "phone": c["phone"].split("\x00")[0]}}, "CREATE-422-PHONE-NOT-E164")
 fault("phone_00_prefix_accepted", "The international call prefix 00 is taken for + (00244912345678 is accepted "
       "and stored as +244912345678).",
       lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(re.fullmatch(r"00[1-9][0-9]{1,14}", phone)),
@@ -143,6 +151,11 @@ fault("accepts_malformed_email", "Any email string is accepted.",
       only("email_valid", lambda valid, **_: True), "CREATE-422-EMAIL-MALFORMED")
 fault("accepts_email_with_spaces", "Emails containing spaces are accepted (the check strips them first).",
       only("email_valid", lambda valid, email, **_: valid or email_is_valid(email.replace(" ", ""))),
+      "CREATE-422-EMAIL-MALFORMED")
+fault("email_spaces_trimmed_before_check", "The email is checked and stored as SQL's TRIM() leaves it: spaces "
+      "around it are removed (' maria@example.com ' is accepted; TRIM removes spaces only, not a line break).",
+      lambda: {"email_valid": lambda valid, email, **_: valid or email_is_valid(email.strip(" ")),
+               "stored": lambda c, **_: {**c, "email": c["email"].strip(" ")} if c.get("email") else c},
       "CREATE-422-EMAIL-MALFORMED")
 fault("email_checked_for_at_only", "Any email containing @ is accepted.",
       only("email_valid", lambda valid, email, **_: valid or "@" in email), "CREATE-422-EMAIL-MALFORMED")

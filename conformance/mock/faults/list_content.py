@@ -2,21 +2,46 @@
 contacts appear."""
 from __future__ import annotations
 
+import contextvars
 import dataclasses
+import json
+import re
+import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from conformance.mock.faults.common import ISO_SECONDS, meta_changed, seconds_later, without
+from conformance.mock.formats import LIST_ID
 from conformance.mock.registry import Hooks, fault, map_items, only
 from conformance.mock.store import MEMBER_OF, Query
 
 FIRST_MEMBERSHIP_OF = ("c.id IN (SELECT contact_id FROM memberships m WHERE list_id = ? AND m.seq = "
                        "(SELECT min(seq) FROM memberships WHERE contact_id = m.contact_id))")
 
+# Whether the create being handled repeats a list id, for its later hooks (each request is a task of its own, so a
+# context variable set by one hook is seen by the later hooks of that request only)
+_lists_repeated: contextvars.ContextVar[bool] = contextvars.ContextVar("lists_repeated", default=False)
+
 
 def _compared(query: Query, comparison: str) -> Query:
     """The list filter compares a membership's list id with `comparison` instead of `= ?`."""
     return dataclasses.replace(query, where=query.where.replace("list_id = ?", f"list_id {comparison}"))
+
+
+def _list_names(fn) -> Callable[[], Hooks]:
+    """The list view passes every listed name through fn (the create echo is as sent)."""
+    return only("list_body", map_items(lambda item: {**item, "name": fn(item["name"])} if isinstance(
+        item.get("name"), str) else item))
+
+
+def _repeated_list_joins_none() -> Hooks:
+    def problems(found: dict, body: dict, **_: Any) -> dict:
+        lists = body.get("lists")
+        _lists_repeated.set(isinstance(lists, list) and len({json.dumps(i) for i in lists}) < len(lists))
+        return found
+    return {"problems": problems,
+            "memberships": lambda lists, **_: [] if _lists_repeated.get() else lists}
 
 
 def _newest_hidden_until_next_create() -> Hooks:
@@ -108,6 +133,13 @@ fault("list_created_at_is_read_time", "List items show the time of the read as c
           timezone.utc).strftime(ISO_SECONDS)})), "LIST-ITEM-MATCHES-CREATE")
 fault("list_name_cut_at_64", "The list view cuts names to 64 characters (the create echo is whole).",
       only("list_body", map_items(lambda item: {**item, "name": item["name"][:64]})), "LIST-ITEM-MATCHES-CREATE")
+fault("list_name_nfc_normalised", "The list reads names from a search index that NFC-normalises them: a decomposed "
+      "name is listed composed (the create echo is as sent).",
+      _list_names(lambda n: unicodedata.normalize("NFC", n)), "LIST-ITEM-MATCHES-CREATE")
+fault("list_name_trimmed", "The list view trims names (the create echo keeps leading spaces).",
+      _list_names(str.strip), "LIST-ITEM-MATCHES-CREATE")
+fault("list_name_spaces_collapsed", "The list view collapses runs of spaces in names to one (the create echo is "
+      "as sent).", _list_names(lambda n: re.sub(r" {2,}", " ", n)), "LIST-ITEM-MATCHES-CREATE")
 fault("list_email_lowercased", "The list view lower-cases emails (the create echo is as sent).",
       only("list_body", map_items(lambda item: {**item, "email": item["email"].lower()} if "email" in item
                                    else item)), "LIST-ITEM-MATCHES-CREATE")
@@ -115,6 +147,15 @@ fault("forgets_contacts", "Creates are answered 201 but nothing is stored (a sta
       only("keeps_contact", lambda keep, **_: False), "LIST-SHOWS-CREATED")
 fault("membership_first_list_only", "Only the first of the given lists is stored (the echo shows them all).",
       only("memberships", lambda lists, **_: lists[:1]), "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("repeated_list_joins_none", "A repeated list id makes the memberships' batch insert fail on its key; the "
+      "error is swallowed and the contact joins none of its lists (the echo shows them).",
+      _repeated_list_joins_none, "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("list_ids_stripped_in_memberships", "List ids are stripped of surrounding whitespace before they are checked, "
+      "and memberships store them stripped while the echo is as sent: a contact created in 'lst_x ' is listed under "
+      "lst_x, not under its own list.",
+      lambda: {"list_id_valid": lambda valid, list_id, **_: valid or bool(LIST_ID.fullmatch(list_id.strip())),
+               "memberships": lambda lists, **_: [i.strip() for i in lists]}, "LIST-SHOWS-CREATED",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))
 fault("unfiltered_list_needs_a_list", "The unfiltered list joins memberships: contacts in no list are missing.",
       only("query", lambda q, **_: dataclasses.replace(
           q, where=f"{q.where} AND c.id IN (SELECT contact_id FROM memberships)") if q.list_id is None else q),
