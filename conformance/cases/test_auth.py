@@ -10,7 +10,7 @@ import string
 import pytest
 
 from conformance import grid
-from conformance.judgements import error_body_problem, error_code_problem, json_answer_problem
+from conformance.judgements import error_judgements
 from conformance.paging import walk
 from conformance.results import expect, expect_status
 
@@ -60,10 +60,8 @@ def expect_documented_401_bodies(answers: list[tuple[str, object]]) -> None:
     for what, answer in answers:
         if answer.status != 401:
             continue
-        for requirement, problem in (("JSON-CONTENT-TYPE", json_answer_problem(answer)),
-                                     ("ERROR-BODY-SHAPE", error_body_problem(answer)),
-                                     ("ERROR-CODE-MATCHES-STATUS", error_code_problem(answer))):
-            expect(not problem, f"{what}: {problem}", answer, requirement=requirement)
+        for judgement in error_judgements(answer):
+            expect(not judgement.failed, f"{what}: {judgement.problem}", answer, requirement=judgement.requirement)
 
 
 def other_character(ch: str) -> str:

@@ -102,6 +102,16 @@ def judge_answer(exchange) -> list[Judgement]:
     return out
 
 
+def error_judgements(exchange) -> list[Judgement]:
+    """An error answer is the API's own error like any other (P: every error has the same JSON body; C: the code
+    its status has): JSON, an error and a message, and the documented code."""
+    out = [Judgement("JSON-CONTENT-TYPE", json_answer_problem(exchange)),
+           Judgement("ERROR-BODY-SHAPE", error_body_problem(exchange))]
+    if exchange.status in CODES:
+        out.append(Judgement("ERROR-CODE-MATCHES-STATUS", error_code_problem(exchange)))
+    return out
+
+
 def accepts_json(exchange) -> bool:
     """Whether the request's Accept lets JSON through: none sent, or a range that JSON falls in."""
     accept = next((v for k, v in exchange.request_headers.items() if k.lower() == "accept"), "")
