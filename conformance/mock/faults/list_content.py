@@ -102,8 +102,8 @@ fault("list_filter_keeps_unlisted", "A LEFT JOIN slip: under list_id, contacts i
 fault("list_filter_first_list_only", "list_id matches the contacts whose first list is that one (a primary_list "
       "column): members that joined it second are not shown.",
       only("query", lambda q, **_: q if q.list_id is None else dataclasses.replace(
-          q, where=q.where.replace(MEMBER_OF, FIRST_MEMBERSHIP_OF))), "LIST-FILTER-BY-LIST",
-      also=("LIST-SHOWS-CREATED", "DELETE-REMOVED-FROM-LISTS"))
+          q, where=q.where.replace(MEMBER_OF, FIRST_MEMBERSHIP_OF))), "LIST-SHOWS-CREATED",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))
 fault("list_omits_email", "List items leave out email.",
       only("list_body", map_items(without("email"))), "LIST-ITEM-FIELDS", also=("LIST-ITEM-MATCHES-CREATE",))
 fault("list_omits_created_at", "List items leave out created_at.",
