@@ -26,6 +26,7 @@ class Expected:
 
 
 ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def expected_create(exchange) -> Expected | None:
@@ -50,8 +51,10 @@ def expected_create(exchange) -> Expected | None:
     if missing:
         problems.append(("CREATE-400-MISSING-FIELD", {400}, f"no {' and no '.join(missing)}"))
     name = body.get("name")
-    if "name" in body and not (isinstance(name, str) and name and name_length(name)
-                               <= LONG_NAME):
+    # C names no limit on a name's characters or length: a very long one, or one holding a control character (a
+    # tab, a line break, U+0000), may be refused or taken
+    if "name" in body and not (isinstance(name, str) and name and name_length(name) <= LONG_NAME
+                               and not CONTROL_CHARACTER.search(name)):
         undecided = True
     phone = body.get("phone")
     phone_valid = False

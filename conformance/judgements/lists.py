@@ -42,7 +42,9 @@ def judge_list(exchange) -> list[Judgement]:
     per_page_asked = whole(params.get("per_page"))
     status = exchange.status
     out = []
-    if per_page_asked == MAX_PER_PAGE and status in (400, 422):
+    # only a first page asked for nothing else: a deep page or another parameter may be refused for itself
+    first_page_only = set(params) <= {"page", "per_page"} and whole(params.get("page", "1")) == 1
+    if per_page_asked == MAX_PER_PAGE and status in (400, 422) and first_page_only:
         out.append(Judgement("LIST-PER-PAGE-MAX-100", f"per_page={MAX_PER_PAGE}, the documented maximum, was "
                                                       f"refused with {status}: {exchange.text[:200]}"))
     if status != 200 or not body_known(exchange):
