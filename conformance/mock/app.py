@@ -22,6 +22,12 @@ CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "no
          409: "conflict", 410: "gone", 422: "validation_error", 429: "rate_limit_exceeded", 500: "internal_error"}
 
 
+def error_body(status: int, message: str, details: dict | None = None, code: str | None = None) -> dict:
+    """The platform's error body (P: error, message, details, request_id), before any deviation changes it."""
+    return {"error": code or CODES.get(status, "error"), "message": message, "details": details or {},
+            "request_id": f"req_{secrets.token_hex(8)}"}
+
+
 def utc_timestamp(now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -33,9 +39,8 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
     jitter_rng = random.Random(seed)
 
     def error(status: int, message: str, details: dict | None = None, code: str | None = None) -> JSONResponse:
-        body = {"error": code or CODES.get(status, "error"), "message": message, "details": details or {},
-                "request_id": f"req_{secrets.token_hex(8)}"}
-        return JSONResponse(active.apply("error_body", body, status=status), status_code=status)
+        return JSONResponse(active.apply("error_body", error_body(status, message, details, code), status=status),
+                            status_code=status)
 
     def conflict() -> JSONResponse:
         status = active.apply("conflict_status", 409)

@@ -21,6 +21,12 @@ def email_is_valid(email: str) -> bool:
     return bool(EMAIL_LOCAL.fullmatch(local)) and len(labels) >= 2 and all(EMAIL_LABEL.fullmatch(l) for l in labels)
 
 
+def repeats_an_item(body: dict) -> bool:
+    """Whether a create body's lists name one id (or any JSON value) twice."""
+    lists = body.get("lists")
+    return isinstance(lists, list) and len({json.dumps(i) for i in lists}) < len(lists)
+
+
 def strict_json(raw: bytes) -> object:
     """RFC 8259 JSON only: NaN and Infinity are no JSON values (Python's json takes them by default)."""
     def refuse(constant: str) -> object:

@@ -7,7 +7,6 @@ import itertools
 import json
 import random
 import re
-import secrets
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -15,6 +14,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from conformance.mock.app import error_body
+from conformance.mock.formats import repeats_an_item
 from conformance.mock.registry import Hooks, map_items, only, rate_limited_every, variant
 from conformance.mock.store import DuplicatePhone, Store
 
@@ -149,8 +150,7 @@ def _two_seconds_ahead(value: str, **_: Any) -> str:
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message, "details": {},
-                         "request_id": f"req_{secrets.token_hex(8)}"}, status_code=status)
+    return JSONResponse(error_body(status, message, code=code), status_code=status)
 
 
 def _past_end_404(answer: Response, operation: str) -> Response:
@@ -193,16 +193,6 @@ def _lower_domain(contact: dict, **_: Any) -> dict:
     return {**contact, "email": f"{local}@{domain.lower()}"}
 
 
-def _email_domain_lowered(email: str) -> str:
-    local, at, domain = email.rpartition("@")
-    return f"{local}{at}{domain.lower()}"
-
-
-def _repeated_lists(body: dict) -> bool:
-    lists = body.get("lists")
-    return isinstance(lists, list) and len({json.dumps(i) for i in lists}) < len(lists)
-
-
 variant("clamp_per_page", "per_page above 100 is clamped to 100 instead of rejected (C: 'max: 100' says no more "
         "than 100 come back, not how a larger request is answered).",
         only("per_page_over_max", lambda action, **_: "clamp"))
@@ -236,7 +226,7 @@ variant("accepts_any_list_id", "Any string is taken as a list id on create, stor
         only("list_id_valid", lambda valid, **_: True))
 variant("repeated_list_ids_refused_422", "A create whose lists repeat an id gets 422 validation_error (C says "
         "nothing of repeated ids; refusing is no alteration).",
-        only("problems", lambda found, body, **_: {**found, "lists": "repeat an id"} if _repeated_lists(body)
+        only("problems", lambda found, body, **_: {**found, "lists": "repeat an id"} if repeats_an_item(body)
              else found))
 variant("paging_digits_only", "page and per_page written other than in the digits 0-9 (a sign, spaces, other "
         "digits, an exponent) get 400 invalid_request (C: page and per_page are integers; how one is written is not "
@@ -312,8 +302,7 @@ variant("email_domain_lowercased", "The email's domain is lower-cased on storage
 variant("list_email_domain_lowercased", "The list view lower-cases the email's domain while the create echo keeps "
         "it as sent (a domain is case-insensitive, RFC 5321 §2.4: the same address, as the echo check already "
         "allows).",
-        only("list_body", map_items(lambda item: {**item, "email": _email_domain_lowered(item["email"])}
-                                    if isinstance(item.get("email"), str) else item)))
+        only("list_body", map_items(_lower_domain)))
 variant("empty_email_is_no_email", "An empty email string is taken as no email: the contact is created without one "
         "(email is optional; C does not say whether \"\" is malformed or absent).",
         lambda: {"email_valid": lambda valid, email, **_: valid or email == "",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
-import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -12,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from conformance.mock.faults.common import ISO_SECONDS, meta_changed, seconds_later, without
-from conformance.mock.formats import LIST_ID
+from conformance.mock.formats import LIST_ID, repeats_an_item
 from conformance.mock.registry import Hooks, fault, map_items, only
 from conformance.mock.store import MEMBER_OF, Query
 
@@ -37,8 +36,7 @@ def _list_names(fn) -> Callable[[], Hooks]:
 
 def _repeated_list_joins_none() -> Hooks:
     def problems(found: dict, body: dict, **_: Any) -> dict:
-        lists = body.get("lists")
-        _lists_repeated.set(isinstance(lists, list) and len({json.dumps(i) for i in lists}) < len(lists))
+        _lists_repeated.set(repeats_an_item(body))
         return found
     return {"problems": problems,
             "memberships": lambda lists, **_: [] if _lists_repeated.get() else lists}
