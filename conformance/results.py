@@ -29,11 +29,13 @@ def expect(condition: object, message: str, exchange=None, requirement: str | No
         raise Violation(message, exchange, requirement)
 
 
-def expect_status(exchange, allowed: int | set[int], why: str) -> None:
-    """The exchange answered one of the allowed statuses; the message shows what came instead."""
+def expect_status(exchange, allowed: int | set[int], why: str, requirement: str | None = None) -> None:
+    """The exchange answered one of the allowed statuses; the message shows what came instead. `requirement`: the
+    one a failure is blamed on, in a case marked with several."""
     allowed = {allowed} if isinstance(allowed, int) else allowed
     expect(exchange.status in allowed, f"{why}: expected {' or '.join(map(str, sorted(allowed)))}, "
-                                       f"got {exchange.status or exchange.error}: {exchange.text[:300]}", exchange)
+                                       f"got {exchange.status or exchange.error}: {exchange.text[:300]}", exchange,
+           requirement=requirement)
 
 
 @dataclass

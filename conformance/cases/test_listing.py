@@ -147,8 +147,8 @@ def test_per_page_never_exceeds_100(client, run_config, observe):
         asked = " and ".join(f"{k}={v}" for k, v in params.items())
         if params["per_page"] > 100 and exchange.status in (400, 422):
             observe(f"{asked} rejected with {exchange.status}")
-            expect(not judgements.error_code_problem(exchange), f"{asked}: {judgements.error_code_problem(exchange)}",
-                   exchange, requirement="ERROR-CODE-MATCHES-STATUS")
+            problem = judgements.error_code_problem(exchange)
+            expect(not problem, f"{asked}: {problem}", exchange, requirement="ERROR-CODE-MATCHES-STATUS")
             continue
         if "list_id" in params and exchange.status in UNKNOWN_LIST_STATUSES:
             observe(f"{asked} answered {exchange.status}: the target may not know the run's list")
