@@ -5,8 +5,10 @@ the first send made (a 409 where a 422 was due) and hypothesis calls the result 
 inputs, whatever the concurrency."""
 from __future__ import annotations
 
+import encodings
+import importlib
 import os
-import sys
+import pkgutil
 import tempfile
 import threading
 import zlib
@@ -16,7 +18,7 @@ from typing import TypeVar
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis import strategies as st
-from hypothesis.internal import lambda_sources
+from phonenumbers import PhoneMetadata
 
 from conformance.concurrency import Slots
 
@@ -63,22 +65,18 @@ class Turns:
 HYPOTHESIS = Turns()
 
 
-class _ModulesSnapshot:
-    """`sys` as hypothesis' lambda namer sees it: `modules` is a copy. To name a lambda (in a statistic of a retried
-    draw that no run reads) hypothesis iterates sys.modules, and an import in another thread meanwhile raised
-    "dictionary changed size during iteration" out of the draw: a spec case failed on a faithful server now and then
-    (3 of about 600 self-check runs). A dict's copy is made in one step under the GIL."""
-
-    def __getattr__(self, name: str):
-        return getattr(sys, name)
-
-    @property
-    def modules(self) -> dict:
-        return sys.modules.copy()
-
-
-if getattr(lambda_sources, "sys", None) is sys:  # a hypothesis that names lambdas some other way needs nothing
-    lambda_sources.sys = _ModulesSnapshot()
+def import_before_cases() -> None:
+    """hypothesis reads `sys.modules` while it draws (to name a lambda in a statistic of a retried draw), and an
+    import in another thread meanwhile raises "dictionary changed size during iteration" out of the draw. Cases
+    import only inside hypothesis' turn (schemathesis' and hypothesis' own lazy imports happen there), except what
+    phonenumbers loads per region and codecs load per encoding (a target names any charset): both loaded here, in the
+    main thread, before cases run side by side."""
+    PhoneMetadata.load_all()
+    for codec in pkgutil.iter_modules(encodings.__path__):
+        try:
+            importlib.import_module(f"encodings.{codec.name}")
+        except ImportError:  # another platform's codec (mbcs, oem)
+            continue
 
 
 def keep_hypothesis_cache() -> Path | None:

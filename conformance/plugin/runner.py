@@ -11,7 +11,7 @@ from conformance.cases.fixtures import check
 from conformance.cases.side_by_side import RUNNER, SideBySide
 from conformance.plugin.keys import CLIENT, CONFIG, NO_STATE_CLAIMS, RAN, WRITES_OFF, requirements_of
 from conformance.requirements import catalogue
-from conformance.sampling import HYPOTHESIS
+from conformance.sampling import HYPOTHESIS, import_before_cases
 
 
 def _not_run_because(item: pytest.Item) -> str | None:
@@ -46,6 +46,7 @@ def pytest_runtestloop(session: pytest.Session):
                             done_with=client.remove_created,
                             answers_quickly=client.session.limit.answers_quickly)
         config.stash[RUNNER] = runner
+        import_before_cases()
     # What exists now (modules, the spec, the collected cases) lives for the whole run: kept out of every later
     # collection, hypothesis' per-thread gc.collect() and the automatic ones stop rescanning it
     gc.freeze()
