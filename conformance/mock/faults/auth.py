@@ -76,9 +76,10 @@ fault("key_compared_case_insensitively", "Keys are compared ignoring case (a col
       "AUTH-401-INVALID-KEY")
 fault("invalid_key_accepted_on_list", "GET /contacts accepts any key (only a missing one gets 401).",
       only("key_valid", lambda valid, operation, **_: valid or operation == "list"), "AUTH-401-INVALID-KEY")
-fault("missing_key_allowed_on_list", "GET /contacts without Authorization answers 200.",
+fault("missing_key_allowed_on_list", "GET /contacts runs without checking the key: without Authorization, or with "
+      "any key, it answers 200 (and judges the query first).",
       only("auth_required", lambda required, operation, **_: required and operation != "list"),
-      "AUTH-401-MISSING-KEY")
+      "AUTH-401-MISSING-KEY", also=("AUTH-401-INVALID-KEY", "AUTH-401-BEFORE-VALIDATION"))
 fault("delete_skips_auth", "DELETE runs without checking the key.",
       only("auth_required", lambda required, operation, **_: required and operation != "delete"),
       "AUTH-401-MISSING-KEY")
