@@ -131,7 +131,6 @@ def forged_authorizations(key: str) -> dict[str, str]:
         "the key's last character as a glob": f"Bearer {key[:-1]}*",
         "a SQL condition that is always true": "Bearer ' OR '1'='1",
         "another word before the key": f"Bearer conformance {key}",
-        "the scheme twice": f"Bearer Bearer {key}",
         "the key twice": f"Bearer {key}{key}",
         "the key inside quotes": f'Bearer "{key}"',
     }

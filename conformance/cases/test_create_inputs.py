@@ -28,14 +28,13 @@ MISSING_FIELDS = [("name",), ("phone",), ("name", "phone")]
 
 
 def damaged_json(valid: str) -> dict[str, bytes]:
-    """Bodies that are not JSON, or not a JSON object, each a lenient parser could still read as the valid body:
-    NaN is no JSON value (Python's json takes it), and JSON is UTF-8 (RFC 8259 §8.1), so Latin-1 bytes are none."""
+    """Bodies that are not JSON, or not a JSON object, each a lenient parser could still read as the valid body;
+    JSON is UTF-8 (RFC 8259 §8.1), so Latin-1 bytes are none."""
     damaged = {"truncated": valid[:-10], "form-encoded": urlencode(json.loads(valid)),
                "trailing-comma": valid[:-1] + ",}", "empty": "", "single-quotes": valid.replace('"', "'"),
                "unquoted-keys": re.sub(r'"(\w+)":', r"\1:", valid), "top-level-array": f"[{valid}]",
                "trailing-garbage": f"{valid} xyz", "two-objects": valid + valid, "comment": "{/* note */" + valid[1:],
-               "raw-line-break-in-a-string": valid[:-1] + ', "note": "line\nbreak"}',
-               "NaN-value": valid[:-1] + ', "score": NaN}'}
+               "raw-line-break-in-a-string": valid[:-1] + ', "note": "line\nbreak"}'}
     return {**{damage: raw.encode() for damage, raw in damaged.items()},
             "Latin-1-bytes": (valid[:-1] + ', "note": "Jos\u00e9"}').encode("latin-1", "replace")}
 

@@ -365,3 +365,10 @@ variant("null_name_refused_422", "A name given as null gets 422 validation_error
         _null_name_refused_422)
 variant("chunked_answers", "Every answer with a body is sent with Transfer-Encoding: chunked in 16-byte chunks, no "
         "Content-Length (HTTP/1.1 framing; the docs say nothing of it).", only("response", _chunked_answers))
+variant("json_nan_taken", "The body is parsed by Python's json.loads with its defaults (Starlette, Flask), which take "
+        "NaN and Infinity: whether such a body is malformed JSON is RFC 8259's question, not the docs'.",
+        only("parse_json", lambda parse, **_: json.loads))
+variant("bearer_removed_everywhere", "The key is read as header.replace('Bearer ', ''), a common idiom, so 'Bearer "
+        "Bearer <key>' is taken as the key (the docs name the header, not how it is parsed).",
+        only("credentials", lambda header, **_: f"Bearer {header.replace('Bearer ', '')}"
+             if header.startswith("Bearer ") else header))

@@ -142,7 +142,3 @@ def _key_remembered_per_connection() -> Hooks:
 fault("key_remembered_per_connection", "A request without Authorization on a keep-alive connection that carried the "
       "key before is authenticated by it (the connection is taken for a session; P: no sessions).",
       _key_remembered_per_connection, "AUTH-401-MISSING-KEY", also=("AUTH-401-BEFORE-VALIDATION",))
-fault("bearer_removed_everywhere", "The key is read as header.replace('Bearer ', ''): every 'Bearer ' in the value "
-      "goes, so 'Bearer Bearer <key>' is taken as the key.",
-      only("credentials", lambda header, **_: f"Bearer {header.replace('Bearer ', '')}"
-           if header.startswith("Bearer ") else header), "AUTH-401-INVALID-KEY")

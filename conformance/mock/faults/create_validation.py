@@ -232,9 +232,6 @@ def _null_name_as_text(parse: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
     return lenient
 
 
-fault("json_nan_accepted", "The body is parsed by Python's json.loads with its defaults, which take NaN, Infinity "
-      "and -Infinity (no JSON values, RFC 8259): a body holding one is created.",
-      only("parse_json", lambda parse, **_: json.loads), "CREATE-400-MALFORMED-JSON")
 fault("invalid_utf8_replaced", "Body bytes that are not UTF-8 are decoded with replacement characters (Node's "
       "Buffer.toString, Python's errors='replace'): a Latin-1 body is created, its é stored as U+FFFD.",
       only("parse_json", lambda parse, **_: lambda raw: parse(raw.decode("utf-8", "replace").encode())),
