@@ -101,6 +101,8 @@ INVALID_PHONE_CLASSES: dict[str, st.SearchStrategy] = {
     "too_long": st.from_regex(r"\+[1-9][0-9]{15,20}", fullmatch=True),
     "country_code_zero": st.from_regex(r"\+0[0-9]{7,13}", fullmatch=True),
     "plus_alone": st.just("+"),
+    # a one-digit country code and no subscriber number (C: + prefix, country code and subscriber number)
+    "country_code_alone": st.sampled_from(["+1", "+7"]),
     "empty": st.just(""),
     # a valid number followed by a newline: a validator's `$` takes it (re.match, Ruby, PCRE without D)
     "trailing_newline": st.deferred(lambda: e164_phones().map(lambda phone: phone + "\n")),
@@ -198,6 +200,8 @@ MALFORMED_EMAIL_CLASSES: dict[str, st.SearchStrategy] = {
     "missing_local": st.builds(lambda d: f"@{d}", st.from_regex(_DOMAIN, fullmatch=True)),
     "trailing_dot": st.builds(lambda l, d: f"{l}@{d}.", st.from_regex(_LOCAL, fullmatch=True), st.from_regex(_DOMAIN, fullmatch=True)),
     "double_dot_domain": st.builds(lambda l: f"{l}@example..com", st.from_regex(_LOCAL, fullmatch=True)),
+    "leading_dot_domain": st.builds(lambda l, d: f"{l}@.{d}", st.from_regex(_LOCAL, fullmatch=True),
+                                    st.from_regex(_DOMAIN, fullmatch=True)),
     "trailing_newline": st.builds(lambda l, d: f"{l}@{d}\n", st.from_regex(_LOCAL, fullmatch=True),
                                   st.from_regex(_DOMAIN, fullmatch=True)),
     # spaces around an address: SQL's TRIM() (spaces only, not a line break) takes it
@@ -228,6 +232,8 @@ NAME_CLASSES: dict[str, str] = {name: unicodedata.normalize("NFC", text) for nam
     "combining_without_precomposed": "Ọ̀lá A̋dé",
     "astral_plane": "𠮷田 𐐷𐑉 Nomvula",
     "emoji_zwj_sequences": "D'Angelo 👩🏽\u200d💻 👨\u200d👩\u200d👧\u200d👦",
+    # variation selectors: U+FE0F asks for the emoji form of ❤ and ☎, U+FE0E for the text form of ✌
+    "variation_selectors": "Ana \u2764\ufe0f Sousa \u260e\ufe0f \u270c\ufe0e",
     "ampersand_and_quotes": 'Ana "Nita" Sousa & Filhos, Lda.',
     # what a URL decoder (+ and %2F), a shell or a sanitiser ($ ` | ; and the backslash) would change
     "url_and_shell_characters": "Sousa+Filhos 100% a%2Fb $HOME `x` | y; C:\\Dados",

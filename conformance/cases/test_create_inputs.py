@@ -15,8 +15,9 @@ from urllib.parse import urlencode
 import pytest
 
 from conformance import grid
+from conformance.judgements import CODES, error_code_problem
 from conformance.plugin.support import expect_created
-from conformance.results import expect_status
+from conformance.results import expect, expect_status
 from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
                                     MALFORMED_EMAIL_CLASSES, NON_STRING_PHONES, SHORTEST_PHONE_REGIONS,
                                     e164_15_digits, every_class, phone_regions)
@@ -26,13 +27,25 @@ DOCS_BAD_PHONES = [("local_format", "0912345678"), ("spaces", "+244 912 345 678"
 MISSING_FIELDS = [("name",), ("phone",), ("name", "phone")]
 
 
-def damaged_json(valid: str) -> dict[str, str]:
-    """Bodies that are not JSON, or not a JSON object, each a lenient parser could still read as the valid body."""
-    return {"truncated": valid[:-10], "form-encoded": urlencode(json.loads(valid)), "trailing-comma": valid[:-1] + ",}",
-            "empty": "", "single-quotes": valid.replace('"', "'"),
-            "unquoted-keys": re.sub(r'"(\w+)":', r"\1:", valid), "top-level-array": f"[{valid}]",
-            "trailing-garbage": f"{valid} xyz", "two-objects": valid + valid, "comment": "{/* note */" + valid[1:],
-            "raw-line-break-in-a-string": valid[:-1] + ', "note": "line\nbreak"}'}
+def damaged_json(valid: str) -> dict[str, bytes]:
+    """Bodies that are not JSON, or not a JSON object, each a lenient parser could still read as the valid body;
+    JSON is UTF-8 (RFC 8259 §8.1), so Latin-1 bytes are none."""
+    damaged = {"truncated": valid[:-10], "form-encoded": urlencode(json.loads(valid)),
+               "trailing-comma": valid[:-1] + ",}", "empty": "", "single-quotes": valid.replace('"', "'"),
+               "unquoted-keys": re.sub(r'"(\w+)":', r"\1:", valid), "top-level-array": f"[{valid}]",
+               "trailing-garbage": f"{valid} xyz", "two-objects": valid + valid, "comment": "{/* note */" + valid[1:],
+               "raw-line-break-in-a-string": valid[:-1] + ', "note": "line\nbreak"}'}
+    return {**{damage: raw.encode() for damage, raw in damaged.items()},
+            "Latin-1-bytes": (valid[:-1] + ', "note": "Jos\u00e9"}').encode("latin-1", "replace")}
+
+
+def expect_documented_codes(whats: list[str], answers: list) -> None:
+    """C: each error status has its one code (ERROR-CODE-MATCHES-STATUS), judged on the errors of this case's own
+    path: error_samples provoke a 400 by malformed JSON and a 422 by a bad email, not these."""
+    for what, answer in zip(whats, answers):
+        if answer.status in CODES:
+            problem = error_code_problem(answer)
+            expect(not problem, f"{what}: {problem}", answer, requirement="ERROR-CODE-MATCHES-STATUS")
 
 
 @pytest.mark.requirement("CREATE-201-CREATED")
@@ -46,31 +59,35 @@ def test_json_in_any_spelling_of_its_media_type_is_created(new_contact, client):
         expect_status(answer, {201}, f"a valid contact sent with Content-Type: {ctype}")
 
 
-@pytest.mark.requirement("CREATE-400-MISSING-FIELD")
+@pytest.mark.requirement("CREATE-400-MISSING-FIELD", "ERROR-CODE-MATCHES-STATUS")
 def test_missing_required_field_is_400_invalid_request(new_contact, client):
+    """A body without name or phone, or with them under names in another letter case, is 400; a name given as null
+    has no value either: 400, or 422 for a present field of the wrong kind, never a contact."""
     bodies = [{k: v for k, v in new_contact.body("Missing Field", email="missing@example.com").items() if k not in gone}
               for gone in MISSING_FIELDS]
     # the required fields under names in another letter case: JSON names are case-sensitive, so these are missing
     renamed = {spelling: {rename(k) if k in ("name", "phone") else k: v for k, v in
                           new_contact.body("Field Case", email="case@example.com").items()}
                for spelling, rename in (("Name and Phone", str.capitalize), ("NAME and PHONE", str.upper))}
-    answers = client.gather([lambda b=body: client.create(b) for body in [*bodies, *renamed.values()]])
+    null_name = {**new_contact.body("Null Name"), "name": None}
+    answers = client.gather([lambda b=body: client.create(b) for body in [*bodies, *renamed.values(), null_name]])
     whats = [f"a body without {' and '.join(gone)}" for gone in MISSING_FIELDS] + [
-        f"a body with {spelling} for name and phone" for spelling in renamed]
-    for what, answer in zip(whats, answers):
-        expect_status(answer, {400}, what)
+        f"a body with {spelling} for name and phone" for spelling in renamed] + ["a body whose name is null"]
+    allowed = [{400}] * (len(whats) - 1) + [{400, 422}]
+    for what, statuses, answer in zip(whats, allowed, answers):
+        expect_status(answer, statuses, what, requirement="CREATE-400-MISSING-FIELD")
+    expect_documented_codes(whats, answers)
 
 
 @pytest.mark.requirement("CREATE-400-MALFORMED-JSON")
 def test_malformed_json_is_400_invalid_request(client, new_contact):
     damaged = damaged_json(json.dumps(new_contact.body("Malformed"), ensure_ascii=False))
-    answers = client.gather([lambda raw=raw: client.call("POST", "/contacts", data=raw.encode())
-                             for raw in damaged.values()])
+    answers = client.gather([lambda raw=raw: client.call("POST", "/contacts", data=raw) for raw in damaged.values()])
     for (damage, raw), answer in zip(damaged.items(), answers):
         expect_status(answer, {400}, f"the {damage} body {raw[:120]!r}")
 
 
-@pytest.mark.requirement("CREATE-422-PHONE-NOT-E164")
+@pytest.mark.requirement("CREATE-422-PHONE-NOT-E164", "ERROR-CODE-MATCHES-STATUS")
 def test_phone_not_e164_is_422_validation_error(new_contact, client, run_config):
     per_class = max(1, run_config.profile.examples // 10)
     cases = list(dict.fromkeys((kind, json.dumps(phone)) for kind, phone in DOCS_BAD_PHONES + every_class(
@@ -80,7 +97,8 @@ def test_phone_not_e164_is_422_validation_error(new_contact, client, run_config)
     for (kind, _), body, answer in zip(cases, bodies, answers):
         phone = body["phone"]
         allowed = {422} if isinstance(phone, str) and phone else {400, 422}  # "" may count as missing
-        expect_status(answer, allowed, f"phone {phone!r} ({kind})")
+        expect_status(answer, allowed, f"phone {phone!r} ({kind})", requirement="CREATE-422-PHONE-NOT-E164")
+    expect_documented_codes([f"phone {body['phone']!r} ({kind})" for (kind, _), body in zip(cases, bodies)], answers)
 
 
 @pytest.mark.requirement("CREATE-422-EMAIL-MALFORMED")

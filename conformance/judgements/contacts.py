@@ -9,7 +9,8 @@ from email.utils import parsedate_to_datetime
 
 from conformance.judgements.http import Judgement, as_key
 
-ISO8601_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00:?00)$")
+# ISO 8601 writes a fraction after a full stop or a comma (the comma is its preferred decimal sign)
+ISO8601_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([.,]\d+)?(Z|[+-]00:?00)$")
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # ASCII digits only; fullmatch, so no trailing newline slips through
 # The docs set no length limit: a name longer than this many characters (code points, or UTF-16 units for a target
 # that counts those) may be refused with 400/422, an observation; a shorter one must be accepted.

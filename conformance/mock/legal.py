@@ -2,6 +2,7 @@
 silence that allows it). The checker must pass every one of them clean."""
 from __future__ import annotations
 
+import contextvars
 import gzip
 import itertools
 import json
@@ -324,3 +325,50 @@ variant("not_acceptable_406", "A list request whose Accept names no JSON type is
 variant("lists_sorted", "A contact's lists are kept and echoed in sorted order, not the order sent (C: 'an array of "
         "contact list IDs the contact belongs to' names no order).",
         only("stored", lambda contact, **_: {**contact, "lists": sorted(contact["lists"])}))
+
+
+def _chunked_answers(response: Response, **_: Any) -> Response:
+    body = getattr(response, "body", b"")
+    if not body:
+        return response
+    return StreamingResponse(iter([body[i:i + 16] for i in range(0, len(body), 16)]),
+                             status_code=response.status_code, headers=_headers_for_new_body(response))
+
+
+def _null_name_refused_422() -> Hooks:
+    null_name: contextvars.ContextVar[bool] = contextvars.ContextVar("null_name", default=False)
+
+    def parser(parse, **_: Any):
+        def read(raw: bytes) -> Any:
+            body = parse(raw)
+            null_name.set(isinstance(body, dict) and "name" in body and body["name"] is None)
+            return {**body, "name": ""} if null_name.get() else body
+        return read
+    return {"parse_json": parser,
+            "problems": lambda found, **_: {**found, "name": "must be a string"} if null_name.get() else found}
+
+
+variant("error_details_text", "Error bodies carry details as a sentence, not an object (P: details is additional "
+        "context, optional and free-form).",
+        only("error_body", lambda body, **_: {**body, "details": "; ".join(f"{k}: {v}" for k, v in (
+            body.get("details") or {}).items()) or "none"}))
+variant("created_at_decimal_comma", "created_at carries milliseconds after a decimal comma "
+        "(2026-06-24T10:00:00,123Z: ISO 8601 allows the comma as the decimal sign, and prefers it).",
+        only("timestamp", lambda stamp, now, **_: now.strftime("%Y-%m-%dT%H:%M:%S,") + f"{now.microsecond // 1000:03d}Z"))
+variant("create_without_json_content_type_415", "A create whose Content-Type is not application/json (in any "
+        "spelling) is answered 415 with the usual JSON error body (P: request bodies are sent with Content-Type: "
+        "application/json; a request without it is outside the docs).",
+        only("content_type_accepted", lambda ok, content_type, **_: ok and content_type.split(";")[0].strip().lower()
+             == "application/json"))
+variant("null_name_refused_422", "A name given as null gets 422 validation_error, not 400 (C: 400 for missing "
+        "fields, 422 for failed validation; a null is a present field of the wrong kind, either reading holds).",
+        _null_name_refused_422)
+variant("chunked_answers", "Every answer with a body is sent with Transfer-Encoding: chunked in 16-byte chunks, no "
+        "Content-Length (HTTP/1.1 framing; the docs say nothing of it).", only("response", _chunked_answers))
+variant("json_nan_taken", "The body is parsed by Python's json.loads with its defaults (Starlette, Flask), which take "
+        "NaN and Infinity: whether such a body is malformed JSON is RFC 8259's question, not the docs'.",
+        only("parse_json", lambda parse, **_: json.loads))
+variant("bearer_removed_everywhere", "The key is read as header.replace('Bearer ', ''), a common idiom, so 'Bearer "
+        "Bearer <key>' is taken as the key (the docs name the header, not how it is parsed).",
+        only("credentials", lambda header, **_: f"Bearer {header.replace('Bearer ', '')}"
+             if header.startswith("Bearer ") else header))

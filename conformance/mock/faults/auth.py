@@ -124,3 +124,22 @@ fault("unknown_id_404_before_auth", "DELETE looks the id up before the key check
       "AUTH-401-BEFORE-VALIDATION")
 fault("paging_validated_before_auth", "GET /contacts validates page/per_page before the key check.",
       only("auth_first", lambda first, operation, **_: first and operation != "list"), "AUTH-401-BEFORE-VALIDATION")
+
+
+def _key_remembered_per_connection() -> Hooks:
+    """A keep-alive connection is a session: a request on it without Authorization is sent with the Authorization the
+    connection carried last."""
+    remembered: dict[tuple, str] = {}
+
+    def credentials(header: str, request: Any, **_: Any) -> str:
+        peer = tuple(request.scope.get("client") or ())
+        if header:
+            remembered[peer] = header
+            return header
+        return remembered.get(peer, header)
+    return {"credentials": credentials}
+
+
+fault("key_remembered_per_connection", "A request without Authorization on a keep-alive connection that carried the "
+      "key before is authenticated by it (the connection is taken for a session; P: no sessions).",
+      _key_remembered_per_connection, "AUTH-401-MISSING-KEY", also=("AUTH-401-BEFORE-VALIDATION",))

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from conformance.mock.registry import Hooks, fault, only
 
@@ -75,3 +75,28 @@ fault("created_text_plain", "201 answers carry their JSON with Content-Type: tex
 fault("unauthorized_html_page", "401 is answered by a gateway's HTML page, not JSON.",
       only("response", _unauthorized_html_page), "JSON-CONTENT-TYPE",
       also=("ERROR-BODY-SHAPE", "ERROR-CODE-MATCHES-STATUS", "SPEC-RESPONSES-CONFORM"))
+
+
+def _byte_order_mark(response, **_):
+    """A writer set to UTF-8 with a signature (.NET's Encoding.UTF8) puts EF BB BF before every JSON body."""
+    body = getattr(response, "body", b"")
+    if not body or not response.headers.get("content-type", "").startswith("application/json"):
+        return response
+    headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+    return Response(b"\xef\xbb\xbf" + body, status_code=response.status_code, headers=headers)
+
+
+def _conflict_without_content_type(response, **_):
+    """The database's unique-violation handler writes the error's bytes without a Content-Type."""
+    if response.status_code != 409:
+        return response
+    headers = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
+    return Response(response.body, status_code=409, headers=headers)
+
+
+fault("json_answers_with_bom", "Every JSON answer starts with a UTF-8 byte order mark (RFC 8259 §8.1: a JSON text "
+      "sent over a network carries none).", only("response", _byte_order_mark), "JSON-CONTENT-TYPE",
+      also=("CREATE-201-CREATED", "CREATE-NAME-AS-PROVIDED", "ERROR-BODY-SHAPE", "ERROR-CODE-MATCHES-STATUS",
+            "LIST-RESPONSE-SHAPE", "SPEC-NO-SERVER-ERROR", "SPEC-RESPONSES-CONFORM"))
+fault("conflict_without_content_type", "409 answers carry their JSON body with no Content-Type header.",
+      only("response", _conflict_without_content_type), "JSON-CONTENT-TYPE", also=("SPEC-RESPONSES-CONFORM",))

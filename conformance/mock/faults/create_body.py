@@ -205,3 +205,12 @@ fault("recreate_revives_deleted_id", "Deletes are soft and keep the phone; a cre
 fault("created_at_30s_ahead_of_date", "created_at is 30 s later than the answer's Date header.",
       only("created_body", lambda body, **_: {**body, "created_at": seconds_later(body["created_at"], 30)}),
       "CREATE-CREATED-AT-MATCHES-DATE", also=("LIST-ITEM-MATCHES-CREATE",))
+fault("name_nfkc_normalised", "Names are stored NFKC-normalised (compatibility forms folded: 𝔐𝔞𝔯𝔦𝔞 becomes Maria, "
+      "ﬁ becomes fi, ² becomes 2).", _stored("name", lambda name: unicodedata.normalize("NFKC", name)),
+      "CREATE-NAME-AS-PROVIDED")
+fault("name_smart_quotes", "A typography filter turns the apostrophe in names into a right single quotation mark "
+      "(O'Brien becomes O’Brien).", _stored("name", lambda name: name.replace("'", "\u2019")),
+      "CREATE-NAME-AS-PROVIDED")
+fault("name_variation_selectors_stripped", "Variation selectors (U+FE00-U+FE0F) are stripped from names, as a "
+      "sanitiser of 'invisible' characters does: the emoji ❤️ comes back as the text heart ❤.",
+      _stored("name", lambda name: re.sub("[\ufe00-\ufe0f]", "", name)), "CREATE-NAME-AS-PROVIDED")

@@ -2,10 +2,12 @@
 parallel creates."""
 from __future__ import annotations
 
+import contextvars
 import random
 from typing import Any
 
 import phonenumbers
+from starlette.responses import Response
 
 from conformance.mock.registry import fault, only
 from conformance.mock.store import DuplicatePhone
@@ -63,3 +65,41 @@ fault("racy_upsert", "A read before the insert, then INSERT OR REPLACE: parallel
       lambda: {"duplicate_precheck_delay": lambda delay, **_: 0.05,
                "insert_verb": lambda verb, **_: "INSERT OR REPLACE"},
       "CREATE-409-CONCURRENT-DUPLICATES")
+
+
+def _identical_creates_replayed() -> dict:
+    """A retry-safe layer keyed on the request body (no Idempotency-Key): an identical create gets the first
+    answer again."""
+    seen: dict[bytes, tuple[bytes, dict]] = {}
+    raw_body: contextvars.ContextVar[bytes] = contextvars.ContextVar("raw_body", default=b"")
+
+    def parser(parse, **_: Any):
+        def remembered(raw: bytes) -> Any:
+            raw_body.set(raw)
+            return parse(raw)
+        return remembered
+
+    def response(answer: Response, operation: str, **_: Any) -> Response:
+        raw = raw_body.get()
+        if operation != "create" or not raw:
+            return answer
+        if raw in seen:
+            body, headers = seen[raw]
+            return Response(body, status_code=201, headers=headers)
+        if answer.status_code == 201:
+            seen[raw] = (answer.body, dict(answer.headers))
+        return answer
+    return {"parse_json": parser, "response": response}
+
+
+fault("duplicate_check_skipped_with_lists", "A create that assigns lists takes another code path (insert the "
+      "contact, then its memberships) that never checks the phone: a taken phone sent with lists is stored again.",
+      only("phone_key", lambda key, contact, **_: None if contact["lists"] else key), "CREATE-409-DUPLICATE-PHONE")
+fault("phone_unique_on_first_12_characters", "The unique index on the phone is a prefix index on its first 12 "
+      "characters (MySQL's KEY(phone(12))): +244923123457 conflicts with +244923123456.",
+      only("phone_key", lambda key, **_: key[:12]), "CREATE-409-DUPLICATE-PHONE",
+      also=("CREATE-201-CREATED", "CREATE-NAME-AS-PROVIDED", "CREATE-VALID-EMAIL-ACCEPTED",
+            "CREATE-409-CONCURRENT-DUPLICATES"))
+fault("identical_create_replayed", "A create whose body is byte for byte that of an earlier 201 gets that 201 "
+      "again (a retry cache keyed on the body): a second create of a contact is not refused with 409.",
+      _identical_creates_replayed, "CREATE-409-DUPLICATE-PHONE", also=("CREATE-ID-UNIQUE",))

@@ -221,3 +221,29 @@ fault("nul_in_name_crashes", "A name holding U+0000 fails the database insert (P
 fault("many_lists_crash", "A contact with 10 or more lists crashes (500).",
       only("crash", lambda crash, body, **_: crash or len(body.get("lists") or []) >= 10), "SPEC-NO-SERVER-ERROR",
       also=("SPEC-RESPONSES-CONFORM",))
+
+
+def _null_name_as_text(parse: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """A binder that formats every value as text: a name given as null is stored as the string 'None'."""
+    def lenient(raw: bytes) -> Any:
+        body = parse(raw)
+        return {**body, "name": str(None)} if isinstance(body, dict) and "name" in body and body["name"] is None \
+            else body
+    return lenient
+
+
+fault("invalid_utf8_replaced", "Body bytes that are not UTF-8 are decoded with replacement characters (Node's "
+      "Buffer.toString, Python's errors='replace'): a Latin-1 body is created, its é stored as U+FFFD.",
+      only("parse_json", lambda parse, **_: lambda raw: parse(raw.decode("utf-8", "replace").encode())),
+      "CREATE-400-MALFORMED-JSON")
+fault("null_name_stored_as_text", "A name given as null is created with the name 'None' (the value formatted as "
+      "text, not checked as missing).", only("parse_json", lambda parse, **_: _null_name_as_text(parse)),
+      "CREATE-400-MISSING-FIELD")
+fault("accepts_country_code_alone", "The E.164 check is \\+[1-9][0-9]{0,14}: a country code alone (+1, +7), with no "
+      "subscriber number, is accepted.",
+      only("phone_valid", lambda valid, phone, **_: valid or bool(re.fullmatch(r"\+[1-9][0-9]{0,14}", phone))),
+      "CREATE-422-PHONE-NOT-E164")
+fault("email_domain_leading_dot_accepted", "The email's domain is checked by a pattern whose labels may each start "
+      "with a dot, so maria@.example.com is accepted (a trailing dot and two dots in a row are still refused).",
+      only("email_valid", lambda valid, email, **_: valid or (
+          "@." in email and email_is_valid(email.replace("@.", "@", 1)))), "CREATE-422-EMAIL-MALFORMED")

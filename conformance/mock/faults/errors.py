@@ -38,3 +38,20 @@ fault("unauthorized_code_is_invalid_api_key", "401 answers carry error 'invalid_
 fault("paging_error_code_invalid_parameter", "Out-of-range paging gets 422 with error 'invalid_parameter' (C's "
       "422 is validation_error).", only("paging_error", lambda answer, **_: (422, "invalid_parameter")),
       "ERROR-CODE-MATCHES-STATUS", also=("SPEC-RESPONSES-CONFORM",))
+fault("missing_field_code_missing_field", "A 400 for a missing required field carries error 'missing_field' (the "
+      "handler of its own; malformed JSON still says 'invalid_request').",
+      only("missing_field_error", lambda err, **_: (400, "missing_field")), "ERROR-CODE-MATCHES-STATUS",
+      also=("SPEC-RESPONSES-CONFORM",))
+fault("email_422_code_invalid_email", "A 422 for a malformed email alone carries error 'invalid_email' (a bad phone "
+      "still says 'validation_error').",
+      only("validation_status", lambda answer, problems, **_: (422, "invalid_email") if set(problems) == {"email"}
+           else answer), "ERROR-CODE-MATCHES-STATUS", also=("SPEC-RESPONSES-CONFORM",))
+fault("message_empty_on_422", "422 error bodies carry message: \"\" (what went wrong is only in details).",
+      only("error_body", lambda body, status, **_: {**body, "message": ""} if status == 422 else body),
+      "ERROR-BODY-SHAPE")
+fault("errors_as_field_list_on_422", "A 422 answers with a JSON array of field errors ([{\"loc\": …, \"msg\": …}], "
+      "a validation library's own handler), not the platform's error object.",
+      only("error_body", lambda body, status, **_: [{"loc": ["body", k], "msg": v, "type": "value_error"}
+                                                    for k, v in (body.get("details") or {}).items()]
+           if status == 422 else body),
+      "ERROR-BODY-SHAPE", also=("ERROR-CODE-MATCHES-STATUS", "SPEC-RESPONSES-CONFORM"))
