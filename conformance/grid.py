@@ -19,6 +19,7 @@ def list_id_classes(base: str) -> dict[str, str]:
         "sql_quote": f"{base}_o'neil--",
         "sql_wildcards": f"{base}_50%_off",
         "url_reserved": f"{base}_a&b=c#d?e/f+g h",
+        "comma": f"{base}_a,b",
         "percent_encoded": f"{base}_a%20b%2F",
         "html": f"{base}_<b>&amp;</b>",
         "shell": f"{base}_$(id);`x`|y",

@@ -44,6 +44,11 @@ INVALID_CREATES = {  # documented class: (expected status, requirement)
 }
 
 
+def fullwidth(char: str) -> str:
+    """The fullwidth form of a printable ASCII character (U+FF01-U+FF5E), which NFKC folds back to it."""
+    return chr(ord(char) + 0xFEE0)
+
+
 @dataclass
 class ModelRun:
     findings: list[Finding] = field(default_factory=list)
@@ -76,8 +81,7 @@ class Driver:
                                      "deleting a contact a second time") for c in deleted]
         self.read_phase(extra=again)
         self.recreate_phase(deleted)
-        # the account's list and total, and a create read back at once: the run writes nothing else meanwhile (one
-        # such pause of the run's writes, not two)
+        # the account's list and total, and a create read back at once: the run writes nothing else meanwhile
         with self.client.whole_account():
             listings = self.read_phase(unfiltered=True)
             self.head_of_account_phase()
@@ -152,8 +156,12 @@ class Driver:
         for list_id in self.grid_lists:
             near.update({f"{name} of {list_id!r}": value for name, value in grid.neighbours(list_id).items()
                          if name == "swapped_case" or name.startswith("cut_at_")})
-        keys = [(list_id, 100) for list_id in dict.fromkeys([*self.grid_lists, *near.values()])]
-        self.read_phase(keys=keys, past_end=False)
+        # the neighbours after the lists they neighbour, with no write of the run between: a read cached under a
+        # key that folds letter case (or anything else) answers the neighbour once the list's own answer is in it
+        keys = [(list_id, 100) for list_id in dict.fromkeys(near.values()) if list_id not in self.grid_lists]
+        with self.client.whole_account():
+            self.read_phase(keys=[(list_id, 100) for list_id in self.grid_lists], past_end=False)
+            self.read_phase(keys=keys, past_end=False)
 
     def refused_left_no_trace(self, walks: list[Listing]) -> None:
         """A grid create the target refused made no contact: the account's list, read at the end, shows none of
@@ -189,6 +197,9 @@ class Driver:
             # probe), cut by two with a SQL wildcard (an unescaped LIKE), its last character percent-encoded as text
             # (a second URL decoding); each is sent percent-encoded into the path.
             made_up += [probe.id + " ", probe.id[:-2] + "%", f"{probe.id[:-1]}%{ord(probe.id[-1]):02X}"]
+            # Its last character in its fullwidth form (NFKC folds it back): no id a target of ASCII ids makes.
+            if all(c.id.isascii() for c in self.model.contacts.values()) and "!" <= probe.id[-1] <= "~":
+                made_up.append(probe.id[:-1] + fullwidth(probe.id[-1]))
         self.client.ledger.unknown_ids.update(made_up[1:])
         answers = self.client.gather([lambda i=c.id: self.client.delete(i) for c in doomed]
                                      + [lambda i=i: self.client.delete(quote(i, safe="")) for i in made_up])
@@ -205,7 +216,8 @@ class Driver:
                            "cnt_ prefix")
         for made, answer in zip(made_up[2:], edges):  # a 2xx claims a delete; any other answer is not a 404
             how = {probe.id.upper(): "upper-cased", probe.id + " ": "a space after",
-                   probe.id[:-2] + "%": "a SQL wildcard for the last two characters of"}.get(
+                   probe.id[:-2] + "%": "a SQL wildcard for the last two characters of",
+                   probe.id[:-1] + fullwidth(probe.id[-1]): "the last character fullwidth of"}.get(
                 made, "the last character percent-encoded as text of" if "%" in made else "one character off")
             claims = is_success(answer.status)
             self._judge_status(answer, 404, "DELETE-ONLY-THE-GIVEN-ID" if claims else "DELETE-404-UNKNOWN-ID",

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from conformance.mock.app import error_body
 from conformance.mock.formats import repeats_an_item
 from conformance.mock.registry import Hooks, map_items, only, rate_limited_every, variant
-from conformance.mock.store import DuplicatePhone, Store
+from conformance.mock.store import DuplicatePhone, Query, Store
 
 LAG_SECONDS = 0.5
 DOCS_LISTS = ("lst_abc123", "lst_def456")
@@ -81,6 +81,28 @@ def _other_clients_writing(every: int = 4) -> Hooks:
     return {"request": act}
 
 
+
+def _lagging_replicas(seconds: float = LAG_SECONDS) -> Hooks:
+    """Each list read goes at random to the primary or to a replica `seconds` behind: no read-after-write and no
+    monotonic reads (a contact may show, then not, until the replica catches up)."""
+    lagging = _lagging_lists(seconds)
+    rng = random.Random(7)
+
+    def read_from(store: Store, **_: Any) -> Store:
+        replica = lagging["list_store"](store)
+        return replica if rng.random() < 0.5 else store
+    return {**lagging, "list_store": read_from}
+
+
+def _empty_lists_not_found() -> Hooks:
+    stores: list[Store] = []
+
+    def refused(answer: tuple | None, list_id: str, **_: Any) -> tuple | None:
+        if answer or not stores or stores[0].count(Query.of(list_id)):
+            return answer
+        return 404, f"No contact list {list_id!r} on this account."
+    return {"opened": lambda store, **_: stores.append(store) or store, "list_filter_refused": refused}
+
 def _existing_contacts() -> Hooks:
     def opened(store: Store, **_: Any) -> Store:
         contacts = DOCS_EXAMPLES + [
@@ -98,6 +120,24 @@ def _existing_contacts() -> Hooks:
         return store
     return {"opened": opened}
 
+
+
+def _burst_limited(most: int) -> Hooks:
+    """More than `most` requests in flight at once: the rest get 429 with Retry-After: 1 (a concurrency limiter).
+    Every request takes 10 ms more, so requests sent together are in flight together."""
+    in_flight = [0]
+
+    def arrived(delay: float, **_: Any) -> float:
+        in_flight[0] += 1
+        return delay + 0.01
+
+    def limited(value: bool, **_: Any) -> bool:
+        return value or in_flight[0] > most
+
+    def response(answer: Response, **_: Any) -> Response:
+        in_flight[0] -= 1
+        return answer
+    return {"latency": arrived, "rate_limited": limited, "response": response}
 
 def _headers_for_new_body(response: Response) -> dict[str, str]:
     """The answer's headers for a body re-encoded or re-framed: its Content-Length no longer holds."""
@@ -372,3 +412,22 @@ variant("bearer_removed_everywhere", "The key is read as header.replace('Bearer 
         "Bearer <key>' is taken as the key (the docs name the header, not how it is parsed).",
         only("credentials", lambda header, **_: f"Bearer {header.replace('Bearer ', '')}"
              if header.startswith("Bearer ") else header))
+variant("ordered_by_name", "Lists are ordered by name, then id (C names no order).",
+        only("order", lambda order, **_: "c.name ASC, c.id ASC"))
+variant("ordered_by_created_at_then_id", "Lists are ordered by created_at (whole seconds), newest first, ties by id "
+        "(C names no order; a stable one).", only("order", lambda order, **_: "c.created_at DESC, c.id ASC"))
+variant("meta_pagination_extras", "meta carries total_pages, has_more and next_page beside total, page and "
+        "per_page (C names three meta fields and forbids no others).",
+        only("list_body", lambda body, list_id, **_: {**body, "meta": {
+            **body["meta"], "total_pages": -(-body["meta"]["total"] // max(body["meta"]["per_page"], 1)),
+            "has_more": body["meta"]["page"] * body["meta"]["per_page"] < body["meta"]["total"],
+            "next_page": None}}))
+variant("lagging_replicas", f"Each list read goes at random to the primary or to a replica {LAG_SECONDS} s behind "
+        "(=SECONDS to change): a write may show, then not, for a moment (C and P promise neither read-after-write "
+        "nor monotonic reads).", _lagging_replicas)
+variant("empty_lists_404", "A list exists while a live contact belongs to it: a list_id filter matching nobody is "
+        "answered 404 not_found (lists are made outside this API; P: 404 is 'not found', and a filter on a list the "
+        "account does not have may say so).", _empty_lists_not_found)
+variant("burst_limited", "More than 4 requests in flight at once: the others get 429 with Retry-After: 1 (P: "
+        "per-account limits, 429 with Retry-After; how a limit is counted is not said).",
+        lambda: _burst_limited(4))

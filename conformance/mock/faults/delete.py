@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import unquote
 
@@ -10,7 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 from conformance.mock.faults.common import (SOFT_DELETE, SOFT_DELETE_KEEPING_PHONE, deleted_members_counted,
                                             deleted_rows_counted, soft_delete)
 from conformance.mock.registry import Hooks, fault, only
-from conformance.mock.store import REMOVE_MEMBERSHIPS, Store
+from conformance.mock.store import REMOVE_MEMBERSHIPS, REMOVE_ROW, Store
 
 PHONE_HELD = "SELECT 1 FROM contacts WHERE phone = ?"  # by any row, soft-deleted ones too
 FIRST_MEMBERSHIP_ONLY = "DELETE FROM memberships WHERE seq = (SELECT min(seq) FROM memberships WHERE contact_id = :id)"
@@ -21,6 +22,10 @@ ID_PREFIX_OF = "id LIKE ? || '%'"
 ID_LIKE_UNESCAPED = "id GLOB replace(replace(?, '%', '*'), '_', '?')"
 ID_TRIMMED = "id = trim(?, ' ' || char(9) || char(10) || char(13))"
 ROUTE_ID = re.compile(r"[A-Za-z0-9_]+")
+# The membership clean-up keyed by the wrong column: every membership of the contact's lists goes, not only its own
+WHOLE_LISTS_CLEARED = ("DELETE FROM memberships WHERE list_id IN (SELECT list_id FROM memberships WHERE contact_id = "
+                       ":id)")
+REVIVE_BY_PHONE = "UPDATE contacts SET deleted = 0 WHERE phone = ? AND deleted = 1"
 
 
 def _was_deleted(store: Store, contact_id: str) -> bool:
@@ -58,6 +63,43 @@ def _router_404(answer: Response, request: Any, operation: str, **_: Any) -> Res
         return PlainTextResponse("Not Found", status_code=404)
     return answer
 
+
+
+def _nfkc_delete() -> Hooks:
+    """The id is NFKC-normalised (a framework's path-parameter normalisation) before the lookup that decides 404."""
+    stores: list[Store] = []
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        if operation != "delete" or answer.status_code != 404 or not stores:
+            return answer
+        given = request.path_params.get("id", "")
+        normalised = unicodedata.normalize("NFKC", given)
+        if normalised != given and stores[0].exists(normalised):
+            stores[0].delete(normalised)
+            return Response(status_code=204)
+        return answer
+    return {"opened": lambda store, **_: stores.append(store) or store, "response": response}
+
+
+def _idempotency_replay() -> Hooks:
+    """An idempotency layer keyed by method and path replays a DELETE's first 204 to every later DELETE of it."""
+    answered: set[str] = set()
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        if operation != "delete":
+            return answer
+        path = request.url.path
+        if answer.status_code == 204:
+            answered.add(path)
+        elif answer.status_code == 404 and path in answered:
+            return Response(status_code=204)
+        return answer
+    return {"response": response}
+
+
+def _revive(contact: dict, store: Store, **_: Any) -> dict:
+    store.write(REVIVE_BY_PHONE, (contact["phone"],))
+    return contact
 
 fault("concurrent_delete_double_204", "DELETE reads whether the contact exists, then deletes it 50 ms later: "
       "parallel deletes of one contact all answer 204.",
@@ -140,3 +182,15 @@ fault("delete_odd_id_router_404", "An id outside [A-Za-z0-9_] does not match the
 fault("delete_prefix_is_204", "DELETE of an id that is a prefix of a contact's id answers 204 (deletes nothing).",
       only("unknown_delete_status", lambda status, contact_id, store, **_:
            204 if store.live_ids(contact_id, ID_PREFIX_OF) else status), "DELETE-ONLY-THE-GIVEN-ID")
+fault("delete_clears_its_lists", "The membership clean-up is keyed by list, not by contact: deleting a contact "
+      "empties every list it was in, so the other members leave those lists too.",
+      only("delete_mode", lambda mode, **_: (REMOVE_ROW, WHOLE_LISTS_CLEARED)), "DELETE-ONLY-THE-GIVEN-ID",
+      also=("LIST-SHOWS-CREATED", "LIST-TOTAL-COUNTS-MATCHES"))
+fault("recreate_revives_deleted", "Deletes are soft; a create with a deleted contact's phone also restores the "
+      "deleted row ('undelete on re-add'), so the deleted contact is listed again beside the new one.",
+      soft_delete(stored=_revive), "DELETE-GONE-FROM-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("delete_replayed_by_idempotency_cache", "An idempotency layer replays a DELETE's 204 to every later DELETE of "
+      "the same path: deleting a deleted contact answers 204 again.",
+      _idempotency_replay, "DELETE-404-AFTER-DELETE", also=("DELETE-CONCURRENT-ONE-204",))
+fault("delete_id_nfkc_normalised", "The DELETE handler NFKC-normalises the id: a fullwidth copy of a contact's id "
+      "(ｃｎｔ_…) deletes that contact.", _nfkc_delete, "DELETE-ONLY-THE-GIVEN-ID")

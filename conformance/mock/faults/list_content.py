@@ -9,11 +9,14 @@ import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import unquote
+
+from starlette.responses import Response
 
 from conformance.mock.faults.common import ISO_SECONDS, meta_changed, seconds_later, without
 from conformance.mock.formats import LIST_ID, repeats_an_item
 from conformance.mock.registry import Hooks, fault, map_items, only
-from conformance.mock.store import MEMBER_OF, Query
+from conformance.mock.store import LIVE, MEMBER_OF, Query
 
 FIRST_MEMBERSHIP_OF = ("c.id IN (SELECT contact_id FROM memberships m WHERE list_id = ? AND m.seq = "
                        "(SELECT min(seq) FROM memberships WHERE contact_id = m.contact_id))")
@@ -56,6 +59,40 @@ def _newest_hidden_until_next_create() -> Hooks:
         return {**body, "data": data, "meta": {**body["meta"], "total": body["meta"]["total"] - hidden}}
     return {"created_body": created, "list_body": listed}
 
+
+
+def _any_list_id(**hooks: Callable[..., Any]) -> Callable[[], Hooks]:
+    """Any string is taken as a list id on create (as the legal variant accepts_any_list_id does), plus `hooks`."""
+    return lambda: {"list_id_valid": lambda valid, **_: True, **hooks}
+
+
+def _comma_separated(query: Query) -> Query:
+    """list_id bound as a list (Spring's List<String>): a comma splits it into ids, any of which matches."""
+    if query.list_id is None or "," not in query.list_id:
+        return query
+    ids = tuple(query.list_id.split(","))
+    where = (f"c.id IN (SELECT contact_id FROM memberships WHERE list_id IN ({', '.join('?' * len(ids))})) "
+             f"AND {LIVE}")
+    return Query(query.list_id, where, ids)
+
+
+def _cache_keyed_lowercased() -> Hooks:
+    """A response cache of list reads keyed by the lower-cased query string, emptied by every write."""
+    cache: dict[str, bytes] = {}
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        if operation != "list" or answer.status_code != 200 or not getattr(answer, "body", None):
+            return answer
+        key = str(request.url.query).lower()
+        if key in cache:
+            return Response(cache[key], status_code=200, media_type="application/json")
+        cache[key] = answer.body
+        return answer
+
+    def written(store: Any, **_: Any) -> Any:
+        cache.clear()
+        return store
+    return {"response": response, "written": written}
 
 fault("list_wraps_in_items", "List answers put contacts under 'items' instead of 'data'.",
       only("list_body", lambda body, **_: {"items": body["data"], "meta": body["meta"]}), "LIST-RESPONSE-SHAPE",
@@ -168,3 +205,22 @@ fault("membership_two_lists_at_most", "A contact created in more than two lists 
 fault("long_names_join_no_list", "A contact whose name is longer than 255 characters joins none of its lists.",
       only("memberships", lambda lists, name, **_: lists if len(name) <= 255 else []), "LIST-SHOWS-CREATED",
       also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("list_filter_comma_separated", "list_id is bound as a list (split on commas, any part matches) while list ids "
+      "are free strings: a contact created in 'lst_x_a,b' is not listed under it.",
+      _any_list_id(query=lambda q, **_: _comma_separated(q)), "LIST-SHOWS-CREATED",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-FILTER-BY-LIST"))
+fault("list_filter_decoded_twice", "The handler percent-decodes list_id the framework already decoded: a contact "
+      "created in 'lst_x_a%20b' is looked for under 'lst_x_a b'.",
+      _any_list_id(list_filter=lambda list_id, **_: unquote(list_id) if list_id else list_id), "LIST-SHOWS-CREATED",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-FILTER-BY-LIST"))
+fault("list_filter_nfc_normalised", "list_id is NFC-normalised by the query parser while memberships keep the id as "
+      "sent: a contact created in a decomposed (NFD) list id is not listed under it.",
+      _any_list_id(list_filter=lambda list_id, **_: unicodedata.normalize("NFC", list_id) if list_id else list_id),
+      "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-FILTER-BY-LIST"))
+fault("list_filter_trimmed", "list_id is stripped of surrounding whitespace by the query parser while memberships "
+      "keep the id as sent: a contact created in 'lst_x ' is not listed under it.",
+      _any_list_id(list_filter=lambda list_id, **_: list_id.strip() if list_id else list_id), "LIST-SHOWS-CREATED",
+      also=("LIST-TOTAL-COUNTS-MATCHES", "LIST-FILTER-BY-LIST"))
+fault("list_cache_key_lowercased", "List reads are cached by their lower-cased query string (emptied on every "
+      "write): list_id=lst_x_AB answers what list_id=lst_x_ab answered.",
+      _cache_keyed_lowercased, "LIST-FILTER-BY-LIST", also=("LIST-SHOWS-CREATED", "LIST-TOTAL-COUNTS-MATCHES"))

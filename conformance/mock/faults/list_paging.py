@@ -166,3 +166,20 @@ fault("list_total_counts_deleted_members", "Memberships survive a (soft) delete:
       "LIST-TOTAL-COUNTS-MATCHES", also=("DELETE-REMOVED-FROM-LISTS",))
 fault("total_high_water_mark", "meta.total never goes down: deletes leave the cached total as it was.",
       _high_water_totals, "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION",))
+fault("has_more_trim_drops_last", "One row more than per_page is fetched to know if more exist, and the last row is "
+      "always dropped (rows[:-1], not rows[:per_page]): a page that is not full loses its last contact.",
+      lambda: {"limit": lambda limit, **_: limit + 1,
+               "list_body": lambda body, **_: {**body, "data": body["data"][:-1]}},
+      "LIST-PAGES-PARTITION", also=("LIST-SHOWS-CREATED", "LIST-FILTER-BY-LIST", "LIST-TOTAL-COUNTS-MATCHES"))
+fault("meta_per_page_is_item_count", "meta.per_page is the number of contacts on this page (len(data)), not the page "
+      "size asked for: a last page that is not full reports a smaller per_page.",
+      only("list_body", lambda body, **_: {**body, "meta": {**body["meta"], "per_page": len(body["data"])}}),
+      "LIST-META-DESCRIBES-PAGE", also=("LIST-DEFAULT-PAGING", "LIST-PER-PAGE-MAX-100"))
+fault("order_created_at_ties_random", "ORDER BY created_at alone (whole seconds): contacts created in the same second "
+      "come in a new order on every request, so pages repeat some and skip others.",
+      only("order", lambda order, **_: "c.created_at DESC, random()"), "LIST-PAGES-PARTITION")
+fault("total_counts_memberships", "The unfiltered meta.total counts a LEFT JOIN of contacts and memberships: a "
+      "contact in three lists counts three times (data is right).",
+      only("total", lambda total, store, query, **_: total if query.list_id is not None else store.first(
+          "SELECT COUNT(*) FROM contacts c LEFT JOIN memberships m ON m.contact_id = c.id WHERE c.deleted = 0")[0]),
+      "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))

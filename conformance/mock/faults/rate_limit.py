@@ -45,3 +45,6 @@ fault("rate_limit_plain_text", "Every 40th request gets a proxy's 429: text/plai
 fault("rate_limit_body_without_message", "Every 40th request gets 429 whose JSON body carries only error.",
       rate_limited_every(40, error_body=lambda body, status, **_: {"error": body["error"]} if status == 429
                           else body), "ERROR-BODY-SHAPE")
+fault("retry_after_go_duration", "Every 40th request gets 429 with Retry-After: 1s (a Go time.Duration written "
+      "with String()), not a number of seconds.", rate_limited_every(40, retry_after=lambda value, **_: "1s"),
+      "RATE-LIMIT-RETRY-AFTER")
