@@ -55,3 +55,20 @@ def test_a_406_to_a_client_that_refuses_json_is_not_an_undocumented_status():
                           headers={"content-type": "application/json"}, text='{"error": "x", "message": "y"}')
     assert spec_problem(refused, "list") == ""
     assert "does not document" in spec_problem(asked_json, "list")
+
+
+def test_contact_id_neighbours_are_ids_no_account_of_such_a_target_holds():
+    """Each made-up id differs from the probe; those of the probe's length differ by a character a target of cnt_
+    ids in ASCII never makes (upper case, fullwidth), the others have a length no id of the target has."""
+    probe, ids = "cnt_3f9a0c1d2e4b", ["cnt_3f9a0c1d2e4b", "cnt_0000aaaa1111"]
+    near = grid.contact_id_neighbours(probe, ids)
+    assert probe not in near and len(near) == 7
+    same_length = [made for made in near if len(made) == len(probe)]
+    assert sorted(same_length) == sorted([probe.upper(), probe[:-1] + "\uff42"])
+    assert all(not made.startswith("cnt_") or not made.isascii() for made in same_length)
+
+
+def test_contact_id_neighbours_leave_out_what_such_a_target_could_hold():
+    """Upper case only when every id is cnt_-prefixed, fullwidth only when every id is ASCII."""
+    near = grid.contact_id_neighbours("cnt_3f9a0c1d2e4b", ["cnt_3f9a0c1d2e4b", "CNT_3F9A0C1D2E4\uff42"])
+    assert "CNT_3F9A0C1D2E4B" not in near and not any(not made.isascii() for made in near)

@@ -44,11 +44,6 @@ INVALID_CREATES = {  # documented class: (expected status, requirement)
 }
 
 
-def fullwidth(char: str) -> str:
-    """The fullwidth form of a printable ASCII character (U+FF01-U+FF5E), which NFKC folds back to it."""
-    return chr(ord(char) + 0xFEE0)
-
-
 @dataclass
 class ModelRun:
     findings: list[Finding] = field(default_factory=list)
@@ -178,28 +173,17 @@ class Driver:
     def delete_phase(self) -> list[Contact]:
         live = self.model.live()
         doomed = self.rng.sample(live, max(1, len(live) // 3)) if live else []
-        # Ids one character off an own id are safe to DELETE only if no account can hold them: so only when every id
-        # the target made has one length (it makes no other), and a long one (not a short sequence number).
-        # The same holds for the id with its letters upper-cased (CNT_…): every id the target made starts with the
-        # documented lower-case cnt_, so no contact of any account has that id.
+        # Ids near an own id are safe to DELETE only if no account can hold them: so only when every id the target
+        # made has one length (it makes no other), and a long one (not a short sequence number)
         lengths = {len(c.id) for c in self.model.contacts.values()}
         kept = [c for c in live if c not in doomed] if len(lengths) == 1 and min(lengths) >= 12 else []
         probe = next((c for c in kept if c.lists), kept[0] if kept else None)
+        ids = [c.id for c in self.model.contacts.values()]
+        near = {} if probe is None else grid.contact_id_neighbours(probe.id, ids)
         # Unknown ids carry the run's tag and randomness; one of them lacks the cnt_ prefix: "no contact with the
         # given ID" is 404 whatever the id looks like.
         unknown = self.client.unknown_id()
-        made_up = [unknown, unknown.removeprefix("cnt_")]
-        if probe is not None:
-            made_up += [probe.id[:-1], probe.id + "0"]
-            if all(c.id.startswith("cnt_") for c in self.model.contacts.values()) and probe.id.upper() != probe.id:
-                made_up.append(probe.id.upper())
-            # Lengths no id the target made has, so safe too: the id with a trailing space (a trim takes it for the
-            # probe), cut by two with a SQL wildcard (an unescaped LIKE), its last character percent-encoded as text
-            # (a second URL decoding); each is sent percent-encoded into the path.
-            made_up += [probe.id + " ", probe.id[:-2] + "%", f"{probe.id[:-1]}%{ord(probe.id[-1]):02X}"]
-            # Its last character in its fullwidth form (NFKC folds it back): no id a target of ASCII ids makes.
-            if all(c.id.isascii() for c in self.model.contacts.values()) and "!" <= probe.id[-1] <= "~":
-                made_up.append(probe.id[:-1] + fullwidth(probe.id[-1]))
+        made_up = [unknown, unknown.removeprefix("cnt_"), *near]
         self.client.ledger.unknown_ids.update(made_up[1:])
         answers = self.client.gather([lambda i=c.id: self.client.delete(i) for c in doomed]
                                      + [lambda i=i: self.client.delete(quote(i, safe="")) for i in made_up])
@@ -215,13 +199,9 @@ class Driver:
         self._judge_status(unprefixed, 404, "DELETE-404-UNKNOWN-ID", "deleting an id no account holds, without the "
                            "cnt_ prefix")
         for made, answer in zip(made_up[2:], edges):  # a 2xx claims a delete; any other answer is not a 404
-            how = {probe.id.upper(): "upper-cased", probe.id + " ": "a space after",
-                   probe.id[:-2] + "%": "a SQL wildcard for the last two characters of",
-                   probe.id[:-1] + fullwidth(probe.id[-1]): "the last character fullwidth of"}.get(
-                made, "the last character percent-encoded as text of" if "%" in made else "one character off")
             claims = is_success(answer.status)
             self._judge_status(answer, 404, "DELETE-ONLY-THE-GIVEN-ID" if claims else "DELETE-404-UNKNOWN-ID",
-                               f"deleting {made}, {how} {probe.id}")
+                               f"deleting {made}, {near[made]} {probe.id}")
         return [c for c in doomed if c.deleted]
 
     def recreate_phase(self, deleted: list[Contact]) -> None:
