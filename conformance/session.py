@@ -232,7 +232,7 @@ class GuardedSession(requests.Session):
         instead of waiting out another read timeout."""
         if not self._ledger.hangs:  # the usual case: nothing hung, so no body to parse on every request
             return None
-        kind = request_kind(method, url, _body_text(kwargs))
+        kind = request_kind(method, url, _body_sent(kwargs))
         if kind not in self._ledger.hangs:
             return None
         record = Exchange(method.upper(), url, self._masked_headers(kwargs.get("headers")), _body_text(kwargs),
@@ -265,7 +265,7 @@ class GuardedSession(requests.Session):
             record.error = f"{type(exc).__name__}: {exc}"
             record.elapsed = time.monotonic() - started
             if _is_read_timeout(exc):
-                kind = request_kind(method, url, request_body)
+                kind = request_kind(method, url, _body_sent(kwargs))
                 record.error, record.unanswered = self._hang_message(kind), True
                 with self._lock:  # parallel requests of one kind wait together: count the first wait only
                     self._ledger.hangs.setdefault(kind, record.elapsed)
@@ -340,11 +340,16 @@ class GuardedSession(requests.Session):
             self._ledger.uncertain_creates -= 1
 
 
-def _body_text(kwargs: dict) -> str | None:
+def _body_sent(kwargs: dict) -> str | bytes | None:
+    """The body as it goes on the wire: bytes stay bytes (text decoded from them would hide bytes that are not
+    UTF-8)."""
     body = kwargs.get("data", kwargs.get("json"))
-    if isinstance(body, str) or body is None:
-        return body
-    return body.decode("utf-8", "replace") if isinstance(body, bytes) else jsonlib.dumps(body, ensure_ascii=False)
+    return body if isinstance(body, (str, bytes)) or body is None else jsonlib.dumps(body, ensure_ascii=False)
+
+
+def _body_text(kwargs: dict) -> str | None:
+    body = _body_sent(kwargs)
+    return body.decode("utf-8", "replace") if isinstance(body, bytes) else body
 
 
 def _with_user_agent(headers: Any) -> dict:
@@ -353,8 +358,9 @@ def _with_user_agent(headers: Any) -> dict:
     return {**kept, "User-Agent": USER_AGENT}
 
 
-def request_kind(method: str, url: str, body: str | None) -> str:
-    """The kind of a request a target may leave unanswered: method, path template and what the body is."""
+def request_kind(method: str, url: str, body: str | bytes | None) -> str:
+    """The kind of a request a target may leave unanswered: method, path template and what the body is (bytes that
+    are not UTF-8 are no JSON, RFC 8259 §8.1)."""
     path = _CONTACT_PATH.sub("/contacts/{id}", urlsplit(url).path)
     if body is None:
         shape = "no body"
