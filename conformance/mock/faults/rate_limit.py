@@ -22,7 +22,7 @@ def _plain_text_429(response: Response, **_: Any) -> Response:
 
 
 def _retry_after_only_on_reads() -> Hooks:
-    hooks = dict(rate_limited_every(7)())
+    hooks = dict(rate_limited_every(40)())
 
     def response(answer: Response, operation: str, **_: Any) -> Response:
         if answer.status_code == 429 and operation != "list" and "retry-after" in answer.headers:
@@ -38,7 +38,7 @@ fault("rate_limit_retry_after_fraction", "Every 40th request gets 429 with Retry
 fault("rate_limit_reset_header_instead", "Every 40th request gets 429 with X-RateLimit-Reset (an epoch second) "
       "instead of Retry-After.", rate_limited_every(40, retry_after=lambda value, **_: None,
                                                      response=_reset_header_on_429), "RATE-LIMIT-RETRY-AFTER")
-fault("retry_after_only_on_reads", "Every 7th request gets 429; only GET's 429 carries Retry-After (the write "
+fault("retry_after_only_on_reads", "Every 40th request gets 429; only GET's 429 carries Retry-After (the write "
       "handlers' limiter forgets it).", _retry_after_only_on_reads, "RATE-LIMIT-RETRY-AFTER")
 fault("rate_limit_plain_text", "Every 40th request gets a proxy's 429: text/plain 'Too Many Requests'.",
       rate_limited_every(40, response=_plain_text_429), "JSON-CONTENT-TYPE")
