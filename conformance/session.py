@@ -305,7 +305,10 @@ class GuardedSession(requests.Session):
             record.error = str(exc)
         else:
             record.status, record.headers = answer.status, dict(answer.headers)
-            record.text, record.truncated = answer.body.decode("utf-8", "replace"), len(raw) > MAX_BODY_BYTES
+            # the body its framing delimits (a chunked answer de-chunked), as requests would give it; how it was
+            # framed is judged on `answer` (wire.error_problems)
+            body, _ = wire.framed_body(answer)
+            record.text, record.truncated = body.decode("utf-8", "replace"), len(raw) > MAX_BODY_BYTES
         now = time.monotonic()
         record.elapsed = now - started
         if answer is not None:

@@ -61,7 +61,10 @@ def _respond(conn: socket.socket) -> None:
                 close = close or (name.lower() == "connection" and value.strip().lower() == "close")
             reader.read(length)
             method = request_line.split()[0]
-            if method == b"DELETE":
+            if b"/chunked" in request_line:
+                conn.sendall(b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+                             b"Transfer-Encoding: chunked\r\n\r\n" + CHUNKED_401 + b"\r\n")
+            elif method == b"DELETE":
                 conn.sendall(b'HTTP/1.1 204 No Content\r\n\r\n{"deleted": true}')
             else:
                 body = CONTACT if method == b"POST" else LIST
@@ -70,6 +73,9 @@ def _respond(conn: socket.socket) -> None:
                              + str(len(body)).encode() + b"\r\n\r\n" + body)
             if close:
                 return
+
+
+CHUNKED_401 = b'10\r\n{"error":"unauth\r\n10\r\norized","message\r\nB\r\n":"no key"}\r\n0\r\n'
 
 
 @pytest.fixture
@@ -99,6 +105,12 @@ def test_raw_delete_shows_the_bytes_after_a_204_and_is_recorded(wire_client):
     assert created.status == 201 and exchange.status == 204 and answer.body == b'{"deleted": true}'
     assert no_content_problems(answer) and wire_client.history[-1] is exchange
     assert exchange.request_headers["Connection"] == "close" and wire_client.ledger.requests == 2
+
+
+def test_a_raw_chunked_answer_is_recorded_as_its_body_not_its_framing(wire_client):
+    exchange, answer = wire_client.raw("GET", "/chunked")
+    assert exchange.status == 401 and not error_problems(answer)
+    assert exchange.json_or_none() == {"error": "unauthorized", "message": "no key"}
 
 
 def test_raw_requests_pass_the_write_guard(wire_client):
