@@ -242,7 +242,7 @@ fault("null_name_stored_as_text", "A name given as null is created with the name
 fault("accepts_country_code_alone", "The E.164 check is \\+[1-9][0-9]{0,14}: a country code alone (+1, +7), with no "
       "subscriber number, is accepted.",
       only("phone_valid", lambda valid, phone, **_: valid or bool(re.fullmatch(r"\+[1-9][0-9]{0,14}", phone))),
-      "CREATE-422-PHONE-NOT-E164")
+      "CREATE-422-PHONE-NOT-E164", also=("SPEC-RESPONSES-CONFORM",))
 fault("email_domain_leading_dot_accepted", "The email's domain is checked by a pattern whose labels may each start "
       "with a dot, so maria@.example.com is accepted (a trailing dot and two dots in a row are still refused).",
       only("email_valid", lambda valid, email, **_: valid or (
