@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -41,20 +42,23 @@ def _recreate_after_delete_crashes() -> Hooks:
                 for s in stores))}
 
 
-def _double_decoded_delete() -> Hooks:
-    """The id is percent-decoded once by the router and once more by the handler (an unquote() too many)."""
-    stores: list[Store] = []
+def _delete_looked_up_as(transform: Callable[[str], str]) -> Callable[[], Hooks]:
+    """The id is transformed (decoded once more, normalised) before the lookup that decides 404: a DELETE of an id
+    no contact has deletes the contact whose id it becomes."""
+    def hooks() -> Hooks:
+        stores: list[Store] = []
 
-    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
-        if operation != "delete" or answer.status_code != 404 or not stores:
+        def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+            if operation != "delete" or answer.status_code != 404 or not stores:
+                return answer
+            given = request.path_params.get("id", "")
+            looked_up = transform(given)
+            if looked_up != given and stores[0].exists(looked_up):
+                stores[0].delete(looked_up)
+                return Response(status_code=204)
             return answer
-        given = request.path_params.get("id", "")
-        decoded = unquote(given)
-        if decoded != given and stores[0].exists(decoded):
-            stores[0].delete(decoded)
-            return Response(status_code=204)
-        return answer
-    return {"opened": lambda store, **_: stores.append(store) or store, "response": response}
+        return {"opened": lambda store, **_: stores.append(store) or store, "response": response}
+    return hooks
 
 
 def _router_404(answer: Response, request: Any, operation: str, **_: Any) -> Response:
@@ -63,22 +67,6 @@ def _router_404(answer: Response, request: Any, operation: str, **_: Any) -> Res
         return PlainTextResponse("Not Found", status_code=404)
     return answer
 
-
-
-def _nfkc_delete() -> Hooks:
-    """The id is NFKC-normalised (a framework's path-parameter normalisation) before the lookup that decides 404."""
-    stores: list[Store] = []
-
-    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
-        if operation != "delete" or answer.status_code != 404 or not stores:
-            return answer
-        given = request.path_params.get("id", "")
-        normalised = unicodedata.normalize("NFKC", given)
-        if normalised != given and stores[0].exists(normalised):
-            stores[0].delete(normalised)
-            return Response(status_code=204)
-        return answer
-    return {"opened": lambda store, **_: stores.append(store) or store, "response": response}
 
 
 def _idempotency_replay() -> Hooks:
@@ -171,7 +159,7 @@ fault("delete_id_like_unescaped", "DELETE finds the contact with id LIKE ? (case
       "the given id are wildcards, so cnt_abc_ or cnt_ab% deletes cnt_abcd.",
       only("id_match", lambda match, **_: ID_LIKE_UNESCAPED), "DELETE-ONLY-THE-GIVEN-ID")
 fault("delete_id_decoded_twice", "The DELETE handler percent-decodes the id the router already decoded: the id "
-      "'cnt_ab%63' (sent as cnt_ab%2563) deletes cnt_abc.", _double_decoded_delete, "DELETE-ONLY-THE-GIVEN-ID")
+      "'cnt_ab%63' (sent as cnt_ab%2563) deletes cnt_abc.", _delete_looked_up_as(unquote), "DELETE-ONLY-THE-GIVEN-ID")
 fault("delete_non_ascii_id_crashes", "DELETE of an id with a character outside ASCII answers 500 (a latin1 id "
       "column compared with a UTF-8 parameter: 'Illegal mix of collations').",
       only("delete_id_crashes", lambda crash, contact_id, **_: crash or not contact_id.isascii()),
@@ -193,4 +181,5 @@ fault("delete_replayed_by_idempotency_cache", "An idempotency layer replays a DE
       "the same path: deleting a deleted contact answers 204 again.",
       _idempotency_replay, "DELETE-404-AFTER-DELETE", also=("DELETE-CONCURRENT-ONE-204",))
 fault("delete_id_nfkc_normalised", "The DELETE handler NFKC-normalises the id: a fullwidth copy of a contact's id "
-      "(ｃｎｔ_…) deletes that contact.", _nfkc_delete, "DELETE-ONLY-THE-GIVEN-ID")
+      "(ｃｎｔ_…) deletes that contact.", _delete_looked_up_as(lambda given: unicodedata.normalize("NFKC", given)),
+      "DELETE-ONLY-THE-GIVEN-ID")
