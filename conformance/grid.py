@@ -66,7 +66,6 @@ def neighbours(list_id: str) -> dict[str, str]:
     return {name: value for name, value in near.items() if value != list_id}
 
 
-
 def contact_id_neighbours(probe: str, ids: list[str]) -> dict[str, str]:
     """Ids close to `probe`, an id the target made, that no account holds, given the ids it made (`ids`), each with
     how it differs. Safe to DELETE only for a target whose ids all have one length, a long one (the caller decides):
@@ -82,6 +81,7 @@ def contact_id_neighbours(probe: str, ids: list[str]) -> dict[str, str]:
     if all(i.isascii() for i in ids) and "!" <= probe[-1] <= "~":
         near[probe[:-1] + chr(ord(probe[-1]) + 0xFEE0)] = "the last character fullwidth of"
     return near
+
 
 # Spellings of the one media type the docs name for request bodies: a media type's name is case-insensitive and a
 # charset parameter does not change what application/json is (RFC 9110 §8.3.1, RFC 8259 §11).

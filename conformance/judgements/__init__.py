@@ -25,8 +25,8 @@ __all__ = ["UNNAMED_KEY_HEADERS", "bearer_token", "CLOCK_SLACK_S", "CODES", "DEF
            "Expected", "GATEWAY", "ISO8601_UTC", "Judgement", "LONG_NAME", "MAX_PER_PAGE", "asks_for_a_verdict",
            "body_known", "created_at_format_problem", "created_at_problems", "created_id", "echo_problems",
            "email_is_clearly_malformed", "email_is_clearly_valid", "email_matches", "error_body_problem",
-           "error_code_problem", "error_judgements", "expected_create", "id_problem", "is_json_type", "is_success", "items_of",
-           "judge_answer", "judge_auth", "judge_create", "judge_created_at", "judge_delete", "judge_list",
+           "error_code_problem", "error_judgements", "expected_create", "id_problem", "is_json_type", "is_success",
+           "items_of", "judge_answer", "judge_auth", "judge_create", "judge_created_at", "judge_delete", "judge_list",
            "json_answer_problem", "key_kind", "lists_match", "meta_of", "name_length", "name_problem", "near_key",
            "operation", "page_of", "parse_instant", "path_id", "query", "request_id_problem", "retry_after_problem",
            "spec_problem"]

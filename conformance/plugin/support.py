@@ -14,7 +14,7 @@ from conformance import case_context
 from conformance.cases.fixtures import fixture
 from conformance.client import Client
 from conformance.exchange import Exchange
-from conformance.judgements import created_id, is_success
+from conformance.judgements import created_id, error_judgements, is_success
 from conformance.config import Config
 from conformance.paging import tag_name
 from conformance.plugin.keys import (BLOCKED_BY, CLIENT, CONFIG, FACTORY, OBSERVATIONS, STATE, WRITES_OFF,
@@ -47,6 +47,16 @@ def expect_created(exchange: Exchange, why: str) -> None:
     """Accepted and created: any 2xx (that it is 201 exactly is CREATE-201-CREATED's rule, judged there)."""
     expect(is_success(exchange.status),
            f"{why}: expected 201, got {exchange.status or exchange.error}: {exchange.text[:300]}", exchange)
+
+
+def expect_api_errors(answers: Sequence[tuple[str, Exchange]], status: int) -> None:
+    """Each answer of `status` is the API's own error like any other (P: every error has the same JSON body; C: the
+    code its status has), judged by judgements.error_judgements, each failure blamed on its own rule."""
+    for what, answer in answers:
+        if answer.status != status:
+            continue
+        for judgement in error_judgements(answer):
+            expect(not judgement.failed, f"{what}: {judgement.problem}", answer, requirement=judgement.requirement)
 
 
 class ContactFactory:
