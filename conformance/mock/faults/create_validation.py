@@ -65,6 +65,11 @@ def _stored_before_validation(problems: dict, body: dict, store, **_: Any) -> di
     return problems
 
 
+def _phones_also(accepted: Callable[[str], object]) -> Callable[[], Hooks]:
+    """The E.164 check also lets through every phone `accepted` takes."""
+    return only("phone_valid", lambda valid, phone, **_: valid or bool(accepted(phone)))
+
+
 fault("create_returns_200", "A created contact is answered with 200 instead of 201.",
       only("create_status", lambda status, **_: 200), "CREATE-201-CREATED", also=("SPEC-RESPONSES-CONFORM",))
 fault("create_returns_202", "A created contact is answered 202 Accepted (queued) instead of 201.",
@@ -106,17 +111,17 @@ fault("single_quoted_json_accepted", "A lenient parser retries a body that is no
 fault("accepts_local_phone", "Local formats like 0912345678 are accepted.",
       only("phone_valid", lambda valid, phone, **_: valid or phone.isdigit()), "CREATE-422-PHONE-NOT-E164")
 fault("accepts_phone_with_spaces", "Spaces are ignored when validating (+244 912 345 678 is stored as sent).",
-      only("phone_valid", lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.replace(" ", "")))),
+      _phones_also(lambda phone: E164.fullmatch(phone.replace(" ", ""))),
       "CREATE-422-PHONE-NOT-E164")
 fault("accepts_phone_without_plus", "Digits without the leading + (244912345678) are accepted.",
-      only("phone_valid", lambda valid, phone, **_: valid or bool(DIGITS_WITHOUT_PLUS.fullmatch(phone))),
+      _phones_also(DIGITS_WITHOUT_PLUS.fullmatch),
       "CREATE-422-PHONE-NOT-E164")
 fault("accepts_16_digit_phones", "The length check is off by one: 16 digits after + are accepted.",
-      only("phone_valid", lambda valid, phone, **_: valid or bool(E164_UP_TO_16.fullmatch(phone))),
+      _phones_also(E164_UP_TO_16.fullmatch),
       "CREATE-422-PHONE-NOT-E164")
 fault("phone_check_takes_trailing_newline", "The E.164 check is re.match with ^...$, whose $ also matches before a "
       "final newline: '+244912345678\\n' is accepted.",
-      only("phone_valid", lambda valid, phone, **_: valid or bool(re.match(r"^\+[1-9][0-9]{1,14}$", phone))),
+      _phones_also(lambda phone: re.match(r"^\+[1-9][0-9]{1,14}$", phone)),
       "CREATE-422-PHONE-NOT-E164", also=("SPEC-RESPONSES-CONFORM",))
 fault("phone_stripped_before_check", "The phone is stripped of surrounding whitespace before the E.164 check "
       "and stored so (' +244912345678' is accepted).",
@@ -142,7 +147,7 @@ fault("phone_parsed_by_libphonenumber", "The phone is checked by parsing it with
       "CREATE-422-PHONE-NOT-E164")
 fault("phone_check_takes_any_digits", "The E.164 check uses \\d, which matches the digits of every script "
       "('+2４４９１２３４５６７８' is accepted).",
-      only("phone_valid", lambda valid, phone, **_: valid or bool(re.fullmatch(r"\+[1-9]\d{1,14}", phone))),
+      _phones_also(lambda phone: re.fullmatch(r"\+[1-9]\d{1,14}", phone)),
       "CREATE-422-PHONE-NOT-E164")
 fault("bad_phone_is_400", "A phone not in E.164 gets 400 invalid_request instead of 422.",
       _validation_status_when(lambda problems: "phone" in problems), "CREATE-422-PHONE-NOT-E164",
@@ -241,7 +246,7 @@ fault("null_name_stored_as_text", "A name given as null is created with the name
       "CREATE-400-MISSING-FIELD")
 fault("accepts_country_code_alone", "The E.164 check is \\+[1-9][0-9]{0,14}: a country code alone (+1, +7), with no "
       "subscriber number, is accepted.",
-      only("phone_valid", lambda valid, phone, **_: valid or bool(re.fullmatch(r"\+[1-9][0-9]{0,14}", phone))),
+      _phones_also(lambda phone: re.fullmatch(r"\+[1-9][0-9]{0,14}", phone)),
       "CREATE-422-PHONE-NOT-E164", also=("SPEC-RESPONSES-CONFORM",))
 fault("email_domain_leading_dot_accepted", "The email's domain is checked by a pattern whose labels may each start "
       "with a dot, so maria@.example.com is accepted (a trailing dot and two dots in a row are still refused).",
