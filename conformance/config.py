@@ -136,7 +136,9 @@ def resolve(*, base_url: str | None, api_key: str | None, profile: str | None = 
     if not raw_concurrency.isdigit() or not 1 <= int(raw_concurrency) <= 64:
         raise ConfigError(f"--concurrency must be a whole number from 1 to 64, not {raw_concurrency!r}")
     raw_settle = _flag_or_env(settle, env, "ZEXA_SETTLE")
-    settle_s = 3.0 if raw_settle in (None, "") else _seconds(raw_settle, "--settle", 3.0, allow_zero=True)
+    # a profile that judges no claim needing state has nothing to wait for
+    default_settle = 3.0 if PROFILES[name].checks_state else 0.0
+    settle_s = default_settle if raw_settle in (None, "") else _seconds(raw_settle, "--settle", 3.0, allow_zero=True)
     complete_env = env.get("ZEXA_REQUIRE_COMPLETE", "").strip().lower()
     if complete_env not in ("", "0", "1", "false", "true", "no", "yes"):
         raise ConfigError(f"ZEXA_REQUIRE_COMPLETE must be 1 or 0, not {complete_env!r}")

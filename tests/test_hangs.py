@@ -19,6 +19,7 @@ READ_TIMEOUT = 5.0
 class HangsOnMalformedJson(BaseHTTPRequestHandler):
     """Answers like a (stateless) Contacts API, except that a POST whose body is not JSON is never answered."""
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: Nagle would hold the body for an ACK
 
     def log_message(self, *args) -> None:
         pass
