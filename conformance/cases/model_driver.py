@@ -80,35 +80,48 @@ class Driver:
         with self.client.whole_account():
             listings = self.read_phase(unfiltered=True)
             self.head_of_account_phase()
-            self.listed_at_once_phase()
+            self.read_back_at_once_phase()
         self.refused_left_no_trace(listings[-2:])
         later = sorted(case_context.current().exchanges, key=lambda e: e.answered_at - e.elapsed)
         for answer, received_at in self.created_at_answers:  # judged now: the answers after each one are known
             self.out.findings += check_created_at(answer, received_at, later)
         return self.out
 
-    def listed_at_once_phase(self) -> None:
-        """One more create, read back before any other write of the run: an index that lists a contact only once a
-        later write flushes it hides this one (beside other cases' creates, the model's own contacts may be flushed
-        by them). The read settles as any other."""
+    def read_back_at_once_phase(self) -> None:
+        """One more create, read back before any other write of the run, then deleted and read back once more: an
+        index that lists a contact only once a later write flushes it hides this one (beside other cases' creates, the
+        model's own contacts may be flushed by them), and a cache of list reads that only one kind of write empties
+        answers the same query as before that write. So the query is read first too. Each read settles as any other."""
         if not self.model.lists:
             return
         list_id = self.model.lists[0]
         body = self._body("Listed At Once", lists=[list_id])
+        filtered, unfiltered = {"list_id": list_id, "per_page": 100}, {"per_page": 100}
 
         def shows(exchange) -> bool:
             return any(isinstance(i, dict) and i.get("id") == contact_id for i in items_of(exchange) or [])
+        self.client.gather([lambda p=p: self.client.list(**p) for p in (filtered, unfiltered)])  # what a cache keeps
         answer = self.client.create(body)  # run_all holds back the run's other writes
         self._admit(body, answer)
         contact_id = created_id(answer)
-        if contact_id is None:
+        if contact_id not in self.model.contacts:
             return
-        listing = settled(lambda: self.client.list(list_id=list_id, per_page=100), shows, self.run.settle,
-                          self.client.ledger.settle_waits)
+        listing = settled(lambda: self.client.list(**filtered), shows, self.run.settle, self.client.ledger.settle_waits)
         if listing.status == 200 and items_of(listing) is not None and not shows(listing):  # a bad shape: its own rule
             self._find("LIST-SHOWS-CREATED", f"contact {contact_id}, created with {answer.status}, is not listed under "
                        f"its list {list_id} (read {self.run.settle:g} s long, with no other write of the run between)",
                        listing)
+        # the account may hold more than a page, in any order: the unfiltered list is judged only where it showed it
+        reads = [(f"list_id={list_id}", filtered, "DELETE-REMOVED-FROM-LISTS", listing),
+                 ("the unfiltered list", unfiltered, "DELETE-GONE-FROM-LIST", self.client.list(**unfiltered))]
+        deleted, contact = self.client.delete(contact_id), self.model.contacts[contact_id]
+        contact.deleted, contact.uncertain = is_success(deleted.status), not is_success(deleted.status)
+        for where, params, requirement, _ in (r for r in reads if contact.deleted and shows(r[3])):
+            after = settled(lambda p=params: self.client.list(**p), lambda e: not shows(e), self.run.settle,
+                            self.client.ledger.settle_waits)
+            if shows(after):
+                self._find(requirement, f"{where} still shows {contact_id}, deleted with {deleted.status} (read "
+                           f"{self.run.settle:g} s long, with no other write of the run between)", after)
 
     def lists_probe(self) -> None:
         """When the shared probe found no 201 for a create with a list, one more try tells a target that refuses the

@@ -224,3 +224,32 @@ fault("list_filter_trimmed", "list_id is stripped of surrounding whitespace by t
 fault("list_cache_key_lowercased", "List reads are cached by their lower-cased query string (emptied on every "
       "write): list_id=lst_x_AB answers what list_id=lst_x_ab answered.",
       _cache_keyed_lowercased, "LIST-FILTER-BY-LIST", also=("LIST-SHOWS-CREATED", "LIST-TOTAL-COUNTS-MATCHES"))
+
+
+def _cache_emptied_by(emptied_by: str) -> Callable[[], Hooks]:
+    """A response cache of list reads keyed by the whole query string, emptied only by the one kind of write
+    `emptied_by` names: the other kind's invalidation was forgotten."""
+    def make() -> Hooks:
+        cache: dict[str, bytes] = {}
+
+        def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+            if operation == emptied_by and 200 <= answer.status_code < 300:
+                cache.clear()
+            if operation != "list" or answer.status_code != 200 or not getattr(answer, "body", None):
+                return answer
+            key = str(request.url.query)
+            if key in cache:
+                return Response(cache[key], status_code=200, media_type="application/json")
+            cache[key] = answer.body
+            return answer
+        return {"response": response}
+    return make
+
+
+fault("list_cache_kept_on_create", "List reads are cached by their query string and the cache is emptied by "
+      "deletes only: a query read before a create answers as it did, without the new contact, until a delete.",
+      _cache_emptied_by("delete"), "LIST-SHOWS-CREATED")
+fault("list_cache_kept_on_delete", "List reads are cached by their query string and the cache is emptied by "
+      "creates only: a query read before a delete still shows the deleted contact, until the next create.",
+      _cache_emptied_by("create"), "DELETE-GONE-FROM-LIST",
+      also=("DELETE-REMOVED-FROM-LISTS",))
