@@ -33,6 +33,7 @@ from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASS
 LIST_PURPOSES = ("m1", "m10", "m1x", "m11", "m2")  # ids that are prefixes of one another catch a LIKE-style filter
 HEAD_PAGES = 3  # the account's first pages at a small size: page boundaries crossed on every run
 UNFILTERED_PER_PAGE, MAX_PAGES = 100, 10  # a longer walk (a filter ignored, a huge account) is judged by page 1
+MANY_LISTS = 20  # the most lists one contact of the model joins (the docs set no limit)
 LONG_NAME = "Maria da Conceição " * 20  # about 380 characters, in every list: kept exactly, or refused with 400/422
 OTHER_PLANES = "𝔐𝔞𝔯𝔦𝔞 𠀋𠂉 Santos 👩🏽\u200d💻"  # mathematical letters, CJK extension B, an emoji sequence
 INVALID_CREATES = {  # documented class: (expected status, requirement)
@@ -344,7 +345,7 @@ class Driver:
 
     def _grid_bodies(self) -> list[tuple[str, dict]]:
         """One contact per class of email in the grid, and one per class of list id, each in that list alone (a
-        refusal refuses only it)."""
+        refusal refuses only it); one in many lists."""
         emails = [(f"email {name}", self._body(f"Grid email {name}", email=email))
                   for name, email in grid.email_classes().items()]
         if not self.model.lists or not self.model.exclusive:
@@ -352,8 +353,11 @@ class Driver:
         classes = grid.list_id_classes(self.run.run_list("g"))
         # one list id given twice: a contact joins that list once (or the create is refused)
         repeated = f"{self.run.run_list('g')}_twice"
+        # and one contact in 20 lists, the run's own last: a cap on how many a contact joins drops those
+        many = [f"{self.run.run_list('g')}_many{i}" for i in range(MANY_LISTS - len(self.model.lists))]
         return emails + [(name, self._body(f"Grid {name}", lists=[list_id])) for name, list_id in classes.items()] + [
-            ("repeated_id", self._body("Grid repeated_id", lists=[repeated, repeated]))]
+            ("repeated_id", self._body("Grid repeated_id", lists=[repeated, repeated])),
+            (f"{MANY_LISTS}_lists", self._body(f"Grid {MANY_LISTS}_lists", lists=[*many, *self.model.lists]))]
 
     def _judge_grid(self, grid_bodies: list[tuple[str, dict]], answers: list) -> None:
         """The docs say nothing of which strings a list id may be, nor which validator judges an address: a class

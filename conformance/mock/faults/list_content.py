@@ -202,6 +202,9 @@ fault("list_truncates_names_to_100", "List items show names cut to 100 character
       only("list_body", map_items(lambda item: {**item, "name": item["name"][:100]})), "LIST-ITEM-MATCHES-CREATE")
 fault("membership_two_lists_at_most", "A contact created in more than two lists joins only the first two.",
       only("memberships", lambda lists, **_: lists[:2]), "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("memberships_capped_at_10", "A contact joins only the first 10 of its lists (a plan limit applied silently "
+      "after the echo is built).", only("memberships", lambda lists, **_: lists[:10]), "LIST-SHOWS-CREATED",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))
 fault("long_names_join_no_list", "A contact whose name is longer than 255 characters joins none of its lists.",
       only("memberships", lambda lists, name, **_: lists if len(name) <= 255 else []), "LIST-SHOWS-CREATED",
       also=("LIST-TOTAL-COUNTS-MATCHES",))
