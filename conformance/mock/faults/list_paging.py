@@ -38,6 +38,11 @@ def _int32_overflow(limit_of: Callable[[int, int], int]) -> Callable[[], Hooks]:
     return only("response", response)
 
 
+def _as_int32(value: int) -> int:
+    """What a cast of a 64-bit value to a 32-bit int keeps (Java's (int) of a long)."""
+    return (value + 2**31) % 2**32 - 2**31
+
+
 def _high_water_totals() -> Hooks:
     highest: dict[str | None, int] = {}
 
@@ -183,3 +188,7 @@ fault("total_counts_memberships", "The unfiltered meta.total counts a LEFT JOIN 
       only("total", lambda total, store, query, **_: total if query.list_id is not None else store.first(
           "SELECT COUNT(*) FROM contacts c LEFT JOIN memberships m ON m.contact_id = c.id WHERE c.deleted = 0")[0]),
       "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))
+fault("page_cast_to_int32_for_offset", "The page number is validated as a long and cast to a 32-bit int for the "
+      "offset (Java's (int) of a long): page 4294967297, far past the end, answers page 1's contacts.",
+      only("offset", lambda offset, page, per_page, **_: (_as_int32(page) - 1) * per_page if _as_int32(page) >= 1
+           else offset), "LIST-PAGE-PAST-END-EMPTY")
