@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from conformance.judgements import created_at_problems, echo_problems, email_matches, page_of, parse_instant
+from conformance.judgements import created_at_problems, echo_problems, email_matches, judge_list, page_of, parse_instant
 from conformance.paging import as_key
 
 FIELDS = ("id", "name", "phone", "email", "created_at")
@@ -230,6 +230,16 @@ def check_account_total(model: Model, walks: list[Listing]) -> list[Finding]:
     return [Finding("LIST-TOTAL-COUNTS-MATCHES", f"the unfiltered list: meta.total is {total} on every page, but "
                     f"walks at {sizes} both hold the same {len(ids)} contacts, each once (every contact this run "
                     "holds among them, none it deleted)", walk.pages[-1], settles=False)]
+
+
+def check_page_meta(pages: list, where: str) -> list[Finding]:
+    """Each page's meta names the page and the page size asked for (judgements.judge_list); the first that does not
+    is found. No wait mends it: it is one answer's own account of itself."""
+    for exchange in pages:
+        for judgement in judge_list(exchange):
+            if judgement.requirement == "LIST-META-DESCRIBES-PAGE" and judgement.failed:
+                return [Finding(judgement.requirement, f"{where}: {judgement.problem}", exchange, settles=False)]
+    return []
 
 
 def may_be_lag(findings: list[Finding]) -> bool:

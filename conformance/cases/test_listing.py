@@ -263,6 +263,16 @@ def test_huge_page_numbers_never_answer_5xx(client):
                f"GET /contacts with {params} answered {answer.status or answer.error}", answer)
 
 
+@pytest.mark.requirement("LIST-PAGE-PAST-END-EMPTY")
+def test_pages_far_past_the_end_are_empty(client):
+    """The same page numbers: far past the end of any account, so a page the target answers holds no contact (a
+    number cut to 32 bits on its way to the offset reads an early page)."""
+    for params, answer in zip(HUGE_PAGES, client.gather([lambda p=p: client.list(**p) for p in HUGE_PAGES])):
+        data = judgements.items_of(answer) if answer.status == 200 else None
+        expect(not data, f"GET /contacts with {params}, far past the end of any account, answered {len(data or [])} "
+                         "contacts", answer)
+
+
 @pytest.mark.requirement("LIST-FILTER-BY-LIST")
 def test_list_filter_returns_exactly_members(full_page, members, run_config, exclusive):
     exchange, data, meta = full_page

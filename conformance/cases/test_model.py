@@ -145,6 +145,16 @@ def test_model_deleted_ids_are_404_when_deleted_again(model_run, observe):
     verdict(model_run, "DELETE-404-AFTER-DELETE", observe)
 
 
+@pytest.mark.requirement("ERROR-CODE-MATCHES-STATUS")
+def test_model_deleted_ids_are_404_not_found(model_run, observe):
+    verdict(model_run, "ERROR-CODE-MATCHES-STATUS", observe)
+
+
+@pytest.mark.requirement("LIST-META-DESCRIBES-PAGE")
+def test_model_pages_say_which_page_they_are(model_run, observe):
+    verdict(model_run, "LIST-META-DESCRIBES-PAGE", observe)
+
+
 @pytest.mark.requirement("DELETE-REMOVED-FROM-LISTS")
 def test_model_deleted_contacts_leave_their_lists(model_run, observe):
     verdict(model_run, "DELETE-REMOVED-FROM-LISTS", observe)

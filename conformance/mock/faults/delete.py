@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from conformance.mock.app import error_body
 from conformance.mock.faults.common import (SOFT_DELETE, SOFT_DELETE_KEEPING_PHONE, deleted_members_counted,
                                             deleted_rows_counted, soft_delete)
 from conformance.mock.registry import Hooks, fault, only
@@ -83,6 +84,19 @@ def _idempotency_replay() -> Hooks:
             return Response(status_code=204)
         return answer
     return {"response": response}
+
+
+def _deleted_id_own_code() -> Hooks:
+    """Deletes are soft; the DELETE handler finds the deleted row and answers 404 with a code of its own."""
+    stores: list[Store] = []
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        contact_id = request.path_params.get("id", "")
+        if operation != "delete" or answer.status_code != 404 or not _was_deleted(stores[0], contact_id):
+            return answer
+        return JSONResponse({**error_body(404, "This contact was deleted.", {"id": contact_id}),
+                             "error": "contact_deleted"}, status_code=404)
+    return {**soft_delete()(), "opened": lambda store, **_: stores.append(store) or store, "response": response}
 
 
 def _revive(contact: dict, store: Store, **_: Any) -> dict:
@@ -183,3 +197,6 @@ fault("delete_replayed_by_idempotency_cache", "An idempotency layer replays a DE
 fault("delete_id_nfkc_normalised", "The DELETE handler NFKC-normalises the id: a fullwidth copy of a contact's id "
       "(ｃｎｔ_…) deletes that contact.", _delete_looked_up_as(lambda given: unicodedata.normalize("NFKC", given)),
       "DELETE-ONLY-THE-GIVEN-ID")
+fault("deleted_id_404_own_code", "Deletes are soft; deleting a deleted contact again answers 404 with error "
+      "'contact_deleted' (its own branch), not not_found.", _deleted_id_own_code, "ERROR-CODE-MATCHES-STATUS",
+      also=("SPEC-RESPONSES-CONFORM",))

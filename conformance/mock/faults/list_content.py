@@ -202,6 +202,9 @@ fault("list_truncates_names_to_100", "List items show names cut to 100 character
       only("list_body", map_items(lambda item: {**item, "name": item["name"][:100]})), "LIST-ITEM-MATCHES-CREATE")
 fault("membership_two_lists_at_most", "A contact created in more than two lists joins only the first two.",
       only("memberships", lambda lists, **_: lists[:2]), "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("memberships_capped_at_10", "A contact joins only the first 10 of its lists (a plan limit applied silently "
+      "after the echo is built).", only("memberships", lambda lists, **_: lists[:10]), "LIST-SHOWS-CREATED",
+      also=("LIST-TOTAL-COUNTS-MATCHES",))
 fault("long_names_join_no_list", "A contact whose name is longer than 255 characters joins none of its lists.",
       only("memberships", lambda lists, name, **_: lists if len(name) <= 255 else []), "LIST-SHOWS-CREATED",
       also=("LIST-TOTAL-COUNTS-MATCHES",))
@@ -224,3 +227,32 @@ fault("list_filter_trimmed", "list_id is stripped of surrounding whitespace by t
 fault("list_cache_key_lowercased", "List reads are cached by their lower-cased query string (emptied on every "
       "write): list_id=lst_x_AB answers what list_id=lst_x_ab answered.",
       _cache_keyed_lowercased, "LIST-FILTER-BY-LIST", also=("LIST-SHOWS-CREATED", "LIST-TOTAL-COUNTS-MATCHES"))
+
+
+def _cache_emptied_by(emptied_by: str) -> Callable[[], Hooks]:
+    """A response cache of list reads keyed by the whole query string, emptied only by the one kind of write
+    `emptied_by` names: the other kind's invalidation was forgotten."""
+    def make() -> Hooks:
+        cache: dict[str, bytes] = {}
+
+        def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+            if operation == emptied_by and 200 <= answer.status_code < 300:
+                cache.clear()
+            if operation != "list" or answer.status_code != 200 or not getattr(answer, "body", None):
+                return answer
+            key = str(request.url.query)
+            if key in cache:
+                return Response(cache[key], status_code=200, media_type="application/json")
+            cache[key] = answer.body
+            return answer
+        return {"response": response}
+    return make
+
+
+fault("list_cache_kept_on_create", "List reads are cached by their query string and the cache is emptied by "
+      "deletes only: a query read before a create answers as it did, without the new contact, until a delete.",
+      _cache_emptied_by("delete"), "LIST-SHOWS-CREATED")
+fault("list_cache_kept_on_delete", "List reads are cached by their query string and the cache is emptied by "
+      "creates only: a query read before a delete still shows the deleted contact, until the next create.",
+      _cache_emptied_by("create"), "DELETE-GONE-FROM-LIST",
+      also=("DELETE-REMOVED-FROM-LISTS",))

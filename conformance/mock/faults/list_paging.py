@@ -2,6 +2,7 @@
 pages past the end, and paging values that crash the handler."""
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +37,25 @@ def _int32_overflow(limit_of: Callable[[int, int], int]) -> Callable[[], Hooks]:
             return PlainTextResponse("Internal Server Error", status_code=500)
         return answer
     return only("response", response)
+
+
+def _as_int32(value: int) -> int:
+    """What a cast of a 64-bit value to a 32-bit int keeps (Java's (int) of a long)."""
+    return (value + 2**31) % 2**32 - 2**31
+
+
+_offset: contextvars.ContextVar[int] = contextvars.ContextVar("offset", default=0)
+
+
+def _remember_offset(offset: int, **_: Any) -> int:
+    _offset.set(offset)
+    return offset
+
+
+def _page_from_offset(body: dict, list_id: str | None = None, **_: Any) -> dict:
+    if list_id is not None:
+        return body
+    return {**body, "meta": {**body["meta"], "page": _offset.get() // 50 + 1}}
 
 
 def _high_water_totals() -> Hooks:
@@ -183,3 +203,13 @@ fault("total_counts_memberships", "The unfiltered meta.total counts a LEFT JOIN 
       only("total", lambda total, store, query, **_: total if query.list_id is not None else store.first(
           "SELECT COUNT(*) FROM contacts c LEFT JOIN memberships m ON m.contact_id = c.id WHERE c.deleted = 0")[0]),
       "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))
+fault("page_cast_to_int32_for_offset", "The page number is validated as a long and cast to a 32-bit int for the "
+      "offset (Java's (int) of a long): page 4294967297, far past the end, answers page 1's contacts.",
+      only("offset", lambda offset, page, per_page, **_: (_as_int32(page) - 1) * per_page if _as_int32(page) >= 1
+           else offset), "LIST-PAGE-PAST-END-EMPTY")
+fault("rows_capped_at_50", "The repository caps LIMIT at the default page size, 50, while meta.per_page says what was "
+      "asked: a page of 100 holds 50 contacts and the next page starts at the 101st.",
+      only("limit", lambda limit, **_: min(limit, 50)), "LIST-PAGES-PARTITION")
+fault("meta_page_from_offset_unfiltered", "The unfiltered list's meta.page is worked out from the offset with the "
+      "default page size (offset // 50 + 1), not the page asked (the list_id route echoes it).",
+      lambda: {"offset": _remember_offset, "list_body": _page_from_offset}, "LIST-META-DESCRIBES-PAGE")

@@ -57,6 +57,10 @@ variant("repeated_list_ids_refused_422", "A create whose lists repeat an id gets
         "nothing of repeated ids; refusing is no alteration).",
         only("problems", lambda found, body, **_: {**found, "lists": "repeat an id"} if repeats_an_item(body)
              else found))
+variant("lists_per_contact_capped_422", "A create naming more than 10 list ids gets 422 validation_error (C sets no "
+        "limit on how many lists a contact joins; refusing is no alteration).",
+        only("problems", lambda found, body, **_: {**found, "lists": "at most 10"} if isinstance(
+            body.get("lists"), list) and len(body["lists"]) > 10 else found))
 variant("list_ids_refused_400", "List ids outside lst_ and [A-Za-z0-9_] get 400 invalid_request instead of 422 (P: "
         "400 is 'malformed syntax', 422 'failed validation'; C names neither for a list id).",
         only("validation_status", lambda answer, problems, **_:

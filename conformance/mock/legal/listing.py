@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -46,6 +47,22 @@ def _deep_paging_refused(answer: Response, request: Any, operation: str, **_: An
     return answer
 
 
+def _list_reads_cached(seconds: float = 0.3) -> Hooks:
+    """A micro-cache in front of the list endpoint: a 200 list answer is served again for the same query string for
+    `seconds`, whatever was written since (auth is checked before it)."""
+    cache: dict[str, tuple[float, bytes]] = {}
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        if operation != "list" or answer.status_code != 200 or not getattr(answer, "body", None):
+            return answer
+        key, now = str(request.url.query), time.monotonic()
+        if key in cache and now - cache[key][0] < seconds:
+            return Response(cache[key][1], status_code=200, media_type="application/json")
+        cache[key] = (now, answer.body)
+        return answer
+    return {"response": response}
+
+
 variant("clamp_per_page", "per_page above 100 is clamped to 100 instead of rejected (C: 'max: 100' says no more "
         "than 100 come back, not how a larger request is answered).",
         only("per_page_over_max", lambda action, **_: "clamp"))
@@ -81,3 +98,6 @@ variant("meta_pagination_extras", "meta carries total_pages, has_more and next_p
 variant("empty_lists_404", "A list exists while a live contact belongs to it: a list_id filter matching nobody is "
         "answered 404 not_found (lists are made outside this API; P: 404 is 'not found', and a filter on a list the "
         "account does not have may say so).", _empty_lists_not_found)
+variant("list_reads_cached_briefly", "List answers are cached by their query string for 0.3 s whatever is written "
+        "meanwhile (a reverse proxy's micro-cache; C and P say nothing of when a write becomes visible).",
+        _list_reads_cached)

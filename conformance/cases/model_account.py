@@ -1,0 +1,84 @@
+"""The model's phases that read the whole account: the run's own contacts filled up past a page of the default size,
+the account's first pages at a small size, and a contact created, read back, deleted and read back again with no other
+write of the run between. A mixin of the driver (model_driver.Driver): it uses the driver's client, model and
+helpers."""
+from __future__ import annotations
+
+from conformance.judgements import created_id, is_success, items_of, page_of
+from conformance.paging import as_key
+from conformance.settling import settled
+
+HEAD_PAGES = 3  # the account's first pages at a small page size: page boundaries crossed on every run
+FILL_TO = 51  # own live contacts before the account is walked: more than a page of the default size
+
+
+class AccountPhases:
+    def fill_phase(self) -> None:
+        """Contacts in no list, until the run holds more than the default page size: the account's walk at per_page
+        100 then needs more than 50 on its first page (a LIMIT that kept the default would show), and the one at
+        50-99 crosses a page boundary."""
+        bodies = [self._body("Filler") for _ in range(FILL_TO - len(self.model.live()))]
+        for body, answer in zip(bodies, self.client.gather([lambda b=b: self.client.create(b) for b in bodies])):
+            if answer.status != 409:  # someone else's phone: one contact fewer changes nothing
+                self._admit(body, answer)
+
+    def read_back_at_once_phase(self) -> None:
+        """One more create, read back before any other write of the run, then deleted and read back once more: an
+        index that lists a contact only once a later write flushes it hides this one (beside other cases' creates, the
+        model's own contacts may be flushed by them), and a cache of list reads that only one kind of write empties
+        answers the same query as before that write. So the query is read first too. Each read settles as any other."""
+        if not self.model.lists:
+            return
+        list_id = self.model.lists[0]
+        body = self._body("Listed At Once", lists=[list_id])
+        filtered, unfiltered = {"list_id": list_id, "per_page": 100}, {"per_page": 100}
+
+        def shows(exchange) -> bool:
+            return any(isinstance(i, dict) and i.get("id") == contact_id for i in items_of(exchange) or [])
+        self.client.gather([lambda p=p: self.client.list(**p) for p in (filtered, unfiltered)])  # what a cache keeps
+        answer = self.client.create(body)  # run_all holds back the run's other writes
+        self._admit(body, answer)
+        contact_id = created_id(answer)
+        if contact_id not in self.model.contacts:
+            return
+        listing = settled(lambda: self.client.list(**filtered), shows, self.run.settle, self.client.ledger.settle_waits)
+        if listing.status == 200 and items_of(listing) is not None and not shows(listing):  # a bad shape: its own rule
+            self._find("LIST-SHOWS-CREATED", f"contact {contact_id}, created with {answer.status}, is not listed under "
+                       f"its list {list_id} (read {self.run.settle:g} s long, with no other write of the run between)",
+                       listing)
+        # the account may hold more than a page, in any order: the unfiltered list is judged only where it showed it
+        reads = [(f"list_id={list_id}", filtered, "DELETE-REMOVED-FROM-LISTS", listing),
+                 ("the unfiltered list", unfiltered, "DELETE-GONE-FROM-LIST", self.client.list(**unfiltered))]
+        deleted, contact = self.client.delete(contact_id), self.model.contacts[contact_id]
+        contact.deleted, contact.uncertain = is_success(deleted.status), not is_success(deleted.status)
+        for where, params, requirement, _ in (r for r in reads if contact.deleted and shows(r[3])):
+            after = settled(lambda p=params: self.client.list(**p), lambda e: not shows(e), self.run.settle,
+                            self.client.ledger.settle_waits)
+            if shows(after):
+                self._find(requirement, f"{where} still shows {contact_id}, deleted with {deleted.status} (read "
+                           f"{self.run.settle:g} s long, with no other write of the run between)", after)
+
+    def head_of_account_phase(self) -> None:
+        """The account's first HEAD_PAGES pages at a small page size, whatever its size: every run crosses page
+        boundaries of the unfiltered list (a walk of the whole account at 50-100 a page may fit on one), and no id
+        may show on two of them while every page says the same total. Read again (bounded) before it stands, as
+        another client's create and delete between two pages could shift one."""
+        per_page = self.rng.randint(2, 5)
+
+        def read() -> list:
+            return self.client.gather([lambda p=p: self.client.list(page=p, per_page=per_page)
+                                       for p in range(1, HEAD_PAGES + 1)])
+
+        def repeated(pages: list) -> list:
+            read = [page_of(e) for e in pages]
+            if not all(read):
+                return []  # LIST-RESPONSE-SHAPE's finding
+            if len({repr(meta.get("total")) for _, meta in read}) > 1:
+                return []  # the account changed mid-read
+            ids = [as_key(i.get("id")) for data, _ in read for i in data if isinstance(i, dict)]
+            return sorted({i for i in ids if ids.count(i) > 1}, key=str)
+        pages = settled(read, lambda pages: not repeated(pages), self.run.settle, self.client.ledger.settle_waits)
+        self.out.findings += self._meta_findings(pages, "the unfiltered list")
+        if again := repeated(pages):
+            self._find("LIST-PAGES-PARTITION", f"the unfiltered list's first {HEAD_PAGES} pages of per_page={per_page} "
+                       f"show {again[:5]} on more than one page, every page under one meta.total", pages[-1])
