@@ -251,6 +251,14 @@ RAW_NAME_CLASSES: dict[str, str] = {
     "nfd_stacked_marks": unicodedata.normalize("NFD", "Nguyễn Thị Minh Khai"),
 }
 TAG_FIRST_NAME_CLASSES = frozenset({"trailing_spaces"})
+# Names holding control characters, which C says nothing of: a target may refuse them (400/422); one it takes comes
+# back with the very characters sent (not cut at a NUL, stripped of controls or with its line breaks rewritten)
+CONTROL_NAME_CLASSES: dict[str, str] = {
+    "line_breaks": "Maria\r\nda Concei\u00e7\u00e3o\rSantos\nFerreira",
+    "tab": "Maria\tSantos",
+    "nul": "Maria\u0000Santos",
+    "escape_and_bell": "Maria\u001b[1mSantos\u0007",
+}
 _EMOJI = ("", "", "", " 🌍", " 👩🏽\u200d💻", " 👨\u200d👩\u200d👧", " ✨")
 
 

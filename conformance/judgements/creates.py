@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from conformance.judgements.contacts import (E164, LONG_NAME, created_at_format_problem, created_at_problems,
-                                             echo_problems, email_is_clearly_malformed, email_is_clearly_valid,
-                                             id_problem, name_length, parse_instant)
+from conformance.judgements.contacts import (E164, created_at_format_problem, created_at_problems, echo_problems,
+                                             email_is_clearly_malformed, email_is_clearly_valid, id_problem,
+                                             name_refusable, parse_instant)
 from conformance.judgements.answers import is_json_type
 from conformance.judgements.http import GATEWAY, Judgement, body_known, is_success, strict_json
 
@@ -26,7 +26,6 @@ class Expected:
 
 
 ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def expected_create(exchange) -> Expected | None:
@@ -51,10 +50,7 @@ def expected_create(exchange) -> Expected | None:
     if missing:
         problems.append(("CREATE-400-MISSING-FIELD", {400}, f"no {' and no '.join(missing)}"))
     name = body.get("name")
-    # C names no limit on a name's characters or length: a very long one, or one holding a control character (a
-    # tab, a line break, U+0000), may be refused or taken
-    if "name" in body and not (isinstance(name, str) and name and name_length(name) <= LONG_NAME
-                               and not CONTROL_CHARACTER.search(name)):
+    if "name" in body and not (isinstance(name, str) and name and not name_refusable(name)):
         undecided = True
     phone = body.get("phone")
     phone_valid = False
