@@ -204,6 +204,10 @@ MALFORMED_EMAIL_CLASSES: dict[str, st.SearchStrategy] = {
                                     st.from_regex(_DOMAIN, fullmatch=True)),
     "trailing_newline": st.builds(lambda l, d: f"{l}@{d}\n", st.from_regex(_LOCAL, fullmatch=True),
                                   st.from_regex(_DOMAIN, fullmatch=True)),
+    # a dot first, last or twice in a row in the local part (RFC 5322 dot-atom): the usual [A-Za-z0-9._%+-]+ takes it
+    "local_part_dots": st.builds(lambda form, l, d: form.format(l, d), st.sampled_from([".{0}@{1}", "{0}.@{1}",
+                                                                                       "{0}..x@{1}"]),
+                                 st.from_regex(_LOCAL, fullmatch=True), st.from_regex(_DOMAIN, fullmatch=True)),
     # spaces around an address: SQL's TRIM() (spaces only, not a line break) takes it
     "surrounding_spaces": st.builds(lambda l, d: f" {l}@{d} ", st.from_regex(_LOCAL, fullmatch=True),
                                     st.from_regex(_DOMAIN, fullmatch=True)),

@@ -150,13 +150,14 @@ def echo_problems(sent: dict, answer: dict) -> list[Judgement]:
 # --- which emails the docs decide -----------------------------------------------------------------------------
 
 def email_is_clearly_malformed(email: str) -> bool:
-    """Malformed for every validator: no @ or two, nothing before or after it, whitespace, a dot at the end of the
-    domain or two in a row. A quoted local part may hold what is malformed elsewhere: no claim about it."""
+    """Malformed for every validator: no @ or two, nothing before or after it, whitespace, a dot at either end of
+    the local part or the domain or two in a row. A quoted local part may hold what is malformed elsewhere: no claim
+    about it."""
     if '"' in email:
         return False
     local, at, domain = email.rpartition("@")
     return (not at or "@" in local or not local or not domain or any(c.isspace() for c in email)
-            or domain.endswith(".") or domain.startswith(".") or ".." in domain)
+            or any(part.startswith(".") or part.endswith(".") or ".." in part for part in (local, domain)))
 
 
 def email_is_clearly_valid(email: str) -> bool:

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from conformance.mock.formats import repeats_an_item
+from conformance.mock.formats import first_wins, repeats_an_item
 from conformance.mock.registry import Hooks, map_items, only, variant
 
 DOCS_LISTS = ("lst_abc123", "lst_def456")
@@ -110,3 +110,9 @@ variant("null_name_refused_422", "A name given as null gets 422 validation_error
 variant("json_nan_taken", "The body is parsed by Python's json.loads with its defaults (Starlette, Flask), which take "
         "NaN and Infinity: whether such a body is malformed JSON is RFC 8259's question, not the docs'.",
         only("parse_json", lambda parse, **_: json.loads))
+
+
+variant("repeated_names_first_wins", "A name repeated in a JSON object keeps its first value, for validation and "
+        "storage alike (RFC 8259 §4: names SHOULD be unique, and which value a parser keeps is its own; the docs say "
+        "nothing).", only("parse_json", lambda parse, **_: lambda raw: (parse(raw), json.loads(
+            raw, object_pairs_hook=first_wins))[1]))
