@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, Response
 
 from conformance.mock.registry import Hooks, fault, only
 
+BODY_LIMIT = 65_536
 CHARSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+:_.-]*")  # what java.nio.charset.Charset takes as a name
 # Whether the request being handled carried a charset parameter, for its later hooks (each request is a task of its
 # own, so a context variable set by one hook is seen by the later hooks of that request only)
@@ -120,3 +121,23 @@ fault("accept_compared_case_sensitively_406", "A list request whose Accept names
       only("accept_acceptable", lambda ok, accept, **_: ok and (
           not accept or "application/json" in accept or "*/*" in accept or "application/*" in accept)),
       "LIST-RESPONSE-SHAPE")
+
+
+def _proxy_413_page() -> Hooks:
+    """A proxy in front of the API limits bodies to 64 kB and refuses a larger one with its own HTML page (nginx's
+    client_max_body_size): the API never sees it."""
+    def too_large(found: dict, body: dict, **_: Any) -> dict:
+        return {**found, "body": "too large"} if len(json.dumps(body)) > BODY_LIMIT else found
+
+    def page(response, request, operation, **_):
+        if operation != "create" or int(request.headers.get("content-length") or 0) <= BODY_LIMIT:
+            return response
+        return HTMLResponse("<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 "
+                            "Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>",
+                            status_code=413)
+    return {"problems": too_large, "response": page}
+
+
+fault("body_too_large_html_413", "A create body over 64 kB is refused by a proxy's own HTML page, 413 Request "
+      "Entity Too Large (P: the API always answers with JSON, and every error has the same JSON body).",
+      _proxy_413_page, "JSON-CONTENT-TYPE", also=("ERROR-BODY-SHAPE",))

@@ -116,3 +116,10 @@ variant("repeated_names_first_wins", "A name repeated in a JSON object keeps its
         "storage alike (RFC 8259 §4: names SHOULD be unique, and which value a parser keeps is its own; the docs say "
         "nothing).", only("parse_json", lambda parse, **_: lambda raw: (parse(raw), json.loads(
             raw, object_pairs_hook=first_wins))[1]))
+variant("large_bodies_refused_413", "A create body over 64 kB is refused with 413 and the usual JSON error body (the "
+        "docs set no size limit on a body; refusing one is no alteration, and the answer is still the API's JSON "
+        "error).",
+        lambda: {"problems": lambda found, body, **_: {**found, "body": "is larger than 64 kB"}
+                 if len(json.dumps(body)) > 65_536 else found,
+                 "validation_status": lambda answer, problems, **_: (413, "payload_too_large") if "body" in problems
+                 else answer})
