@@ -123,7 +123,8 @@ def test_unicode_names_come_back_exactly(new_contact, run_config, observe, clien
                              for ctype, body in spelled.items()])
     for (kind, name), contact in zip(names, created):
         if name_refusable(contact.body["name"]) and contact.exchange.status in (400, 422):
-            observe(f"the name {name[:40]!r}… ({kind}, {len(name)} characters) was rejected ({contact.exchange.status})")
+            observe(f"the name {name[:40]!r} ({kind}, {len(name)} characters) was rejected "
+                    f"({contact.exchange.status})")
             continue
         expect_created(contact.exchange, f"a contact named {name[:80]!r} ({kind}, {len(name)} characters)")
         expect(not name_problem(contact.body["name"], contact.response.get("name")),
