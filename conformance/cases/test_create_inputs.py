@@ -158,9 +158,10 @@ def test_a_field_named_twice_never_creates_its_refused_value(new_contact, client
     answers = client.gather([lambda raw=raw: client.call("POST", "/contacts", data=raw.encode()) for *_, raw in cases])
     for (field, what, _), answer in zip(cases, answers):
         requirement = "CREATE-422-PHONE-NOT-E164" if field == "phone" else "CREATE-422-EMAIL-MALFORMED"
-        if not is_success(answer.status):
-            expect_status(answer, {400, 422}, what, requirement=requirement)
+        if not is_success(answer.status):  # 409: the account may hold the valid phone the target read
+            expect_status(answer, {400, 409, 422}, what, requirement=requirement)
             continue
-        echoed = (answer.json_or_none() or {}).get(field)
+        created = answer.json_or_none()
+        echoed = created.get(field) if isinstance(created, dict) else None
         expect(echoed != bad[field], f"{what}: created ({answer.status}) with {field} {echoed!r}", answer,
                requirement=requirement)
