@@ -233,7 +233,7 @@ BOUNDARY_BODIES = {
 
 
 @pytest.mark.writes
-@pytest.mark.requirement("SPEC-NO-SERVER-ERROR", "JSON-CONTENT-TYPE", "ERROR-BODY-SHAPE")
+@pytest.mark.requirement("SPEC-NO-SERVER-ERROR", "JSON-CONTENT-TYPE", "ERROR-BODY-SHAPE", "ERROR-CODE-MATCHES-STATUS")
 @pytest.mark.parametrize("edge", list(BOUNDARY_BODIES))
 def test_boundary_bodies_never_answer_5xx(new_contact, client, edge):
     """Taken, or refused with a 4xx (a very long body may be too large: 413), never a 5xx; a refusal is the API's
