@@ -123,3 +123,9 @@ variant("large_bodies_refused_413", "A create body over 64 kB is refused with 41
                  if len(json.dumps(body)) > 65_536 else found,
                  "validation_status": lambda answer, problems, **_: (413, "payload_too_large") if "body" in problems
                  else answer})
+variant("nul_in_names_refused_400", "A name holding U+0000 gets 400 invalid_request (a database whose text cannot hold "
+        "it, PostgreSQL's; C says nothing of such names, and refusing is no alteration).",
+        lambda: {"problems": lambda found, body, **_: {**found, "name": "holds U+0000"} if isinstance(
+            body.get("name"), str) and "\x00" in body["name"] else found,
+                 "validation_status": lambda answer, problems, **_: (400, "invalid_request") if "name" in problems
+                 else answer})
