@@ -83,12 +83,15 @@ def contact_id_neighbours(probe: str, ids: list[str]) -> dict[str, str]:
     return near
 
 
-# Spellings of the one media type the docs name for request bodies: a media type's name is case-insensitive and a
-# charset parameter does not change what application/json is (RFC 9110 §8.3.1, RFC 8259 §11).
-JSON_CONTENT_TYPES = ("application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8")
-# Accept headers every JSON answer satisfies: what curl and requests send, the exact type, with a parameter, a range.
+# Spellings of the one media type the docs name for request bodies: a media type's name is case-insensitive, a
+# parameter's value may be a quoted string, and a charset parameter does not change what application/json is (RFC
+# 9110 §8.3.1 and §5.6.6, RFC 8259 §11).
+JSON_CONTENT_TYPES = ("application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8",
+                      'application/json; charset="utf-8"')
+# Accept headers every JSON answer satisfies: what curl and requests send, the exact type, with a parameter, a range,
+# in other letter case (media types are case-insensitive, RFC 9110 §8.3.1).
 JSON_ACCEPTS = ("*/*", "application/json", "application/json; charset=utf-8", "application/*",
-                "application/json, text/plain;q=0.5")
+                "application/json, text/plain;q=0.5", "Application/JSON")
 
 # Accept headers that name no JSON type (a browser's, an XML client's, plain text): the API always answers with JSON
 # (platform docs), so the answer is JSON whatever its status.

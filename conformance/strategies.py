@@ -204,6 +204,10 @@ MALFORMED_EMAIL_CLASSES: dict[str, st.SearchStrategy] = {
                                     st.from_regex(_DOMAIN, fullmatch=True)),
     "trailing_newline": st.builds(lambda l, d: f"{l}@{d}\n", st.from_regex(_LOCAL, fullmatch=True),
                                   st.from_regex(_DOMAIN, fullmatch=True)),
+    # a dot first, last or twice in a row in the local part (RFC 5322 dot-atom): the usual [A-Za-z0-9._%+-]+ takes it
+    "local_part_dots": st.builds(lambda form, l, d: form.format(l, d), st.sampled_from([".{0}@{1}", "{0}.@{1}",
+                                                                                       "{0}..x@{1}"]),
+                                 st.from_regex(_LOCAL, fullmatch=True), st.from_regex(_DOMAIN, fullmatch=True)),
     # spaces around an address: SQL's TRIM() (spaces only, not a line break) takes it
     "surrounding_spaces": st.builds(lambda l, d: f" {l}@{d} ", st.from_regex(_LOCAL, fullmatch=True),
                                     st.from_regex(_DOMAIN, fullmatch=True)),
@@ -251,6 +255,14 @@ RAW_NAME_CLASSES: dict[str, str] = {
     "nfd_stacked_marks": unicodedata.normalize("NFD", "Nguyễn Thị Minh Khai"),
 }
 TAG_FIRST_NAME_CLASSES = frozenset({"trailing_spaces"})
+# Names holding control characters, which C says nothing of: a target may refuse them (400/422); one it takes comes
+# back with the very characters sent (not cut at a NUL, stripped of controls or with its line breaks rewritten)
+CONTROL_NAME_CLASSES: dict[str, str] = {
+    "line_breaks": "Maria\r\nda Concei\u00e7\u00e3o\rSantos\nFerreira",
+    "tab": "Maria\tSantos",
+    "nul": "Maria\u0000Santos",
+    "escape_and_bell": "Maria\u001b[1mSantos\u0007",
+}
 _EMOJI = ("", "", "", " 🌍", " 👩🏽\u200d💻", " 👨\u200d👩\u200d👧", " ✨")
 
 

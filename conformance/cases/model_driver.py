@@ -21,8 +21,7 @@ from urllib.parse import quote
 
 from conformance import case_context, grid
 from conformance.cases.model_account import AccountPhases
-from conformance.judgements import LONG_NAME as LONG
-from conformance.judgements import created_id, error_code_problem, is_success, items_of, name_length
+from conformance.judgements import created_id, error_code_problem, is_success, items_of, name_refusable
 from conformance.model import (Contact, Finding, Listing, Model, check_account_total, check_create_answer,
                                check_created_at, check_listing, check_page_meta, may_be_lag, note_seen)
 from conformance.paging import tag_name
@@ -347,12 +346,12 @@ class Driver(AccountPhases):
     # --- the model ----------------------------------------------------------------------------------------------
     def _admit(self, body: dict, answer) -> None:
         """A valid create: exactly 201 (CREATE-201-CREATED); any other 2xx with an id still made the contact, which
-        joins the model. A name longer than LONG refused with 400/422 is an observation, and that contact is not
-        made."""
+        joins the model. A name the docs let a target refuse (a long one) refused with 400/422 is an observation, and
+        that contact is not made."""
         if created_id(answer) is None:
             if is_success(answer.status) and isinstance(answer.json_or_none(), dict):
                 return  # made, but with no string id to follow it by: CREATE-ID-CNT-PREFIX's finding
-            if name_length(body["name"]) > LONG and answer.status in (400, 422):
+            if name_refusable(body["name"]) and answer.status in (400, 422):
                 self.out.observations.append(("CREATE-NAME-AS-PROVIDED", f"a {len(body['name'])}-character name was "
                                               f"refused with {answer.status}: {answer.text[:200]}"))
             else:

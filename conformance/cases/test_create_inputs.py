@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from conformance import grid
-from conformance.judgements import CODES, error_code_problem
+from conformance.judgements import CODES, error_code_problem, is_success
 from conformance.plugin.support import expect_created
 from conformance.results import expect, expect_status
 from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
@@ -136,3 +136,32 @@ def test_ambiguous_emails_are_observed(new_contact, observe):
     for (kind, email), contact in zip(AMBIGUOUS_EMAILS.items(), created):
         status = contact.exchange.status
         observe(f"{kind} {email!r}: " + {201: "accepted", 422: "rejected (422)"}.get(status, f"answered {status}"))
+
+
+@pytest.mark.requirement("CREATE-422-PHONE-NOT-E164", "CREATE-422-EMAIL-MALFORMED")
+def test_a_field_named_twice_never_creates_its_refused_value(new_contact, client):
+    """RFC 8259 §4 leaves a name repeated in an object to the parser: a target may refuse such a body (400), or read
+    either value and answer as the docs say for that one. A body naming phone twice, once in local format, or email
+    twice, once malformed, is refused or creates a contact with the other value: never one whose stored phone is the
+    local one (C: 422) or whose email is the malformed one (C: 422), as when one layer checks the first value and
+    another stores the last."""
+    bad = {"phone": "0912345678", "email": "repeated.example.com"}
+    cases = []
+    for field in ("phone", "email"):
+        for order in ("first", "last"):
+            body = new_contact.body("Repeated Key", email="repeated@example.com")
+            text = json.dumps(body, ensure_ascii=False)
+            extra = f'"{field}": {json.dumps(bad[field])}'
+            raw = f"{{{extra}, {text[1:]}" if order == "first" else f"{text[:-1]}, {extra}}}"
+            cases.append((field, f"a body naming {field} twice, {bad[field]!r} {order} and {body[field]!r} "
+                                 f"{'last' if order == 'first' else 'first'}", raw))
+    answers = client.gather([lambda raw=raw: client.call("POST", "/contacts", data=raw.encode()) for *_, raw in cases])
+    for (field, what, _), answer in zip(cases, answers):
+        requirement = "CREATE-422-PHONE-NOT-E164" if field == "phone" else "CREATE-422-EMAIL-MALFORMED"
+        if not is_success(answer.status):  # 409: the account may hold the valid phone the target read
+            expect_status(answer, {400, 409, 422}, what, requirement=requirement)
+            continue
+        created = answer.json_or_none()
+        echoed = created.get(field) if isinstance(created, dict) else None
+        expect(echoed != bad[field], f"{what}: created ({answer.status}) with {field} {echoed!r}", answer,
+               requirement=requirement)

@@ -13,7 +13,7 @@ from conformance.judgements.auth import (UNNAMED_KEY_HEADERS, asks_for_a_verdict
 from conformance.judgements.contacts import (CLOCK_SLACK_S, ISO8601_UTC, LONG_NAME, created_at_format_problem,
                                              created_at_problems, echo_problems, email_is_clearly_malformed,
                                              email_is_clearly_valid, email_matches, id_problem, lists_match,
-                                             name_length, name_problem, parse_instant)
+                                             name_length, name_problem, name_refusable, parse_instant)
 from conformance.judgements.creates import Expected, expected_create, judge_create, judge_created_at
 from conformance.judgements.deletes import judge_delete
 from conformance.judgements.http import (GATEWAY, Judgement, body_known, created_id, is_success, operation, path_id,
@@ -27,6 +27,6 @@ __all__ = ["UNNAMED_KEY_HEADERS", "bearer_token", "CLOCK_SLACK_S", "CODES", "DEF
            "email_is_clearly_malformed", "email_is_clearly_valid", "email_matches", "error_body_problem",
            "error_code_problem", "error_judgements", "expected_create", "id_problem", "is_json_type", "is_success",
            "items_of", "judge_answer", "judge_auth", "judge_create", "judge_created_at", "judge_delete", "judge_list",
-           "json_answer_problem", "key_kind", "lists_match", "meta_of", "name_length", "name_problem", "near_key",
-           "operation", "page_of", "parse_instant", "path_id", "query", "request_id_problem", "retry_after_problem",
-           "spec_problem"]
+           "json_answer_problem", "key_kind", "lists_match", "meta_of", "name_length", "name_problem", "name_refusable",
+           "near_key", "operation", "page_of", "parse_instant", "path_id", "query", "request_id_problem",
+           "retry_after_problem", "spec_problem"]

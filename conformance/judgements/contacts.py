@@ -15,6 +15,7 @@ E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # ASCII digits only; fullmatch, so no 
 # The docs set no length limit: a name longer than this many characters (code points, or UTF-16 units for a target
 # that counts those) may be refused with 400/422, an observation; a shorter one must be accepted.
 LONG_NAME = 100
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 DATE_SLACK_S = 5.0  # created_at against the answer's own Date header, plus the request's elapsed time
 CLOCK_SLACK_S = 300.0  # created_at against our clock, when the target sends no Date (clocks may be skewed)
 _CLEAR_LOCAL = re.compile(r"[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*")
@@ -98,6 +99,12 @@ def name_length(name: str) -> int:
     return max(len(name), len(name.encode("utf-16-le")) // 2)
 
 
+def name_refusable(name: str) -> bool:
+    """C names no limit on a name's characters or length: a long one, or one holding a control character (a tab, a
+    line break, U+0000), may be refused with 400/422; any other name must be taken."""
+    return name_length(name) > LONG_NAME or bool(CONTROL_CHARACTER.search(name))
+
+
 def name_problem(sent: str, answered: object) -> str:
     """CREATE-NAME-AS-PROVIDED: the very code points sent come back (no trimming, collapsing or normalising)."""
     if answered == sent:
@@ -143,13 +150,14 @@ def echo_problems(sent: dict, answer: dict) -> list[Judgement]:
 # --- which emails the docs decide -----------------------------------------------------------------------------
 
 def email_is_clearly_malformed(email: str) -> bool:
-    """Malformed for every validator: no @ or two, nothing before or after it, whitespace, a dot at the end of the
-    domain or two in a row. A quoted local part may hold what is malformed elsewhere: no claim about it."""
+    """Malformed for every validator: no @ or two, nothing before or after it, whitespace, a dot at either end of
+    the local part or the domain or two in a row. A quoted local part may hold what is malformed elsewhere: no claim
+    about it."""
     if '"' in email:
         return False
     local, at, domain = email.rpartition("@")
     return (not at or "@" in local or not local or not domain or any(c.isspace() for c in email)
-            or domain.endswith(".") or domain.startswith(".") or ".." in domain)
+            or any(part.startswith(".") or part.endswith(".") or ".." in part for part in (local, domain)))
 
 
 def email_is_clearly_valid(email: str) -> bool:

@@ -58,6 +58,22 @@ def strict_json(text: str) -> Any:
     return json.loads(text, parse_constant=refuse)
 
 
+def repeats_a_name(text: str) -> bool:
+    """Whether a JSON text names one member twice in an object: RFC 8259 §4 leaves which value counts to the parser,
+    so such a body says nothing certain of what was sent."""
+    repeated = False
+
+    def pairs(members: list) -> dict:
+        nonlocal repeated
+        repeated |= len({name for name, _ in members}) < len(members)
+        return dict(members)
+    try:
+        json.loads(text, object_pairs_hook=pairs)
+    except ValueError:
+        return False
+    return repeated
+
+
 def is_success(status: int | None) -> bool:
     """A 2xx: the request did what it asked (whether its exact status is the documented one is a rule of its own)."""
     return status is not None and 200 <= status < 300

@@ -34,6 +34,14 @@ def strict_json(raw: bytes) -> object:
     return json.loads(raw, parse_constant=refuse)
 
 
+def first_wins(pairs: list[tuple[str, object]]) -> dict:
+    """An object_pairs_hook for json.loads that keeps the first value of a repeated name (Python keeps the last)."""
+    kept: dict = {}
+    for key, value in pairs:
+        kept.setdefault(key, value)
+    return kept
+
+
 def utf8_safe(value: object) -> bool:
     r"""Every string in a parsed body is Unicode text that UTF-8 can carry: an escaped lone surrogate ("\ud800") is
     valid JSON syntax but no character."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import html
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,8 @@ from starlette.responses import HTMLResponse, Response
 
 from conformance.mock.registry import Hooks, fault, only
 
+BODY_LIMIT = 65_536
+CHARSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+:_.-]*")  # what java.nio.charset.Charset takes as a name
 # Whether the request being handled carried a charset parameter, for its later hooks (each request is a task of its
 # own, so a context variable set by one hook is seen by the later hooks of that request only)
 _charset_given: contextvars.ContextVar[bool] = contextvars.ContextVar("charset_given", default=False)
@@ -100,3 +103,41 @@ fault("json_answers_with_bom", "Every JSON answer starts with a UTF-8 byte order
             "LIST-RESPONSE-SHAPE", "SPEC-NO-SERVER-ERROR", "SPEC-RESPONSES-CONFORM"))
 fault("conflict_without_content_type", "409 answers carry their JSON body with no Content-Type header.",
       only("response", _conflict_without_content_type), "JSON-CONTENT-TYPE", also=("SPEC-RESPONSES-CONFORM",))
+
+
+def _charset_as_written(ok: bool, content_type: str, **_: Any) -> bool:
+    """The charset is the text after 'charset=' up to the next ';', looked up as written, as Java's Charset.forName
+    does: a quoted value (RFC 9110 §5.6.6 allows one) is an illegal charset name, and the body is refused as of an
+    unsupported media type."""
+    _, found, rest = content_type.partition("charset=")
+    return ok and (not found or bool(CHARSET_NAME.fullmatch(rest.split(";")[0].strip())))
+
+
+fault("quoted_charset_refused_415", "A create whose Content-Type gives the charset as a quoted string "
+      "(application/json; charset=\"utf-8\") is answered 415: the parameter's value is looked up as a charset name "
+      "quotes and all.", only("content_type_accepted", _charset_as_written), "CREATE-201-CREATED")
+fault("accept_compared_case_sensitively_406", "A list request whose Accept names JSON in other letters than "
+      "application/json (Application/JSON; media types are case-insensitive, RFC 9110 §8.3.1) is answered 406.",
+      only("accept_acceptable", lambda ok, accept, **_: ok and (
+          not accept or "application/json" in accept or "*/*" in accept or "application/*" in accept)),
+      "LIST-RESPONSE-SHAPE")
+
+
+def _proxy_413_page() -> Hooks:
+    """A proxy in front of the API limits bodies to 64 kB and refuses a larger one with its own HTML page (nginx's
+    client_max_body_size): the API never sees it."""
+    def too_large(found: dict, body: dict, **_: Any) -> dict:
+        return {**found, "body": "too large"} if len(json.dumps(body)) > BODY_LIMIT else found
+
+    def page(response, request, operation, **_):
+        if operation != "create" or int(request.headers.get("content-length") or 0) <= BODY_LIMIT:
+            return response
+        return HTMLResponse("<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 "
+                            "Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>",
+                            status_code=413)
+    return {"problems": too_large, "response": page}
+
+
+fault("body_too_large_html_413", "A create body over 64 kB is refused by a proxy's own HTML page, 413 Request "
+      "Entity Too Large (P: the API always answers with JSON, and every error has the same JSON body).",
+      _proxy_413_page, "JSON-CONTENT-TYPE", also=("ERROR-BODY-SHAPE",))

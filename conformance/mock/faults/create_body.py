@@ -214,3 +214,15 @@ fault("name_smart_quotes", "A typography filter turns the apostrophe in names in
 fault("name_variation_selectors_stripped", "Variation selectors (U+FE00-U+FE0F) are stripped from names, as a "
       "sanitiser of 'invisible' characters does: the emoji ❤️ comes back as the text heart ❤.",
       _stored("name", lambda name: re.sub("[\ufe00-\ufe0f]", "", name)), "CREATE-NAME-AS-PROVIDED")
+
+# The characters XML 1.0 cannot hold: the C0 controls but tab, line feed and carriage return, and U+FFFE, U+FFFF
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+fault("name_cut_at_nul", "Names are stored as C strings: a name ends at its first U+0000 ('Maria\\u0000Santos' "
+      "comes back as 'Maria').", _stored("name", lambda name: name.split("\x00")[0]), "CREATE-NAME-AS-PROVIDED")
+fault("name_xml_invalid_characters_stripped", "Characters XML 1.0 cannot hold (C0 controls other than tab and line "
+      "breaks) are stripped from names on storage, by a sanitiser meant for an XML export.",
+      _stored("name", lambda name: XML_INVALID.sub("", name)), "CREATE-NAME-AS-PROVIDED")
+fault("name_line_breaks_normalised", "Line breaks in names are normalised to \\n on storage (a CR LF or a lone CR "
+      "comes back as LF, as a text-mode layer writes them).",
+      _stored("name", lambda name: name.replace("\r\n", "\n").replace("\r", "\n")), "CREATE-NAME-AS-PROVIDED")

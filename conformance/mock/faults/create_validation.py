@@ -2,6 +2,7 @@
 checks, several problems at once, and bodies that crash the handler."""
 from __future__ import annotations
 
+import contextvars
 import json
 import random
 import re
@@ -12,7 +13,7 @@ from typing import Any
 import phonenumbers
 
 from conformance.mock.faults.common import INVISIBLE, ISO_SECONDS
-from conformance.mock.formats import E164, email_is_valid
+from conformance.mock.formats import E164, email_is_valid, first_wins
 from conformance.mock.registry import Hooks, fault, only
 
 
@@ -252,3 +253,37 @@ fault("email_domain_leading_dot_accepted", "The email's domain is checked by a p
       "with a dot, so maria@.example.com is accepted (a trailing dot and two dots in a row are still refused).",
       only("email_valid", lambda valid, email, **_: valid or (
           "@." in email and email_is_valid(email.replace("@.", "@", 1)))), "CREATE-422-EMAIL-MALFORMED")
+
+
+def _local_part_dots_unchecked(valid: bool, email: str, **_: Any) -> bool:
+    """The local part is checked by the usual [A-Za-z0-9._%+-]+, which lets a dot stand first, last or twice in a
+    row; the domain is checked properly."""
+    local, at, domain = email.rpartition("@")
+    return valid or bool(at and re.fullmatch(r"[A-Za-z0-9._%+-]+", local) and email_is_valid(f"x@{domain}"))
+
+
+def _first_checked_last_stored() -> Hooks:
+    """A validating layer reads the body with a first-wins JSON reader while the handler's parser keeps the last
+    value of a repeated name: the values checked are not the values stored."""
+    last: contextvars.ContextVar[dict] = contextvars.ContextVar("last_values", default={})
+
+    def parser(parse: Callable[[bytes], Any], **_: Any) -> Callable[[bytes], Any]:
+        def read(raw: bytes) -> Any:
+            body = parse(raw)
+            last.set(body if isinstance(body, dict) else {})
+            return json.loads(raw, object_pairs_hook=first_wins) if isinstance(body, dict) else body
+        return read
+
+    def stored(contact: dict, **_: Any) -> dict:
+        later = last.get()
+        return {**contact, **{k: later[k] for k in ("name", "phone", "email") if isinstance(later.get(k), str)}}
+    return {"parse_json": parser, "stored": stored}
+
+
+fault("email_local_part_dots_unchecked", "The email's local part is checked by [A-Za-z0-9._%+-]+ (the usual "
+      "pattern's), so a dot first, last or twice in a row is accepted (.maria@, maria.@, ma..ria@example.com); the "
+      "domain is checked properly.", only("email_valid", _local_part_dots_unchecked), "CREATE-422-EMAIL-MALFORMED")
+fault("repeated_key_checked_first_stored_last", "A field named twice in a body is validated by its first value and "
+      "stored with its last (a first-wins validating reader before a last-wins handler): {\"phone\": \"+244…\", "
+      "\"phone\": \"0912345678\"} is created with the local-format phone.", _first_checked_last_stored,
+      "CREATE-422-PHONE-NOT-E164", also=("CREATE-422-EMAIL-MALFORMED",))

@@ -92,7 +92,7 @@ variant("load_balancer_cookie", "Every answer sets a load balancer's cookie (P: 
 variant("not_acceptable_406", "A list request whose Accept names no JSON type is answered 406 with the usual JSON "
         "error body (HTTP content negotiation; the answer is still JSON).",
         only("accept_acceptable", lambda ok, accept, **_: ok and (
-            not accept or "json" in accept or "*/*" in accept or "application/*" in accept)))
+            not accept or "json" in accept.lower() or "*/*" in accept or "application/*" in accept.lower())))
 variant("error_details_text", "Error bodies carry details as a sentence, not an object (P: details is additional "
         "context, optional and free-form).",
         only("error_body", lambda body, **_: {**body, "details": "; ".join(f"{k}: {v}" for k, v in (

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from conformance.mock.formats import repeats_an_item
+from conformance.mock.formats import first_wins, repeats_an_item
 from conformance.mock.registry import Hooks, map_items, only, variant
 
 DOCS_LISTS = ("lst_abc123", "lst_def456")
@@ -114,3 +114,22 @@ variant("null_name_refused_422", "A name given as null gets 422 validation_error
 variant("json_nan_taken", "The body is parsed by Python's json.loads with its defaults (Starlette, Flask), which take "
         "NaN and Infinity: whether such a body is malformed JSON is RFC 8259's question, not the docs'.",
         only("parse_json", lambda parse, **_: json.loads))
+
+
+variant("repeated_names_first_wins", "A name repeated in a JSON object keeps its first value, for validation and "
+        "storage alike (RFC 8259 §4: names SHOULD be unique, and which value a parser keeps is its own; the docs say "
+        "nothing).", only("parse_json", lambda parse, **_: lambda raw: (parse(raw), json.loads(
+            raw, object_pairs_hook=first_wins))[1]))
+variant("large_bodies_refused_413", "A create body over 64 kB is refused with 413 and the usual JSON error body (the "
+        "docs set no size limit on a body; refusing one is no alteration, and the answer is still the API's JSON "
+        "error).",
+        lambda: {"problems": lambda found, body, **_: {**found, "body": "is larger than 64 kB"}
+                 if len(json.dumps(body)) > 65_536 else found,
+                 "validation_status": lambda answer, problems, **_: (413, "payload_too_large") if "body" in problems
+                 else answer})
+variant("nul_in_names_refused_400", "A name holding U+0000 gets 400 invalid_request (a database whose text cannot hold "
+        "it, PostgreSQL's; C says nothing of such names, and refusing is no alteration).",
+        lambda: {"problems": lambda found, body, **_: {**found, "name": "holds U+0000"} if isinstance(
+            body.get("name"), str) and "\x00" in body["name"] else found,
+                 "validation_status": lambda answer, problems, **_: (400, "invalid_request") if "name" in problems
+                 else answer})
