@@ -116,6 +116,10 @@ def _charset_as_written(ok: bool, content_type: str, **_: Any) -> bool:
 fault("quoted_charset_refused_415", "A create whose Content-Type gives the charset as a quoted string "
       "(application/json; charset=\"utf-8\") is answered 415: the parameter's value is looked up as a charset name "
       "quotes and all.", only("content_type_accepted", _charset_as_written), "CREATE-201-CREATED")
+fault("media_type_unstripped_415", "A create whose Content-Type has whitespace before the ';' (application/json "
+      ";charset=utf-8, RFC 9110 §5.6.6) is answered 415: the type is split off at ';' and compared unstripped.",
+      only("content_type_accepted", lambda ok, content_type, **_: ok and content_type.split(";")[0].lower() in (
+          "application/json", "")), "CREATE-201-CREATED")
 fault("accept_compared_case_sensitively_406", "A list request whose Accept names JSON in other letters than "
       "application/json (Application/JSON; media types are case-insensitive, RFC 9110 §8.3.1) is answered 406.",
       only("accept_acceptable", lambda ok, accept, **_: ok and (
