@@ -251,8 +251,8 @@ def _cache_emptied_by(emptied_by: str) -> Callable[[], Hooks]:
 
 fault("list_cache_kept_on_create", "List reads are cached by their query string and the cache is emptied by "
       "deletes only: a query read before a create answers as it did, without the new contact, until a delete.",
-      _cache_emptied_by("delete"), "LIST-SHOWS-CREATED")
+      _cache_emptied_by("delete"), "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
 fault("list_cache_kept_on_delete", "List reads are cached by their query string and the cache is emptied by "
       "creates only: a query read before a delete still shows the deleted contact, until the next create.",
       _cache_emptied_by("create"), "DELETE-GONE-FROM-LIST",
-      also=("DELETE-REMOVED-FROM-LISTS",))
+      also=("DELETE-REMOVED-FROM-LISTS", "LIST-TOTAL-COUNTS-MATCHES"))
