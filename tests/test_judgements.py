@@ -125,3 +125,10 @@ def test_the_spec_cases_take_every_json_media_type_as_documented():
     from conformance.cases.test_spec import json_content_type
     for ctype in ("application/problem+json", "application/vnd.zexa+json; charset=utf-8", "application/json"):
         assert json_content_type(None, SimpleNamespace(headers={"content-type": [ctype]}), None) is None
+
+
+def test_a_create_refused_as_too_large_is_outside_the_documented_statuses_not_against_them():
+    too_large = answer(413, {"error": "payload_too_large", "message": "the body is over 64 kB"})
+    assert judgements.spec_problem(too_large, "create") == ""
+    assert "does not document" in judgements.spec_problem(answer(413, {"error": "x", "message": "y"}), "list")
+    assert "does not document" in judgements.spec_problem(answer(418, {"error": "x", "message": "y"}), "create")
