@@ -101,8 +101,9 @@ def test_each_documented_error_status_has_one_code():
     assert judgements.error_code_problem(answer(409, {"error": "conflict"})) == ""
     assert judgements.error_code_problem(answer(409, {"error": "duplicate"}))
     assert set(judgements.CODES.values()) == {"invalid_request", "unauthorized", "conflict", "validation_error",
-                                               "not_found", "rate_limit_exceeded"}
-    assert judgements.error_code_problem(answer(429, {"error": "too_many_requests"}))
+                                               "not_found"}
+    # the Contacts API's codes are those of its tables: rate_limit_exceeded is named on the messages page only
+    assert 429 not in judgements.CODES
 
 
 @pytest.mark.parametrize("value", ["1", "0", "120", "Thu, 03 Dec 2026 12:00:01 GMT", "Thursday, 03-Dec-26 12:00:01 GMT",

@@ -83,11 +83,12 @@ def test_responses_are_json(error_samples, client, run_config):
 
 
 @pytest.mark.after_all
-@pytest.mark.requirement("RATE-LIMIT-RETRY-AFTER", "JSON-CONTENT-TYPE", "ERROR-BODY-SHAPE", "ERROR-CODE-MATCHES-STATUS")
+@pytest.mark.requirement("RATE-LIMIT-RETRY-AFTER", "JSON-CONTENT-TYPE", "ERROR-BODY-SHAPE")
 def test_rate_limit_answers_say_when_to_retry(client):
     """The 429s the target answered during the whole run (this case starts once every other one is done): each
     says in Retry-After how long to wait, as seconds (or an HTTP date, RFC 9110's other form), and is an error
-    like any other, a JSON object with error and message, and the code P names for it, rate_limit_exceeded."""
+    like any other, a JSON object with error and message. Its code is not judged: the Contacts API's codes are
+    those of its own tables, and rate_limit_exceeded is named only on the messages page."""
     answers = list(client.ledger.rate_limit_answers)
     if not answers:
         pytest.skip("not checked: the target answered no request of this run with 429")
@@ -99,6 +100,3 @@ def test_rate_limit_answers_say_when_to_retry(client):
         expect(not problem, problem, exchange, "JSON-CONTENT-TYPE")
         problem = error_body_problem(exchange)
         expect(not problem, problem, exchange, "ERROR-BODY-SHAPE")
-        if not problem:
-            problem = error_code_problem(exchange)
-            expect(not problem, problem, exchange, "ERROR-CODE-MATCHES-STATUS")

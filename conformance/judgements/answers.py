@@ -15,8 +15,7 @@ DOCUMENTED_CODES = {
     ("POST", 422): "validation_error", ("GET", 401): "unauthorized", ("DELETE", 401): "unauthorized",
     ("DELETE", 404): "not_found",
 }
-# P: the 429 of every Zexa API carries rate_limit_exceeded (named on the messages page).
-CODES = {**{status: code for (_, status), code in DOCUMENTED_CODES.items()}, 429: "rate_limit_exceeded"}
+CODES = {status: code for (_, status), code in DOCUMENTED_CODES.items()}
 # The statuses openapi.yaml documents for each operation.
 DOCUMENTED_STATUSES = {"create": {201, 400, 401, 404, 409, 422, 429}, "list": {200, 400, 401, 404, 422, 429},
                        "delete": {204, 401, 404, 429}}

@@ -49,11 +49,6 @@ fault("rate_limit_body_without_message", "Every 40th request gets 429 whose JSON
 fault("retry_after_go_duration", "Every 40th request gets 429 with Retry-After: 1s (a Go time.Duration written "
       "with String()), not a number of seconds.", rate_limited_every(40, retry_after=lambda value, **_: "1s"),
       "RATE-LIMIT-RETRY-AFTER")
-fault("rate_limit_code_too_many_requests", "Every 40th request gets 429 (Retry-After: 0) whose error code is "
-      "'too_many_requests', the status's reason phrase (P names the code rate_limit_exceeded).",
-      rate_limited_every(40, retry_after=lambda value, **_: "0",
-                         error_body=lambda body, status, **_: {**body, "error": "too_many_requests"}
-                         if status == 429 else body), "ERROR-CODE-MATCHES-STATUS")
 fault("retry_after_date_numeric_zone", "Every 40th request gets 429 with Retry-After as the date of the moment "
       "written by email.utils.formatdate() without usegmt: '… -0000', neither a number of seconds nor an HTTP date "
       "(RFC 9110's IMF-fixdate ends in GMT).",
