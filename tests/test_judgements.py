@@ -102,6 +102,28 @@ def test_each_documented_error_status_has_one_code():
     assert judgements.error_code_problem(answer(409, {"error": "duplicate"}))
     assert set(judgements.CODES.values()) == {"invalid_request", "unauthorized", "conflict", "validation_error",
                                                "not_found"}
+    # the Contacts API's codes are those of its tables: rate_limit_exceeded is named on the messages page only
+    assert 429 not in judgements.CODES
+
+
+@pytest.mark.parametrize("value", ["1", "0", "120", "Thu, 03 Dec 2026 12:00:01 GMT", "Thursday, 03-Dec-26 12:00:01 GMT",
+                                   "Thu Dec  3 12:00:01 2026"])
+def test_retry_after_is_seconds_or_an_http_date(value):
+    assert judgements.retry_after_problem(SimpleNamespace(headers={"retry-after": value})) == ""
+
+
+@pytest.mark.parametrize("value", ["", "0.5", "-1", "1s", "Thu, 03 Dec 2026 12:00:01 -0000",
+                                   "Thu, 03 Dec 2026 13:00:01 +0100", "2026-12-03T12:00:01Z"])
+def test_retry_after_in_no_other_form(value):
+    assert judgements.retry_after_problem(SimpleNamespace(headers={"retry-after": value}))
+
+
+def test_a_list_filter_asks_for_a_verdict():
+    def list_of(query: str) -> Exchange:
+        return Exchange("GET", f"http://t/v1/contacts?{query}", {}, None, status=401)
+    assert judgements.asks_for_a_verdict(list_of("list_id=lst_x"))
+    assert judgements.asks_for_a_verdict(list_of("page=abc"))
+    assert not judgements.asks_for_a_verdict(list_of("page=2&per_page=10"))
 
 
 def test_an_error_names_its_request():

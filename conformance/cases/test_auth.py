@@ -4,6 +4,7 @@ Each case sends every variant on every operation side by side and judges the ans
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import string
 
@@ -114,8 +115,13 @@ def test_authorization_spellings_never_answer_5xx(client, new_contact, run_confi
 
 
 @pytest.mark.requirement("AUTH-401-BEFORE-VALIDATION")
-def test_unauthenticated_bad_request_is_401_first(client, new_contact):
-    problems = {"per_page 1000": lambda: client.list(auth=None, per_page=1000)}
+def test_unauthenticated_bad_request_is_401_first(client, new_contact, run_config):
+    """Each layer that could refuse a request on what it holds (the query's types and range, a list filter naming
+    a list that holds nobody, the body's media type, JSON and fields, the id) comes after the key check. The body
+    sent as text/plain is refused whatever reads it (its phone is local), so no contact comes of it."""
+    problems = {"per_page 1000": lambda: client.list(auth=None, per_page=1000),
+                "page abc": lambda: client.list(auth=None, page="abc"),
+                "a list_id holding nobody": lambda: client.list(auth=None, list_id=run_config.run_list("none"))}
     if client.config.allow_writes:
         missing_phone = {"name": new_contact.body("No Phone")["name"]}
         local_phone = {**new_contact.body("Local Phone"), "phone": "0912345678"}
@@ -123,6 +129,8 @@ def test_unauthenticated_bad_request_is_401_first(client, new_contact):
         problems |= {"malformed JSON": lambda: client.call("POST", "/contacts", data=b'{"name": ', auth=None),
                      "missing phone": lambda: client.create(missing_phone, auth=None),
                      "bad phone": lambda: client.create(local_phone, auth=None),
+                     "a text/plain body": lambda: client.call("POST", "/contacts", data=json.dumps(local_phone),
+                                                              headers={"Content-Type": "text/plain"}, auth=None),
                      "unknown id": lambda: client.delete(unknown, auth=None)}
     for problem, answer in zip(problems, client.gather(problems.values())):
         expect_status(answer, 401, f"an unauthenticated request with {problem}")

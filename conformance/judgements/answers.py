@@ -2,6 +2,7 @@
 Retry-After on a 429, no server error, and the statuses and shapes openapi.yaml documents."""
 from __future__ import annotations
 
+import re
 from email.utils import parsedate_to_datetime
 from functools import cache
 
@@ -72,7 +73,18 @@ def retry_after_problem(exchange) -> str:
     return "a 429 came without Retry-After: the platform's 429 carries the number of seconds to wait"
 
 
+_DAY, _MONTH = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)", "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_HTTP_DATE_FORMS = tuple(re.compile(form) for form in (
+    rf"{_DAY}, \d{{2}} {_MONTH} \d{{4}} \d{{2}}:\d{{2}}:\d{{2}} GMT",  # IMF-fixdate
+    rf"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{{2}}-{_MONTH}-\d{{2}} \d{{2}}:\d{{2}}:\d{{2}} GMT",  # rfc850
+    rf"{_DAY} {_MONTH} [ \d]\d \d{{2}}:\d{{2}}:\d{{2}} \d{{4}}"))  # asctime
+
+
 def _http_date(value: str) -> bool:
+    """RFC 9110 §5.6.7's HTTP-date: IMF-fixdate, or one of the two obsolete forms recipients must read; a date in
+    another zone than GMT (RFC 5322's numeric -0000 or +0100) is none of them."""
+    if not any(form.fullmatch(value) for form in _HTTP_DATE_FORMS):
+        return False
     try:
         return parsedate_to_datetime(value) is not None
     except (TypeError, ValueError):

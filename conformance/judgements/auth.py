@@ -41,7 +41,8 @@ def near_key(token: str, key: str) -> bool:
 
 def asks_for_a_verdict(exchange) -> bool:
     """Whether the request holds something the target could refuse on its data (a body that is not a valid
-    contact, paging out of range, an id that may name no contact): unauthenticated, it must still get 401 first."""
+    contact, paging out of range, a list filter that may name no list, an id that may name no contact):
+    unauthenticated, it must still get 401 first."""
     op = operation(exchange.method, exchange.url)
     if op == "delete":
         return True
@@ -49,8 +50,8 @@ def asks_for_a_verdict(exchange) -> bool:
         expected = expected_create(exchange)
         return expected is None or expected.requirement != "CREATE-201-CREATED"
     params = query(exchange.url)
-    return any(name in params and not (whole(params[name]) or 0) >= 1 for name in ("page", "per_page")) or (
-        (whole(params.get("per_page")) or 0) > MAX_PER_PAGE)
+    out_of_range = any(name in params and not (whole(params[name]) or 0) >= 1 for name in ("page", "per_page"))
+    return "list_id" in params or out_of_range or (whole(params.get("per_page")) or 0) > MAX_PER_PAGE
 
 
 def judge_auth(exchange, kind: str) -> list[Judgement]:

@@ -8,7 +8,9 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
+from conformance.mock.app import error_body
 from conformance.mock.registry import Hooks, fault, only
+from conformance.mock.store import Query, Store
 
 
 def _like(pattern: str, value: str) -> bool:
@@ -143,3 +145,67 @@ def _key_remembered_per_connection() -> Hooks:
 fault("key_remembered_per_connection", "A request without Authorization on a keep-alive connection that carried the "
       "key before is authenticated by it (the connection is taken for a session; P: no sessions).",
       _key_remembered_per_connection, "AUTH-401-MISSING-KEY", also=("AUTH-401-BEFORE-VALIDATION",))
+
+
+def _refusal(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(error_body(status, message, code=code), status_code=status)
+
+
+def _integer(raw: str) -> bool:
+    try:
+        int(raw)
+    except ValueError:
+        return False
+    return True
+
+
+def _paging_types_first(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+    """The framework converts typed query parameters before the handler checks the key."""
+    if operation != "list" or answer.status_code != 401:
+        return answer
+    bad = next((name for name in ("page", "per_page")
+                if (raw := request.query_params.get(name)) is not None and not _integer(raw)), None)
+    return _refusal(400, "invalid_request", f"{bad} must be an integer.") if bad else answer
+
+
+def _list_filter_resolved_first() -> Hooks:
+    """A list_id filter is looked up before the key check: a list that holds nobody is 404 (empty_lists_404's legal
+    answer), to a caller without a key too."""
+    stores: list[Store] = []
+
+    def unknown(list_id: str) -> str:
+        return "" if stores[0].count(Query.of(list_id)) else f"No contact list {list_id!r} on this account."
+
+    def refused(answer: tuple | None, list_id: str, **_: Any) -> tuple | None:
+        return answer or ((404, message) if (message := unknown(list_id)) else None)
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        list_id = request.query_params.get("list_id")
+        if operation == "list" and answer.status_code == 401 and list_id and (message := unknown(list_id)):
+            return _refusal(404, "not_found", message)
+        return answer
+    return {"opened": lambda store, **_: stores.append(store) or store, "list_filter_refused": refused,
+            "response": response}
+
+
+def _json_only(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() == "application/json"
+
+
+def _content_type_checked_first(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+    if operation != "create" or answer.status_code != 401 or _json_only(request.headers.get("content-type", "")):
+        return answer
+    return _refusal(415, "unsupported_media_type", "Send the body as application/json.")
+
+
+fault("paging_types_checked_before_auth", "GET /contacts converts page and per_page to integers before the key "
+      "check (a typed query parameter): page=abc without a key is 400, not 401 (a number out of range still gets "
+      "401).", only("response", _paging_types_first), "AUTH-401-BEFORE-VALIDATION",
+      also=("AUTH-401-MISSING-KEY",))
+fault("list_filter_resolved_before_auth", "GET /contacts looks the list_id filter up before the key check: a list "
+      "holding nobody is 404 not_found, with or without a key (with one, a legal answer).",
+      _list_filter_resolved_first, "AUTH-401-BEFORE-VALIDATION", also=("AUTH-401-MISSING-KEY",))
+fault("content_type_checked_before_auth", "A create whose Content-Type is not application/json is answered 415 "
+      "before the key check (a body-parsing middleware in front of auth): without a key too.",
+      lambda: {"content_type_accepted": lambda ok, content_type, **_: ok and _json_only(content_type),
+               "response": _content_type_checked_first}, "AUTH-401-BEFORE-VALIDATION", also=("AUTH-401-MISSING-KEY",))

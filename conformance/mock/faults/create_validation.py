@@ -11,7 +11,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 import phonenumbers
+from starlette.responses import JSONResponse, Response
 
+from conformance.mock.app import error_body
 from conformance.mock.faults.common import INVISIBLE, ISO_SECONDS
 from conformance.mock.formats import E164, email_is_valid, first_wins
 from conformance.mock.registry import Hooks, fault, only
@@ -22,6 +24,13 @@ DIGITS_WITHOUT_PLUS = re.compile(r"[1-9][0-9]{7,14}")
 TWO_DIGIT_COUNTRY_CODES = {"20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
                            "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
                            "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98"}
+
+
+def _not_an_object_coded_validation_error(answer: Response, operation: str, **_: Any) -> Response:
+    if operation != "create" or answer.status_code != 400 or not json.loads(answer.body).get(
+            "message", "").startswith("The request body must be a JSON object"):
+        return answer
+    return JSONResponse(error_body(400, "body: value is not a valid object", code="validation_error"), status_code=400)
 
 
 def _lower_keys(body: Any) -> Any:
@@ -88,6 +97,10 @@ fault("missing_field_crashes", "A missing required field crashes the handler (50
 fault("missing_both_fields_is_422", "A body missing both name and phone gets 422 (one missing field: 400).",
       only("missing_field_error", lambda err, missing, **_: (422, "validation_error") if len(missing) > 1 else err),
       "CREATE-400-MISSING-FIELD")
+fault("not_an_object_code_validation_error", "A body that is JSON but no object (a top-level array) is refused by "
+      "a schema check whose 400 carries error 'validation_error' (other 400s say 'invalid_request').",
+      lambda: {"response": _not_an_object_coded_validation_error}, "ERROR-CODE-MATCHES-STATUS",
+      also=("SPEC-RESPONSES-CONFORM",))
 fault("malformed_json_is_500", "A body that is not JSON crashes the handler (500).",
       only("malformed_json_status", lambda err, **_: (500, "internal_error")), "CREATE-400-MALFORMED-JSON",
       also=("SPEC-NO-SERVER-ERROR", "SPEC-RESPONSES-CONFORM"))

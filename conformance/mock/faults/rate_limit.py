@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from email.utils import formatdate
 from typing import Any
 
 from starlette.responses import PlainTextResponse, Response
@@ -48,3 +49,7 @@ fault("rate_limit_body_without_message", "Every 40th request gets 429 whose JSON
 fault("retry_after_go_duration", "Every 40th request gets 429 with Retry-After: 1s (a Go time.Duration written "
       "with String()), not a number of seconds.", rate_limited_every(40, retry_after=lambda value, **_: "1s"),
       "RATE-LIMIT-RETRY-AFTER")
+fault("retry_after_date_numeric_zone", "Every 40th request gets 429 with Retry-After as the date of the moment "
+      "written by email.utils.formatdate() without usegmt: '… -0000', neither a number of seconds nor an HTTP date "
+      "(RFC 9110's IMF-fixdate ends in GMT).",
+      rate_limited_every(40, retry_after=lambda value, **_: formatdate()), "RATE-LIMIT-RETRY-AFTER")
