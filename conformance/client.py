@@ -67,8 +67,10 @@ class Client:
         return self._gathered(futures)
 
     def _one_after_another(self, calls: list) -> bool:
-        """Whether gather runs the calls in the calling thread: one call, one in flight, or already on a pool thread."""
-        return len(calls) < 2 or self.config.concurrency == 1 or getattr(self._in_pool, "active", False)
+        """Whether gather runs the calls in the calling thread: one call, one in flight, already on a pool thread, or
+        the run ending (a pool thread sends nothing then; cleanup's own walks are sent from its thread)."""
+        return (len(calls) < 2 or self.config.concurrency == 1 or getattr(self._in_pool, "active", False)
+                or self.session.stopping)
 
     def together(self, calls: Iterable[Callable[[], T]]) -> list[T]:
         """As gather, but the calls that can be in flight at once go on the wire at the same moment, each prepared and
@@ -100,7 +102,7 @@ class Client:
         self.session.stopping = True
         if self._pool is not None:
             self._pool.shutdown()
-            self._pool = None  # cleanup still gathers (its list walks): it gets a fresh pool
+            self._pool = None
         self.session.limit.drained(self.config.connect_timeout + self.config.read_timeout)
 
     def whole_account(self) -> AbstractContextManager[None]:

@@ -312,3 +312,16 @@ def test_creates_are_recorded_alike_through_the_session_and_on_the_wire(path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_cleanup_still_reads_pages_side_by_side_once_the_run_is_drained():
+    """After drain() a pool thread sends nothing (cases side by side must stop), yet cleanup's walk of a large
+    account gathers its pages: those are sent from cleanup's own thread."""
+    from conformance.mock.server import BackgroundServer
+    with BackgroundServer(api_key="k") as server:
+        client = Client(resolve(base_url=server.base_url, api_key="k", concurrency=4))
+        pages = [lambda: client.list(page=1), lambda: client.list(page=2)]
+        assert [a.status for a in client.gather(pages)] == [200, 200]
+        client.drain()
+        after = client.gather(pages)
+    assert [a.status for a in after] == [200, 200]
