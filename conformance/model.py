@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from conformance.judgements import created_at_problems, echo_problems, email_matches, judge_list, page_of, parse_instant
+from conformance.judgements import (created_at_problems, echo_problems, email_matches, id_problem, judge_list, page_of,
+                                    parse_instant)
 from conformance.paging import as_key
 
 FIELDS = ("id", "name", "phone", "email", "created_at")
@@ -86,8 +87,13 @@ class Listing:
 # --- creates ------------------------------------------------------------------------------------------------
 
 def check_create_answer(sent: dict, exchange) -> list[Finding]:
-    """A 201 echoes exactly what was sent (judgements.contacts.echo_problems)."""
-    return [Finding(j.requirement, j.problem, exchange) for j in echo_problems(sent, exchange.json_or_none() or {})]
+    """A 201 echoes exactly what was sent (judgements.contacts.echo_problems), under an id prefixed cnt_ (every
+    contact's: a target may mint ids on more than one path)."""
+    answer = exchange.json_or_none() or {}
+    found = [Finding(j.requirement, j.problem, exchange) for j in echo_problems(sent, answer)]
+    if problem := id_problem(answer.get("id")):
+        found.append(Finding("CREATE-ID-CNT-PREFIX", problem, exchange))
+    return found
 
 
 def check_created_at(exchange, received_at: datetime, later: list = ()) -> list[Finding]:

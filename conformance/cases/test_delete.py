@@ -125,13 +125,20 @@ def test_deleting_twice_is_404(client, doomed):
     expect_status(again, 404, "deleting the same contact again")
 
 
-@pytest.mark.requirement("DELETE-FREES-PHONE")
+@pytest.mark.requirement("DELETE-FREES-PHONE", "CREATE-409-DUPLICATE-PHONE")
 def test_phone_is_free_after_delete(client, doomed, new_contact):
+    """Free once its contact is deleted, and taken again by the contact re-created with it: a third create with it
+    is 409 (a target may treat a phone it has seen deleted apart, and forget to hold it again)."""
     deleted(client, doomed, "the phone freed")
-    again = client.create({**new_contact.body("Phone Reused"), "phone": doomed.body["phone"]})
+    phone = doomed.body["phone"]
+    again = client.create({**new_contact.body("Phone Reused"), "phone": phone})
     if again.status == 409:
         expect_gone(client, doomed, again, "re-creating a contact with the deleted contact's phone")
-    expect_created(again, f"re-creating a contact with the deleted contact's phone {doomed.body['phone']}")
+    expect_created(again, f"re-creating a contact with the deleted contact's phone {phone}",
+                   requirement="DELETE-FREES-PHONE")
+    third = client.create({**new_contact.body("Phone Reused Twice"), "phone": phone})
+    expect_status(third, 409, f"a third contact with {phone}, the phone of the contact re-created after a delete",
+                  requirement="CREATE-409-DUPLICATE-PHONE")
 
 
 PARALLEL_DELETE_ROUNDS = 2

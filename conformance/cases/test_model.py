@@ -40,6 +40,11 @@ def test_model_ids_are_unique(model_run, observe, client):
            repeated[0] if repeated else None)
 
 
+@pytest.mark.requirement("CREATE-ID-CNT-PREFIX")
+def test_model_ids_are_prefixed_cnt(model_run, observe):
+    verdict(model_run, "CREATE-ID-CNT-PREFIX", observe)
+
+
 @pytest.mark.requirement("CREATE-ECHOES-FIELDS")
 def test_model_creates_echo_their_fields(model_run, observe):
     verdict(model_run, "CREATE-ECHOES-FIELDS", observe)

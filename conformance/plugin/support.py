@@ -43,10 +43,12 @@ class Created:
         return contact_id
 
 
-def expect_created(exchange: Exchange, why: str) -> None:
-    """Accepted and created: any 2xx (that it is 201 exactly is CREATE-201-CREATED's rule, judged there)."""
+def expect_created(exchange: Exchange, why: str, requirement: str | None = None) -> None:
+    """Accepted and created: any 2xx (that it is 201 exactly is CREATE-201-CREATED's rule, judged there).
+    `requirement`: the one a failure is blamed on, in a case marked with several."""
     expect(is_success(exchange.status),
-           f"{why}: expected 201, got {exchange.status or exchange.error}: {exchange.text[:300]}", exchange)
+           f"{why}: expected 201, got {exchange.status or exchange.error}: {exchange.text[:300]}", exchange,
+           requirement=requirement)
 
 
 def expect_api_errors(answers: Sequence[tuple[str, Exchange]], status: int) -> None:

@@ -87,6 +87,11 @@ fault("id_prefix_contact", "Ids are prefixed contact_ instead of cnt_.",
 fault("id_prefix_upper_case", "Ids are prefixed CNT_ (upper case).",
       only("new_id", lambda id_, **_: id_.replace("cnt_", "CNT_", 1)), "CREATE-ID-CNT-PREFIX",
       also=("SPEC-RESPONSES-CONFORM",))
+fault("id_unprefixed_without_email", "A contact with no email skips the email channel's registration, which is "
+      "where ids get their prefix: its id is the bare hex.",
+      only("stored", lambda contact, **_: contact if contact.get("email") else
+           {**contact, "id": contact["id"].removeprefix("cnt_")}), "CREATE-ID-CNT-PREFIX",
+      also=("SPEC-RESPONSES-CONFORM",))
 fault("id_prefix_dash", "Ids are prefixed cnt- (dash instead of underscore).",
       only("new_id", lambda id_, **_: id_.replace("cnt_", "cnt-", 1)), "CREATE-ID-CNT-PREFIX",
       also=("SPEC-RESPONSES-CONFORM",))

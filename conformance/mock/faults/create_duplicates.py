@@ -9,6 +9,7 @@ from typing import Any
 import phonenumbers
 from starlette.responses import Response
 
+from conformance.mock.faults.common import soft_delete
 from conformance.mock.registry import fault, only
 from conformance.mock.store import DuplicatePhone
 
@@ -103,3 +104,32 @@ fault("phone_unique_on_first_12_characters", "The unique index on the phone is a
 fault("identical_create_replayed", "A create whose body is byte for byte that of an earlier 201 gets that 201 "
       "again (a retry cache keyed on the body): a second create of a contact is not refused with 409.",
       _identical_creates_replayed, "CREATE-409-DUPLICATE-PHONE", also=("CREATE-ID-UNIQUE",))
+
+
+JOIN_HOLDER = ("INSERT OR IGNORE INTO memberships (contact_id, list_id) SELECT id, ? FROM contacts WHERE phone = ? "
+               "AND deleted = 0")
+FIRST_ROW_DELETED = "SELECT deleted FROM contacts WHERE phone = ? ORDER BY seq LIMIT 1"
+
+
+def _conflict_joins_lists(key: str, contact: dict, store, **_: Any) -> str:
+    """INSERT ... ON CONFLICT (phone) DO NOTHING, then the memberships for whichever contact holds the phone."""
+    for list_id in contact["lists"]:
+        store.write(JOIN_HOLDER, (list_id, contact["phone"]))
+    return key
+
+
+def _unique_key_only_for_new_phones(key: str, contact: dict, store, **_: Any) -> str | None:
+    first = store.first(FIRST_ROW_DELETED, (contact["phone"],))
+    return None if first is not None and first[0] == 1 else key
+
+
+fault("conflicting_create_joins_lists", "A create whose phone is taken inserts the contact with ON CONFLICT DO "
+      "NOTHING, then its memberships for whichever contact holds the phone: answered 409, the live contact joins the "
+      "refused body's lists.", only("phone_key", _conflict_joins_lists), "CREATE-REFUSED-CREATES-NOTHING")
+fault("readded_phone_not_unique", "Deletes are soft; a create looks up the phone's first row and, when that row is "
+      "a deleted contact's, takes a 're-add' path that never claims the unique phone key: once a deleted contact's "
+      "phone is used again, it may be used any number of times.",
+      soft_delete(phone_key=_unique_key_only_for_new_phones), "CREATE-409-DUPLICATE-PHONE")
+fault("duplicate_check_only_for_home_country", "Angolan numbers (+244) are stored in a normalised column with a "
+      "unique index; numbers of other countries are stored as given with none: a foreign phone may be used twice.",
+      only("phone_key", lambda key, **_: key if key.startswith("+244") else None), "CREATE-409-DUPLICATE-PHONE")

@@ -200,3 +200,7 @@ fault("delete_id_nfkc_normalised", "The DELETE handler NFKC-normalises the id: a
 fault("deleted_id_404_own_code", "Deletes are soft; deleting a deleted contact again answers 404 with error "
       "'contact_deleted' (its own branch), not not_found.", _deleted_id_own_code, "ERROR-CODE-MATCHES-STATUS",
       also=("SPEC-RESPONSES-CONFORM",))
+fault("delete_id_spliced_into_upstream_url", "The DELETE handler forwards to an internal service, splicing the "
+      "decoded id into that URL unquoted: the id 'cnt_abc?' (sent as cnt_abc%3F) reaches /contacts/cnt_abc there "
+      "and deletes it.", _delete_looked_up_as(lambda given: re.split(r"[?#]", given, maxsplit=1)[0]),
+      "DELETE-ONLY-THE-GIVEN-ID")
