@@ -150,9 +150,12 @@ def run_trials(plan: list[tuple[str, str, int, int]], workdir: Path, jobs: int, 
         print(f"  [{next(done)}/{len(plan)}] {result.name} (seed {result.seed}, {result.concurrency} in flight): "
               f"{verdict}{f' by the cases of {result.only} alone' if result.only else ''}, {result.seconds:.1f} s", flush=True)
         return result
+    # whole-profile runs first, the targeted ones after: a long run started last would hold up the end alone
+    whole_first = sorted(range(len(plan)), key=lambda i: targeted and plan[i][1] == "fault")
     try:
         with ThreadPoolExecutor(jobs) as pool:
-            return list(pool.map(run, plan))
+            futures = {i: pool.submit(run, plan[i]) for i in whole_first}
+            return [futures[i].result() for i in range(len(plan))]
     finally:
         while _WORKERS:
             _WORKERS.pop().close()
