@@ -86,7 +86,7 @@ def test_malformed_json_is_400_invalid_request(client, new_contact):
     answers = client.gather([lambda raw=raw: client.call("POST", "/contacts", data=raw) for raw in damaged.values()])
     whats = [f"the {damage} body {raw[:120]!r}" for damage, raw in damaged.items()]
     for what, answer in zip(whats, answers):
-        expect_status(answer, {400}, what)
+        expect_status(answer, {400}, what, requirement="CREATE-400-MALFORMED-JSON")
     expect_documented_codes(whats, answers)
 
 
