@@ -14,7 +14,7 @@ from tests.conftest import ROOT, run_cli
 def test_selfcheck_catches_every_fault_and_passes_every_variant():
     # one seed; lists settle within 1 s here (the lagging variant lags 0.5 s), which keeps fault runs short; each
     # fault's server first gets only the cases of the rule it breaks (`make selfcheck` runs the whole profile)
-    done = run_cli("selfcheck", "--seeds", "1", "--jobs", "4", "--settle", "1", "--targeted", timeout=1200)
+    done = run_cli("selfcheck", "--seeds", "1", "--jobs", "6", "--settle", "1", "--targeted", timeout=1200)
     summary = json.loads((ROOT / "reports" / "selfcheck.json").read_text(encoding="utf-8"))
     missed = [s["name"] for s in summary["servers"] if not s["ok"]]
     assert done.returncode == 0 and not missed, f"missed or false alarms: {missed}\n{done.stdout[-3000:]}"
