@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="create and delete (only its own) contacts on a non-loopback target (or ZEXA_ALLOW_WRITES=1)")
     run.add_argument("--concurrency", help="requests in flight at most (default 8, or ZEXA_CONCURRENCY)")
     run.add_argument("--settle", help="seconds a list may take to show a create or delete before it is judged "
-                                      "(default 3, or ZEXA_SETTLE)")
+                                      "(default 3, 0 under --profile contract; or ZEXA_SETTLE)")
     run.add_argument("--require-complete", action="store_true",
                      help="exit 1 on a PARTIAL verdict: rules the run's settings or budget kept from being judged "
                           "(or ZEXA_REQUIRE_COMPLETE=1)")
