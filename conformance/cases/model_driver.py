@@ -27,7 +27,7 @@ from conformance.model import (Contact, Finding, Listing, Model, check_account_t
 from conformance.paging import tag_name
 from conformance.sampling import draws
 from conformance.settling import settled
-from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, RAW_NAME_CLASSES, every_class,
+from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, RAW_NAME_CLASSES,
                                     person_names, valid_emails)
 
 LIST_PURPOSES = ("m1", "m10", "m1x", "m11", "m2")  # ids that are prefixes of one another catch a LIKE-style filter
@@ -332,9 +332,9 @@ class Driver(AccountPhases):
     def _invalid_creates(self):
         seed = self.run.seed
         phone_classes = {k: v for k, v in INVALID_PHONE_CLASSES.items() if k not in ("empty", "plus_alone")}
-        bad_phones = every_class(phone_classes, 1, seed, "model-bad-phone")
-        bad_phone = bad_phones[seed % len(bad_phones)][1]
-        bad_email = every_class(MALFORMED_EMAIL_CLASSES, 1, seed, "model-bad-email")[0][1]
+        phone_class = list(phone_classes)[seed % len(phone_classes)]  # one class a run, each class in some run
+        bad_phone = draws(phone_classes[phone_class], 1, seed, f"model-bad-phone {phone_class}")[0]
+        bad_email = draws(next(iter(MALFORMED_EMAIL_CLASSES.values())), 1, seed, "model-bad-email")[0]
         valid, malformed, bad_email_body = self._body("Invalid"), self._body("Malformed"), self._body("Invalid Email")
         truncated = json.dumps(malformed, ensure_ascii=False)[:-3].encode()  # a lenient parser creates a tagged contact
         yield "missing_name", lambda: self.client.create({"phone": valid["phone"]})
