@@ -164,6 +164,8 @@ fault("name_whitespace_collapsed", "Runs of whitespace in names are collapsed to
       _stored("name", lambda name: " ".join(name.split()) if name.strip() else name), "CREATE-NAME-AS-PROVIDED")
 fault("name_cut_at_100", "Names are cut to a 100-character column.",
       _stored("name", lambda name: name[:100]), "CREATE-NAME-AS-PROVIDED")
+fault("name_cut_at_2048", "Names are cut to a 2048-character column (the create still answers 201).",
+      _stored("name", lambda name: name[:2048]), "CREATE-NAME-AS-PROVIDED")
 fault("name_cut_at_255_utf8_bytes", "Names are stored in a 255-byte column: cut at 255 bytes of UTF-8 (a multi-byte "
       "character split is dropped).",
       _stored("name", lambda n: n.encode()[:255].decode(errors="ignore")), "CREATE-NAME-AS-PROVIDED")
