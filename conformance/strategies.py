@@ -220,6 +220,8 @@ AMBIGUOUS_EMAILS: dict[str, str] = {
     "internationalised_domain": "maria@correio.angolá.ao",
     "unicode_local_part": "joão@example.com",
     "dotless_domain": "maria@localhost",
+    # past RFC 5321's 254 octets, within the 320 (64 @ 255) of RFC 3696 before its erratum: a length no syntax forbids
+    "address_320": "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + "." + "e" * 59 + ".com",
     "empty_string": "",  # malformed, or taken as "no email" (email is optional)
 }
 
