@@ -18,13 +18,13 @@ class AccountPhases:
         """Contacts in no list, until the account holds more than the default page size besides the run's other
         cases' contacts: the account's walk at per_page 100 then needs more than 50 on its first page (a LIMIT that
         kept the default would show), and the one at 50-99 crosses a page boundary. And until it holds more than the
-        maximum page size, the run's other cases' contacts included (they are most often still there when it is
-        walked): a LIMIT capped anywhere below 100 shows as a short first page. Contacts that are not the run's count
-        too, so an account in use needs few or none."""
-        with self.client.whole_account():  # no write of the run in flight: the total less the run's own is others'
-            first = page_of(self.client.list(per_page=1))
-            total = first[1].get("total") if first else None
-            others = total - len(self.client.ledger.live) if isinstance(total, int) else 0
+        maximum page size, the run's other cases' contacts included: a LIMIT capped anywhere below 100 shows as a
+        short first page. Contacts that are not the run's count too, so an account in use needs few or none. Called
+        while the run's other writes are held (client.whole_account), up to the walk: the total less the run's own
+        is others', and no other case deletes one of the contacts counted before the walk."""
+        first = page_of(self.client.list(per_page=1))
+        total = first[1].get("total") if first else None
+        others = total - len(self.client.ledger.live) if isinstance(total, int) else 0
         own = FILL_TO - len(self.model.live()) - max(0, others)
         bodies = [self._body("Filler") for _ in range(max(own, FULL_PAGE - total if isinstance(total, int) else 0))]
         for body, answer in zip(bodies, self.client.gather([lambda b=b: self.client.create(b) for b in bodies])):

@@ -77,9 +77,10 @@ class Driver(AccountPhases):
                                      "deleting a contact a second time", code=True) for c in deleted]
         self.read_phase(extra=again)
         self.recreate_phase(deleted)
-        self.fill_phase()
-        # the account's list and total, and a create read back at once: the run writes nothing else meanwhile
+        # the account filled, its list and total, and a create read back at once: the run writes nothing else
+        # meanwhile
         with self.client.whole_account():
+            self.fill_phase()
             listings = self.read_phase(unfiltered=True)
             self.head_of_account_phase()
             self.read_back_at_once_phase()
