@@ -222,10 +222,14 @@ class InFlightLimit(Slots):
                 self._hand_over()
 
 
+# The gate whose whole-account read the current context holds: calls the holder hands to other threads carry it
+_HOLDING: contextvars.ContextVar[WriteGate | None] = contextvars.ContextVar("conformance_holding", default=None)
+
+
 class WriteGate:
     """Reads of the whole account are judged against what the run knows it holds, so while one is made the run's
     own writes wait (reads go on; several such reads may run together). The holder itself may write (a create
-    read back before any other write of the run), from its own thread only."""
+    read back before any other write of the run), from its own thread or from the calls it gathers."""
 
     def __init__(self) -> None:
         self._cv = threading.Condition()
@@ -236,7 +240,7 @@ class WriteGate:
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        if self.reading_here():
+        if self.reading_here() or _HOLDING.get() is self:
             yield
             return
         with self._cv:
@@ -260,9 +264,11 @@ class WriteGate:
             self._waiting -= 1
             self._reading += 1
             self._readers.add(threading.get_ident())
+        holding = _HOLDING.set(self)
         try:
             yield
         finally:
+            _HOLDING.reset(holding)
             with self._cv:
                 self._reading -= 1
                 self._readers.discard(threading.get_ident())

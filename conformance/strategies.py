@@ -220,6 +220,8 @@ AMBIGUOUS_EMAILS: dict[str, str] = {
     "internationalised_domain": "maria@correio.angolá.ao",
     "unicode_local_part": "joão@example.com",
     "dotless_domain": "maria@localhost",
+    # past RFC 5321's 254 octets, within the 320 (64 @ 255) of RFC 3696 before its erratum: a length no syntax forbids
+    "address_320": "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + "." + "e" * 59 + ".com",
     "empty_string": "",  # malformed, or taken as "no email" (email is optional)
 }
 
@@ -244,6 +246,10 @@ NAME_CLASSES: dict[str, str] = {name: unicodedata.normalize("NFC", text) for nam
     "single_character": "Z",
     "length_1000": ("Maria da Conceição Santos " * 40)[:999] + "s",
 }.items()}
+# A name past the lengths text columns and validators cut at (1,024, 2,048, 4,000, 4,096 characters), sent by the
+# create case alone (the model's names stay within 1,000): a target may refuse it with 400/422, one it takes comes
+# back whole.
+LONG_NAME_CLASSES: dict[str, str] = {"length_5000": ("Maria da Conceição Santos " * 200)[:4999] + "s"}
 # Names exactly as a person may type them, neither normalised nor trimmed (NAME_CLASSES are NFC): the echo must be the
 # same code points. The run tag goes at the end, so the spaces are at the start and inside; for the classes in
 # TAG_FIRST_NAME_CLASSES it goes at the start, so their spaces are at the end.

@@ -41,6 +41,12 @@ def test_email_may_differ_only_in_the_case_of_its_domain():
     assert not judgements.email_matches("maria@example.ao", None)
 
 
+def test_an_internationalised_domain_may_come_back_in_its_ascii_form():
+    assert judgements.email_matches("maria@correio.angolá.ao", "maria@correio.xn--angol-1qa.ao")
+    assert not judgements.email_matches("maria@correio.angolá.ao", "maria@correio.angola.ao")
+    assert judgements.email_matches("maria@[192.0.2.1]", "maria@[192.0.2.1]")
+
+
 def test_an_email_echoed_exactly_as_sent_matches_whatever_it_holds():
     """The docs: email is returned as provided; an address a target took without an @ comes back the same."""
     assert judgements.email_matches("maria.example.com", "maria.example.com")

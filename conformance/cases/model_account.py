@@ -10,19 +10,23 @@ from conformance.settling import settled
 
 HEAD_PAGES = 3  # the account's first pages at a small page size: page boundaries crossed on every run
 FILL_TO = 51  # own live contacts before the account is walked: more than a page of the default size
+FULL_PAGE = 101  # contacts of anyone's the account holds when it is walked: a page of the maximum size is full
 
 
 class AccountPhases:
     def fill_phase(self) -> None:
         """Contacts in no list, until the account holds more than the default page size besides the run's other
         cases' contacts: the account's walk at per_page 100 then needs more than 50 on its first page (a LIMIT that
-        kept the default would show), and the one at 50-99 crosses a page boundary. Contacts that are not the run's
-        count too, so an account in use needs few or none."""
-        with self.client.whole_account():  # no write of the run in flight: the total less the run's own is others'
-            first = page_of(self.client.list(per_page=1))
-            total = first[1].get("total") if first else None
-            others = total - len(self.client.ledger.live) if isinstance(total, int) else 0
-        bodies = [self._body("Filler") for _ in range(FILL_TO - len(self.model.live()) - max(0, others))]
+        kept the default would show), and the one at 50-99 crosses a page boundary. And until it holds more than the
+        maximum page size, the run's other cases' contacts included: a LIMIT capped anywhere below 100 shows as a
+        short first page. Contacts that are not the run's count too, so an account in use needs few or none. Called
+        while the run's other writes are held (client.whole_account), up to the walk: the total less the run's own
+        is others', and no other case deletes one of the contacts counted before the walk."""
+        first = page_of(self.client.list(per_page=1))
+        total = first[1].get("total") if first else None
+        others = total - len(self.client.ledger.live) if isinstance(total, int) else 0
+        own = FILL_TO - len(self.model.live()) - max(0, others)
+        bodies = [self._body("Filler") for _ in range(max(own, FULL_PAGE - total if isinstance(total, int) else 0))]
         for body, answer in zip(bodies, self.client.gather([lambda b=b: self.client.create(b) for b in bodies])):
             if answer.status != 409:  # someone else's phone: one contact fewer changes nothing
                 self._admit(body, answer)

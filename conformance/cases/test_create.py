@@ -23,8 +23,8 @@ from conformance.plugin.support import expect_created
 from conformance.results import Violation, expect, expect_status
 from conformance.sampling import draws
 from conformance.settling import settled
-from conformance.strategies import (CONTROL_NAME_CLASSES, NAME_CLASSES, RAW_NAME_CLASSES, TAG_FIRST_NAME_CLASSES,
-                                    VALID_EMAIL_CLASSES, list_id_sets, person_names, valid_emails)
+from conformance.strategies import (CONTROL_NAME_CLASSES, LONG_NAME_CLASSES, NAME_CLASSES, RAW_NAME_CLASSES,
+                                    TAG_FIRST_NAME_CLASSES, VALID_EMAIL_CLASSES, list_id_sets, person_names, valid_emails)
 
 pytestmark = [pytest.mark.create, pytest.mark.writes]
 CREATED_AT_GAP_S = 2.0  # between two creates whose created_at must differ: twice the Date header's resolution
@@ -111,7 +111,8 @@ def test_unicode_names_come_back_exactly(new_contact, run_config, observe, clien
     decoding or normalising). A very long name, or one holding control characters (a line break, a tab, U+0000),
     may be refused with 400/422; taken, it comes back exactly too. The same holds for a UTF-8 name sent under each
     spelling of JSON's media type (a charset parameter says UTF-8, or nothing: RFC 8259 JSON is UTF-8)."""
-    names = [*NAME_CLASSES.items(), *RAW_NAME_CLASSES.items(), *CONTROL_NAME_CLASSES.items()] + [
+    names = [*NAME_CLASSES.items(), *LONG_NAME_CLASSES.items(), *RAW_NAME_CLASSES.items(),
+             *CONTROL_NAME_CLASSES.items()] + [
         ("generated", name) for name in draws(person_names(), run_config.profile.examples, run_config.seed, "names")]
     bodies = [new_contact.body(name) for _, name in names]
     for (kind, name), body in zip(names, bodies):

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from conformance import grid
-from conformance.judgements import CODES, error_code_problem, is_success
+from conformance.judgements import CODES, created_id, email_matches, error_code_problem, is_success
 from conformance.plugin.support import expect_created
 from conformance.results import expect, expect_status
 from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
@@ -132,13 +132,19 @@ def test_e164_phones_of_every_region_are_accepted(new_contact, run_config):
         expect_created(contact.exchange, f"{contact.body['phone']}, {kind}")
 
 
-@pytest.mark.requirement("OBSERVE-AMBIGUOUS-EMAILS")
+@pytest.mark.requirement("OBSERVE-AMBIGUOUS-EMAILS", "CREATE-ECHOES-FIELDS")
 def test_ambiguous_emails_are_observed(new_contact, observe):
+    """Addresses only some validators take (a quoted local part, an IP literal, a length past 254): taking or
+    refusing each is observed, and one taken comes back as sent (an empty one may be taken as no email)."""
     created = new_contact.create_all([new_contact.body("Ambiguous Email", email=email)
                                       for email in AMBIGUOUS_EMAILS.values()])
     for (kind, email), contact in zip(AMBIGUOUS_EMAILS.items(), created):
         status = contact.exchange.status
-        observe(f"{kind} {email!r}: " + {201: "accepted", 422: "rejected (422)"}.get(status, f"answered {status}"))
+        observe(f"{kind} {email[:80]!r}: " + {201: "accepted", 422: "rejected (422)"}.get(status, f"answered {status}"))
+        if email and created_id(contact.exchange) is not None:
+            echoed = contact.response.get("email")
+            expect(email_matches(email, echoed), f"email sent {email!r} ({kind}), taken with {status} and echoed "
+                   f"{echoed!r}", contact.exchange, requirement="CREATE-ECHOES-FIELDS")
 
 
 @pytest.mark.requirement("CREATE-422-PHONE-NOT-E164", "CREATE-422-EMAIL-MALFORMED")

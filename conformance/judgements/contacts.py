@@ -113,13 +113,20 @@ def name_problem(sent: str, answered: object) -> str:
 
 
 def email_matches(sent: str, echoed: object) -> bool:
-    """The same address: equal, except that the domain part's case may differ (domains are case-insensitive, local
-    parts are not)."""
+    """The same address: equal, except that the domain part's case may differ, or an internationalised domain come
+    back in its ASCII (xn--) form (both name the same domain; local parts are case-sensitive)."""
     if not isinstance(echoed, str):
         return False
     local, _, domain = sent.rpartition("@")
     echoed_local, _, echoed_domain = echoed.rpartition("@")
-    return local == echoed_local and domain.lower() == echoed_domain.lower()
+    return local == echoed_local and _domain_key(domain) == _domain_key(echoed_domain)
+
+
+def _domain_key(domain: str) -> str:
+    try:
+        return domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:  # no IDNA label (an IP literal, an empty label): compared as text
+        return domain.lower()
 
 
 def lists_match(sent: list, echoed: object) -> bool:

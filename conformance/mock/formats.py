@@ -12,13 +12,18 @@ EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/
 EMAIL_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?")
 
 
-def email_is_valid(email: str) -> bool:
+def email_is_valid(email: str, longest: int = 254) -> bool:
     """Dot-atom addresses with a dotted domain; quoted local parts and IP literals are not accepted."""
     local, at, domain = email.rpartition("@")
-    if not at or len(email) > 254 or len(local) > 64:
+    if not at or len(email) > longest or len(local) > 64:
         return False
     labels = domain.split(".")
     return bool(EMAIL_LOCAL.fullmatch(local)) and len(labels) >= 2 and all(EMAIL_LABEL.fullmatch(l) for l in labels)
+
+
+def long_address_taken(valid: bool, email: str, **_: object) -> bool:
+    """An email_valid hook: addresses up to 320 characters (64 @ 255, RFC 3696 before its erratum) are taken."""
+    return valid or email_is_valid(email, longest=320)
 
 
 def repeats_an_item(body: dict) -> bool:

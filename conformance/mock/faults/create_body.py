@@ -14,6 +14,7 @@ from urllib.parse import unquote_plus
 
 from conformance.mock.faults.common import (INVISIBLE, ISO_SECONDS, SOFT_DELETE_KEEPING_PHONE, seconds_later,
                                             without)
+from conformance.mock.formats import long_address_taken
 from conformance.mock.registry import Hooks, fault, only
 from conformance.mock.store import Store
 
@@ -143,6 +144,11 @@ fault("email_local_dots_removed", "Dots are removed from the email's local part 
       "to every address).", _stored("email", _undotted_local_part), "CREATE-ECHOES-FIELDS")
 fault("email_cut_at_64", "Emails are cut to a 64-character column.",
       _stored("email", lambda email: email[:64]), "CREATE-ECHOES-FIELDS")
+fault("email_cut_at_255", "The validator takes addresses up to 320 characters (64 @ 255), the column holds 255 and "
+      "the database (MySQL, not in strict mode) cuts longer ones silently: the create answers 201 with the cut address.",
+      lambda: {"email_valid": long_address_taken,
+               "stored": lambda c, **_: {**c, "email": c["email"][:255]} if c.get("email") else c},
+      "CREATE-ECHOES-FIELDS")
 fault("email_quote_doubled", "An apostrophe in an email is stored doubled (escaped for SQL by hand, then bound "
       "as a parameter): o'neil@ comes back as o''neil@.", _stored("email", lambda e: e.replace("'", "''")),
       "CREATE-ECHOES-FIELDS")
@@ -164,6 +170,8 @@ fault("name_whitespace_collapsed", "Runs of whitespace in names are collapsed to
       _stored("name", lambda name: " ".join(name.split()) if name.strip() else name), "CREATE-NAME-AS-PROVIDED")
 fault("name_cut_at_100", "Names are cut to a 100-character column.",
       _stored("name", lambda name: name[:100]), "CREATE-NAME-AS-PROVIDED")
+fault("name_cut_at_2048", "Names are cut to a 2048-character column (the create still answers 201).",
+      _stored("name", lambda name: name[:2048]), "CREATE-NAME-AS-PROVIDED")
 fault("name_cut_at_255_utf8_bytes", "Names are stored in a 255-byte column: cut at 255 bytes of UTF-8 (a multi-byte "
       "character split is dropped).",
       _stored("name", lambda n: n.encode()[:255].decode(errors="ignore")), "CREATE-NAME-AS-PROVIDED")

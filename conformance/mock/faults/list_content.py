@@ -205,6 +205,9 @@ fault("membership_two_lists_at_most", "A contact created in more than two lists 
 fault("memberships_capped_at_10", "A contact joins only the first 10 of its lists (a plan limit applied silently "
       "after the echo is built).", only("memberships", lambda lists, **_: lists[:10]), "LIST-SHOWS-CREATED",
       also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("memberships_capped_at_50", "A contact joins only the first 50 of its lists (the memberships' bulk insert "
+      "sends one batch of 50 rows and drops the rest).", only("memberships", lambda lists, **_: lists[:50]),
+      "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
 fault("long_names_join_no_list", "A contact whose name is longer than 255 characters joins none of its lists.",
       only("memberships", lambda lists, name, **_: lists if len(name) <= 255 else []), "LIST-SHOWS-CREATED",
       also=("LIST-TOTAL-COUNTS-MATCHES",))

@@ -213,3 +213,6 @@ fault("rows_capped_at_50", "The repository caps LIMIT at the default page size, 
 fault("meta_page_from_offset_unfiltered", "The unfiltered list's meta.page is worked out from the offset with the "
       "default page size (offset // 50 + 1), not the page asked (the list_id route echoes it).",
       lambda: {"offset": _remember_offset, "list_body": _page_from_offset}, "LIST-META-DESCRIBES-PAGE")
+fault("rows_capped_at_75", "The repository caps LIMIT at 75 while meta.per_page says what was asked: a page of 100 "
+      "holds 75 contacts and the next page starts at the 101st.",
+      only("limit", lambda limit, **_: min(limit, 75)), "LIST-PAGES-PARTITION")

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from conformance.mock.formats import first_wins, repeats_an_item
+from conformance.mock.formats import first_wins, long_address_taken, repeats_an_item
 from conformance.mock.registry import Hooks, map_items, only, variant
 
 DOCS_LISTS = ("lst_abc123", "lst_def456")
@@ -57,6 +57,14 @@ variant("repeated_list_ids_refused_422", "A create whose lists repeat an id gets
         "nothing of repeated ids; refusing is no alteration).",
         only("problems", lambda found, body, **_: {**found, "lists": "repeat an id"} if repeats_an_item(body)
              else found))
+variant("long_addresses_taken", "Emails up to 320 characters (64 @ 255) are taken and kept whole: C refuses a "
+        "malformed address, and a length past RFC 5321's 254 breaks no address syntax.",
+        only("email_valid", long_address_taken))
+variant("lists_echo_repeats_first", "The create answer names the first list id twice (memberships joined, not "
+        "de-duplicated): C's lists is 'an array of contact list IDs the contact belongs to' and says nothing of "
+        "repeats; every id it names is still one the contact belongs to.",
+        only("created_body", lambda body, **_: {**body, "lists": [*body["lists"], body["lists"][0]]}
+             if body.get("lists") else body))
 variant("lists_per_contact_capped_422", "A create naming more than 10 list ids gets 422 validation_error (C sets no "
         "limit on how many lists a contact joins; refusing is no alteration).",
         only("problems", lambda found, body, **_: {**found, "lists": "at most 10"} if isinstance(
