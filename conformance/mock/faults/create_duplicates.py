@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from conformance.mock.faults.common import soft_delete
 from conformance.mock.registry import fault, only
+from conformance.mock.seeds import seed
 from conformance.mock.store import DuplicatePhone
 
 
@@ -133,3 +134,9 @@ fault("readded_phone_not_unique", "Deletes are soft; a create looks up the phone
 fault("duplicate_check_only_for_home_country", "Angolan numbers (+244) are stored in a normalised column with a "
       "unique index; numbers of other countries are stored as given with none: a foreign phone may be used twice.",
       only("phone_key", lambda key, **_: key if key.startswith("+244") else None), "CREATE-409-DUPLICATE-PHONE")
+
+
+fault("duplicate_check_misses_imported_contacts", "The account already holds 62 contacts imported before the unique "
+      "phone key existed (the docs' Maria Santos, +244912345678, among them), and they hold no key: a create with one "
+      "of their phones is stored beside it.",
+      only("opened", lambda store, **_: seed(store, phone_key=lambda contact: None)), "CREATE-409-DUPLICATE-PHONE")
