@@ -35,8 +35,9 @@ class OthersContacts:
         if method == "POST":
             body = _json(request_body)
             if isinstance(body, dict):
-                with self._lock:
-                    self._sent.update(v for v in (body.get(f) for f in FIELDS) if isinstance(v, str))
+                with self._lock:  # a value listed as another's before the run sent it (a duplicate probe) stays theirs
+                    theirs = {v for found in self._listed.values() for v in found}
+                    self._sent.update(v for v in (body.get(f) for f in FIELDS) if isinstance(v, str) and v not in theirs)
         elif method == "GET" and status == 200:
             page = _json(text)
             items = page.get("data") if isinstance(page, dict) else None

@@ -83,6 +83,7 @@ class Driver(AccountPhases):
             listings = self.read_phase(unfiltered=True)
             self.head_of_account_phase()
             self.read_back_at_once_phase()
+            self.others_phone_phase(listings[-2:])
         self.refused_left_no_trace(listings[-2:])
         later = sorted(case_context.current().exchanges, key=lambda e: e.answered_at - e.elapsed)
         for answer, received_at in self.created_at_answers:  # judged now: the answers after each one are known

@@ -213,3 +213,4 @@ fault("rows_capped_at_50", "The repository caps LIMIT at the default page size, 
 fault("meta_page_from_offset_unfiltered", "The unfiltered list's meta.page is worked out from the offset with the "
       "default page size (offset // 50 + 1), not the page asked (the list_id route echoes it).",
       lambda: {"offset": _remember_offset, "list_body": _page_from_offset}, "LIST-META-DESCRIBES-PAGE")
+
