@@ -18,6 +18,9 @@ class Ledger:
     lowest_limit: int = 0  # the lowest in-flight bound 429s pushed the run to (0: never lowered)
     settle_waits: list[float] = field(default_factory=list)  # seconds waited for a list to show a write
     repeated_ids: list[Exchange] = field(default_factory=list)  # creates that answered an id an earlier one had
+    # Ids a create answered that were there before it (listed as another's, or made days before): never deleted
+    not_ours: set[str] = field(default_factory=set)
+    others_answered: list[Exchange] = field(default_factory=list)  # creates that answered an id listed as another's
     uncertain_creates: int = 0  # POSTs whose outcome is unknown (no answer, or no id in a 2xx): may have created
     hangs: dict[str, float] = field(default_factory=dict)  # request kind the target never answered -> seconds waited
     resent: int = 0  # requests dropped unanswered on a kept-alive connection and sent once more
@@ -25,4 +28,4 @@ class Ledger:
 
     @property
     def live(self) -> list[str]:
-        return [i for i in self.created if i not in self.deleted]
+        return [i for i in self.created if i not in self.deleted and i not in self.not_ours]

@@ -105,6 +105,7 @@ class AccountPhases:
         if not held:
             return
         *_, (per_page, page, holder) = min(held, key=lambda h: h[:2])  # the oldest; of equals, the one listed last
+        self.client.borrow(holder["phone"])
         answer = self.client.create(self._body("Others Phone", phone=holder["phone"]))
         if (contact_id := created_id(answer)) is None:
             return
