@@ -5,7 +5,7 @@ write of the run between, and a create with the phone of a contact the run did n
 from __future__ import annotations
 
 from conformance.judgements import created_id, is_success, items_of, page_of
-from conformance.judgements.contacts import E164
+from conformance.judgements.contacts import E164, parse_instant
 from conformance.paging import as_key, tagged_ids
 from conformance.settling import settled
 
@@ -121,3 +121,23 @@ class AccountPhases:
             self._find("CREATE-409-DUPLICATE-PHONE", f"a create with the phone of {holder['id']} (a contact this run "
                        f"did not make, listed before and still listed {self.run.settle:g} s after) answered "
                        f"{answer.status} with {contact_id}, not 409", answer)
+
+    def created_at_kept(self, exchanges: list) -> None:
+        """Every contact shows one created_at, however often the run's list reads show it (LIST-ITEM-FIELDS: when the
+        contact was created, a fact no later write changes): a time made up at each read for contacts stored without
+        one (rows imported before the column existed) moves. The run's own contacts are judged against their create
+        (LIST-ITEM-MATCHES-CREATE); this reads every contact, in every read of the run so far, and sends nothing."""
+        first: dict[str, tuple[str, object]] = {}  # id -> (created_at as first listed, its instant)
+        for exchange in exchanges:
+            if exchange.method != "GET" or exchange.status != 200:
+                continue
+            for item in items_of(exchange) or []:
+                stamp = item.get("created_at") if isinstance(item, dict) else None
+                if not isinstance(item, dict) or not isinstance(item.get("id"), str) or (
+                        instant := parse_instant(stamp)) is None:
+                    continue
+                seen = first.setdefault(item["id"], (stamp, instant))
+                if seen[1] != instant:
+                    self._find("LIST-ITEM-FIELDS", f"contact {item['id']} is listed with created_at {stamp}, and "
+                               f"earlier in this run with {seen[0]}", exchange)
+                    return

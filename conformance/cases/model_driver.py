@@ -86,6 +86,7 @@ class Driver(AccountPhases):
             self.others_phone_phase(listings[-2:])
         self.refused_left_no_trace(listings[-2:])
         later = sorted(case_context.current().exchanges, key=lambda e: e.answered_at - e.elapsed)
+        self.created_at_kept(list(self.client.history))  # every case's reads: the longer they span, the better
         for answer, received_at in self.created_at_answers:  # judged now: the answers after each one are known
             self.out.findings += check_created_at(answer, received_at, later)
         return self.out

@@ -177,3 +177,8 @@ def test_model_deleted_contacts_leave_the_account_list(model_run, observe):
 @pytest.mark.requirement("DELETE-FREES-PHONE")
 def test_model_phone_of_a_deleted_contact_is_free(model_run, observe):
     verdict(model_run, "DELETE-FREES-PHONE", observe)
+
+
+@pytest.mark.requirement("LIST-ITEM-FIELDS")
+def test_model_created_at_is_the_same_in_every_read(model_run, observe):
+    verdict(model_run, "LIST-ITEM-FIELDS", observe)
