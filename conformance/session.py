@@ -346,7 +346,10 @@ class GuardedSession(requests.Session):
                     return
                 if contact_id in self._ledger.created or contact_id in self._ledger.not_ours:
                     self._ledger.repeated_ids.append(record)
-                elif (listed := self._others.listed(contact_id)) or _made_long_before(record):
+                # a target declared stateless (the contract profile) answers every create with its example
+                # contact, and deleting that touches nothing
+                elif self._config.profile.checks_state and (
+                        (listed := self._others.listed(contact_id)) or _made_long_before(record)):
                     self._ledger.not_ours.add(contact_id)  # an upsert's answer: the contact it rewrote is not ours
                     if listed:
                         self._ledger.others_answered.append(record)
