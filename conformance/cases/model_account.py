@@ -100,7 +100,8 @@ class AccountPhases:
                 for item in items_of(exchange) or [] if isinstance(item, dict)]
         ours = set(self.client.ledger.created) | set(tagged_ids([item for *_, item in seen], self.run.run_tag))
         held = [(place[2]["created_at"], -index, place) for index, place in enumerate(seen)
-                if place[2].get("id") not in ours and isinstance(place[2].get("phone"), str)
+                if isinstance(place[2].get("id"), str) and place[2]["id"] not in ours
+                and isinstance(place[2].get("phone"), str)
                 and E164.fullmatch(place[2]["phone"]) and isinstance(place[2].get("created_at"), str)]
         if not held:
             return
