@@ -78,4 +78,4 @@ def _tagged_on_account(client: Client, also: set[str] = frozenset(), max_pages: 
     except (BudgetExhausted, TargetUnusable, UnsafeRequest):
         return []
     ids = tagged_ids(found.items, client.config.run_tag) + [i for i in found.ids if i in also]
-    return [i for i in ids if i not in client.ledger.not_ours]  # an upsert gave another's contact the run's tag
+    return [i for i in ids if not client.ledger.theirs(i)]  # an upsert gave another's contact the run's tag

@@ -153,7 +153,7 @@ class Client:
         nothing else waits for. What fails here is left to cleanup."""
         ids = [contact_id for contact_id in dict.fromkeys(created_id(e) for e in exchanges if e.method == "POST")
                if contact_id is not None and contact_id not in self.ledger.deleted
-               and contact_id not in self.ledger.not_ours]
+               and not self.ledger.theirs(contact_id)]
         if not ids or self.session.stopping:
             return
         try:

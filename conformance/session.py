@@ -140,7 +140,7 @@ class GuardedSession(requests.Session):
             raise UnsafeRequest(f"refusing to send {verb} {path}: the checker only writes through POST /contacts "
                                 "and DELETE /contacts/{id} of its own contacts")
         target = requests.utils.unquote(match.group(1))
-        if target in self._ledger.not_ours or (target not in self._ledger.created
+        if self._ledger.theirs(target) or (target not in self._ledger.created
                                                and target not in self._ledger.unknown_ids):
             raise UnsafeRequest(f"refusing to DELETE {target!r}: this run did not create it")
 
@@ -344,25 +344,28 @@ class GuardedSession(requests.Session):
             if 200 <= record.status < 300:
                 if contact_id is None:
                     return
+                old = _made_long_before(record)
+                self._ledger.clock_right = self._ledger.clock_right or old is False
                 if contact_id in self._ledger.created or contact_id in self._ledger.not_ours:
                     self._ledger.repeated_ids.append(record)
                 # a target declared stateless (the contract profile) answers every create with its example
                 # contact, and deleting that touches nothing
-                elif self._config.profile.checks_state and (
-                        (listed := self._others.listed(contact_id)) or _made_long_before(record)):
+                elif self._config.profile.checks_state and self._others.listed(contact_id):
                     self._ledger.not_ours.add(contact_id)  # an upsert's answer: the contact it rewrote is not ours
-                    if listed:
-                        self._ledger.others_answered.append(record)
+                    self._ledger.others_answered.append(record)
+                elif self._config.profile.checks_state and old:
+                    self._ledger.made_before.add(contact_id)
                 if contact_id not in self._ledger.not_ours:
                     self._ledger.created.add(contact_id)
             self._ledger.uncertain_creates -= 1
 
 
-def _made_long_before(record: Exchange) -> bool:
-    """Whether a create's answer names a contact made days before the create was sent: a contact that was there
-    already (an upsert), not one the run made. Days: a created_at off by a time zone or cut to its date is not that."""
+def _made_long_before(record: Exchange) -> bool | None:
+    """Whether a create's answer names a contact made days before the create was sent (None: it gives no time): one
+    that was there already (an upsert), or a clock days behind. Days: a created_at off by a time zone or cut to its
+    date is not that."""
     made = parse_instant((record.json_or_none() or {}).get("created_at"))
-    return made is not None and made.timestamp() < time.time() - record.elapsed - EXISTED_BEFORE_S
+    return None if made is None else made.timestamp() < time.time() - record.elapsed - EXISTED_BEFORE_S
 
 
 def _body_sent(kwargs: dict) -> str | bytes | None:
