@@ -15,7 +15,6 @@ import math
 import random
 import time
 import zlib
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
@@ -210,13 +209,9 @@ class Driver(AccountPhases):
         judged = [check_listing(self.model, listing) for listing in listings]
         disagreeing = [i for i, found in enumerate(judged) if may_be_lag(found)]
         if disagreeing:
-            # read again with the run's other writes held: an order the docs leave free may move with any write,
-            # even to contacts the list does not hold, and pages read across one need not partition
-            held = nullcontext() if self.client.session.writes.reading_here() else self.client.whole_account()
-            with held:
-                again = settled(lambda: self._read([keys[i] for i in disagreeing], past_end=past_end),
-                                lambda reads: not any(may_be_lag(check_listing(self.model, r)) for r in reads),
-                                self.run.settle, self.client.ledger.settle_waits)
+            again = settled(lambda: self._read([keys[i] for i in disagreeing], past_end=past_end),
+                            lambda reads: not any(may_be_lag(check_listing(self.model, r)) for r in reads),
+                            self.run.settle, self.client.ledger.settle_waits)
             for i, listing in zip(disagreeing, again):  # what no wait mends stays found
                 kept = [f for f in judged[i] if not f.settles]
                 listings[i], judged[i] = listing, kept + check_listing(self.model, listing)

@@ -63,19 +63,6 @@ def _list_reads_cached(seconds: float = 0.3) -> Hooks:
     return {"response": response}
 
 
-def _order_moved_by_every_write() -> Hooks:
-    """A search index re-sharded on each write: the order is a stable function of the data and of how many writes
-    the account has seen, so with no write between two reads their pages partition, and any write, another
-    client's too, reorders everything."""
-    writes = [0]
-
-    def response(answer: Response, operation: str, **_: Any) -> Response:
-        if operation in ("create", "delete") and 200 <= answer.status_code < 300:
-            writes[0] += 1
-        return answer
-    return {"response": response, "order": lambda order, **_: f"(c.seq * 17 + {writes[0]}) % 31, c.seq DESC"}
-
-
 variant("clamp_per_page", "per_page above 100 is clamped to 100 instead of rejected (C: 'max: 100' says no more "
         "than 100 come back, not how a larger request is answered).",
         only("per_page_over_max", lambda action, **_: "clamp"))
@@ -114,6 +101,3 @@ variant("empty_lists_404", "A list exists while a live contact belongs to it: a 
 variant("list_reads_cached_briefly", "List answers are cached by their query string for 0.3 s whatever is written "
         "meanwhile (a reverse proxy's micro-cache; C and P say nothing of when a write becomes visible).",
         _list_reads_cached)
-variant("order_moved_by_every_write", "The list order changes with every create or delete on the account (buckets of "
-        "a hash that rotate per write) and holds while nothing is written (C names no order; P promises a partition "
-        "only of an account read whole, with nothing written between its pages).", _order_moved_by_every_write)
