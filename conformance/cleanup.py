@@ -77,4 +77,5 @@ def _tagged_on_account(client: Client, also: set[str] = frozenset(), max_pages: 
         found = walk(client, per_page=100, max_pages=max_pages)
     except (BudgetExhausted, TargetUnusable, UnsafeRequest):
         return []
-    return tagged_ids(found.items, client.config.run_tag) + [i for i in found.ids if i in also]
+    ids = tagged_ids(found.items, client.config.run_tag) + [i for i in found.ids if i in also]
+    return [i for i in ids if not client.ledger.theirs(i)]  # an upsert gave another's contact the run's tag

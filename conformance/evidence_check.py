@@ -3,6 +3,7 @@ own log of what it received, and each failure's repro command is sent again to a
 from __future__ import annotations
 
 import base64
+import json
 import re
 import secrets
 import shutil
@@ -11,7 +12,9 @@ from urllib.parse import urlsplit
 
 from conformance.exchange import KEY_STAND_INS
 from conformance.mock.request_log import read
+from conformance.privacy import PLACEHOLDER
 
+MASKED = json.dumps(PLACEHOLDER).encode()
 _NOT_COMPARED = {"host"}  # the one header http.client adds after the request is prepared
 
 
@@ -31,13 +34,21 @@ def _same_header(recorded: str, received: str | None) -> bool:
     return re.fullmatch(".+".join(re.escape(piece) for piece in pieces), received) is not None
 
 
+def _same_body(recorded: bytes, received: bytes) -> bool:
+    """Equal, but for the values of other people's contacts the report masked: each stands for one JSON string."""
+    pieces = recorded.split(MASKED)
+    if len(pieces) == 1:
+        return recorded == received
+    return re.fullmatch(rb'"(?:[^"\\]|\\.)*"'.join(re.escape(piece) for piece in pieces), received, re.S) is not None
+
+
 def _matches(request: dict, entry: tuple[str, str, bytes, dict[str, str]]) -> bool:
     method, target, body, headers = entry
     url = urlsplit(request["url"])
     sent_target = url.path + (f"?{url.query}" if url.query else "")
     sent_body = base64.b64decode(request["body_base64"]) if "body_base64" in request else (
         request["body"] or "").encode("utf-8")
-    return (request["method"] == method and sent_target == target and sent_body == body
+    return (request["method"] == method and sent_target == target and _same_body(sent_body, body)
             and all(_same_header(v, headers.get(k.lower())) for k, v in request["headers"].items()
                     if k.lower() not in _NOT_COMPARED))
 
@@ -78,6 +89,8 @@ def replay_statuses(report: dict, fault: str) -> dict:
                 request, status = evidence["request"], evidence["response"]["status"]
                 if status is None or (request["method"] == "DELETE" and "missing" not in request["url"]):
                     continue
+                if MASKED.decode() in (request["body"] or ""):
+                    continue  # it sent another's value the report masked: the repro is not what went out
                 origin = "{0.scheme}://{0.netloc}".format(urlsplit(request["url"]))
                 command = evidence["curl"].replace(origin, f"http://127.0.0.1:{server.port}", 1)
                 try:

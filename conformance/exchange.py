@@ -46,8 +46,10 @@ class Exchange:
         except ValueError:
             return None
 
-    def curl(self) -> str:
-        """A command that sends this request again, runnable as pasted (the key comes from $ZEXA_API_KEY)."""
+    def curl(self, redact: Callable[[str], str] = lambda text: text) -> str:
+        """A command that sends this request again, runnable as pasted (the key comes from $ZEXA_API_KEY); a text
+        body passes through `redact` before it is quoted for the shell, where a redaction could no longer find the
+        values inside it."""
         parts = ["curl", "-i", "-X", self.method, shlex.quote(self.url)]
         for name, value in self.request_headers.items():
             if name.lower() in ("content-length", "user-agent", "accept-encoding", "connection") or (
@@ -58,7 +60,7 @@ class Exchange:
         if binary is not None:  # bytes that are not text: printf writes them, curl reads them from its stdin
             return f"printf {shlex.quote(_printf_escaped(binary))} | " + " ".join(parts + ["--data-binary", "@-"])
         if self.request_body is not None:
-            parts += ["--data-binary", shlex.quote(self.request_body)]
+            parts += ["--data-binary", shlex.quote(redact(self.request_body))]
         return " ".join(parts)
 
     def _binary_body(self) -> bytes | None:
@@ -83,7 +85,7 @@ class Exchange:
                              # redacted whole, then cut: a value cut in two would escape its mask
                              "body": redact(self.text)[:4000], "truncated": self.truncated,
                              "elapsed_s": round(self.elapsed, 3)},
-                "error": redact(self.error) if self.error else None, "curl": redact(self.curl()),
+                "error": redact(self.error) if self.error else None, "curl": redact(self.curl(redact)),
                 **({"resent": self.resent} if self.resent else {})}
 
 

@@ -23,9 +23,10 @@ class OthersContacts:
         self._run_tag = run_tag
         self._listed: dict[str, tuple[str, ...]] = {}  # id -> the values of FIELDS it was listed with
         self._sent: set[str] = set()  # values the run sent in its own creates: never another's secret
+        self._borrowed: set[str] = set()  # values the run copied from another's contact to send: still theirs
         self._lock = threading.Lock()
         self._forms: frozenset[str] = frozenset()
-        self._version: tuple[int, int, int] = (-1, -1, -1)
+        self._version: tuple[int, ...] = (-1,)
 
     def saw(self, method: str, url: str, status: int | None, request_body: str | None, text: str) -> None:
         """Take note of an exchange: a list answer's contacts, or the values of a create the run sent."""
@@ -36,7 +37,8 @@ class OthersContacts:
             body = _json(request_body)
             if isinstance(body, dict):
                 with self._lock:
-                    self._sent.update(v for v in (body.get(f) for f in FIELDS) if isinstance(v, str))
+                    self._sent.update(v for v in (body.get(f) for f in FIELDS)
+                                      if isinstance(v, str) and v not in self._borrowed)
         elif method == "GET" and status == 200:
             page = _json(text)
             items = page.get("data") if isinstance(page, dict) else None
@@ -47,6 +49,17 @@ class OthersContacts:
                       and not _tagged(item, self._run_tag)}
             with self._lock:
                 self._listed.update(listed)
+
+    def borrow(self, value: str) -> None:
+        """A value the run is about to send, copied from a contact that is not its own: it stays masked."""
+        with self._lock:
+            self._borrowed.add(value)
+            self._sent.discard(value)
+
+    def listed(self, contact_id: str) -> bool:
+        """Whether a list answer showed this id as a contact that is not the run's."""
+        with self._lock:
+            return contact_id in self._listed
 
     def mask(self, text: str, ours: Container[str]) -> str:
         """The text with every quoted value of a contact that is not in `ours` (the ids the run created) replaced."""
@@ -60,7 +73,8 @@ class OthersContacts:
     def _quoted_forms(self, ours: Container[str]) -> frozenset[str]:
         """Every way a report may quote the others' values: JSON (escaped or not, `/` escaped) and Python repr."""
         with self._lock:
-            version = (len(self._listed), len(ours) if hasattr(ours, "__len__") else 0, len(self._sent))
+            version = (len(self._listed), len(ours) if hasattr(ours, "__len__") else 0, len(self._sent),
+                       len(self._borrowed))
             if version != self._version:
                 values = {v for cid, found in self._listed.items() if cid not in ours for v in found} - self._sent
                 self._forms = frozenset(form for v in values if v for form in (

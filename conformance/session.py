@@ -26,12 +26,14 @@ from conformance.config import Config
 from conformance.errors import BudgetExhausted, NotAnswered, RunStopping, TargetUnusable, UnsafeRequest
 from conformance.exchange import KEY_STAND_INS, REDACTED, Exchange, hide_key
 from conformance.judgements import created_id
+from conformance.judgements.contacts import parse_instant
 from conformance.ledger import Ledger
 from conformance.privacy import OthersContacts
 
 MAX_BODY_BYTES = 1_000_000
 # Every request says who sends it, so an API team can find the checker's traffic in its logs or let it past a WAF.
 USER_AGENT = f"zexa-conformance/{importlib.metadata.version('zexa-conformance')} (+conformance checker)"
+EXISTED_BEFORE_S = 2 * 86400  # a create answered with a created_at this long before it named an existing contact
 RATE_LIMIT_SAMPLES = 20  # 429 answers kept for RATE-LIMIT-RETRY-AFTER to judge
 _CONTACT_PATH = re.compile(r"/contacts/([^/?#]+)$")
 # what a request ended with: the response (None when none came), its exchange, and the error to raise (if any)
@@ -111,6 +113,10 @@ class GuardedSession(requests.Session):
     def _hide_key(self, text: str, whole: str, but_last: str, swapped: str) -> str:
         return hide_key(text, self._config.api_key, whole, but_last, swapped)
 
+    def borrow(self, value: str) -> None:
+        """A value copied from another's contact, about to be sent: reports keep masking it."""
+        self._others.borrow(value)
+
     def redact(self, text: str) -> str:
         """A text as a report may show it: without the key, and without other people's contacts."""
         return self._others.mask(self._hide_key(text, REDACTED, REDACTED, REDACTED), self._ledger.created) if text \
@@ -134,7 +140,8 @@ class GuardedSession(requests.Session):
             raise UnsafeRequest(f"refusing to send {verb} {path}: the checker only writes through POST /contacts "
                                 "and DELETE /contacts/{id} of its own contacts")
         target = requests.utils.unquote(match.group(1))
-        if target not in self._ledger.created and target not in self._ledger.unknown_ids:
+        if self._ledger.theirs(target) or (target not in self._ledger.created
+                                               and target not in self._ledger.unknown_ids):
             raise UnsafeRequest(f"refusing to DELETE {target!r}: this run did not create it")
 
     def _gate(self, method: str):
@@ -337,10 +344,28 @@ class GuardedSession(requests.Session):
             if 200 <= record.status < 300:
                 if contact_id is None:
                     return
-                if contact_id in self._ledger.created:
+                old = _made_long_before(record)
+                self._ledger.clock_right = self._ledger.clock_right or old is False
+                if contact_id in self._ledger.created or contact_id in self._ledger.not_ours:
                     self._ledger.repeated_ids.append(record)
-                self._ledger.created.add(contact_id)
+                # a target declared stateless (the contract profile) answers every create with its example
+                # contact, and deleting that touches nothing
+                elif self._config.profile.checks_state and self._others.listed(contact_id):
+                    self._ledger.not_ours.add(contact_id)  # an upsert's answer: the contact it rewrote is not ours
+                    self._ledger.others_answered.append(record)
+                elif self._config.profile.checks_state and old:
+                    self._ledger.made_before.add(contact_id)
+                if contact_id not in self._ledger.not_ours:
+                    self._ledger.created.add(contact_id)
             self._ledger.uncertain_creates -= 1
+
+
+def _made_long_before(record: Exchange) -> bool | None:
+    """Whether a create's answer names a contact made days before the create was sent (None: it gives no time): one
+    that was there already (an upsert), or a clock days behind. Days: a created_at off by a time zone or cut to its
+    date is not that."""
+    made = parse_instant((record.json_or_none() or {}).get("created_at"))
+    return None if made is None else made.timestamp() < time.time() - record.elapsed - EXISTED_BEFORE_S
 
 
 def _body_sent(kwargs: dict) -> str | bytes | None:

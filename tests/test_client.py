@@ -325,3 +325,12 @@ def test_cleanup_still_reads_pages_side_by_side_once_the_run_is_drained():
         client.drain()
         after = client.gather(pages)
     assert [a.status for a in after] == [200, 200]
+
+
+def test_an_old_created_at_spares_a_contact_only_once_the_targets_clock_is_shown_right():
+    """An upsert answers a create with a contact made months ago; a clock stuck days behind answers every create so."""
+    from conformance.ledger import Ledger
+    ledger = Ledger(created={"cnt_new", "cnt_old"}, made_before={"cnt_old"}, not_ours={"cnt_listed"})
+    assert sorted(ledger.live) == ["cnt_new", "cnt_old"] and ledger.theirs("cnt_listed")
+    ledger.clock_right = True  # another create answered a recent created_at
+    assert ledger.live == ["cnt_new"] and ledger.theirs("cnt_old")

@@ -219,3 +219,14 @@ def test_contacts_still_there_after_cleanup_are_deleted_once_more(tmp_path, faul
     assert done.returncode == 1 and rule in result["new_must_failures"]
     assert left["meta"]["total"] == 0 and result["data"]["leaked"] == [], left
     assert result["data"]["created"] == result["data"]["deleted"] > 0
+
+
+def test_a_create_answered_with_anothers_contact_never_gets_it_deleted(tmp_path):
+    """An upsert keyed on email answers a create with the docs' Maria Santos, already on the account: the run never
+    takes that contact for its own, so never deletes it, and fails the gate."""
+    with BackgroundServer(api_key=API_KEY, deviations=["create_upserts_by_email"]) as server:
+        done = run_cli("run", "--base-url", server.base_url, "--profile", "quick", "--settle", "1", "--report-dir",
+                       str(tmp_path), env={"ZEXA_API_KEY": API_KEY})
+        assert server.store.exists("cnt_def456")
+    result = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert done.returncode == 1 and result["data"]["leaked"] == []

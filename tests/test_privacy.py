@@ -60,3 +60,25 @@ def test_a_list_answer_with_others_contacts_in_a_failure_leaves_no_trace_in_any_
         text = (tmp_path / name).read_text(encoding="utf-8")
         assert not [value for value in preloaded if value in text], name
     assert not [value for value in preloaded if value in done.stdout + done.stderr]
+
+
+def test_a_value_borrowed_from_anothers_contact_stays_masked_though_the_run_sends_it():
+    others = seen()
+    others.borrow("+244923456789")
+    others.saw("POST", URL, 201, json.dumps({"name": "Probe [zxconf 0a0a0a0a]", "phone": "+244923456789"}), "{}")
+    assert "+244923456789" not in others.mask('{"phone": "+244923456789"}', ours=set())
+
+
+def test_a_duplicate_of_anothers_phone_taken_by_the_target_leaves_no_trace_in_any_report(tmp_path):
+    done = run_cli("run", "--seed", "4", "--settle", "1", "--report-dir", str(tmp_path),
+                   "--reference-fault", "duplicate_check_misses_imported_contacts",
+                   "--requirement", "CREATE-409-DUPLICATE-PHONE")
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    result = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    failures = next(r for r in result["requirements"] if r["id"] == "CREATE-409-DUPLICATE-PHONE")["failures"]
+    assert any("not this run's" in f["evidence"][0]["request"]["body"] for f in failures)
+    preloaded = [value for n in range(1, 61) for value in (f"Cliente Antigo {n}", f"+24493{n:07d}",
+                                                           f"cliente{n}@example.ao")]
+    for name in ("report.json", "report.html", "summary.md", "junit.xml"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert not [value for value in preloaded if value in text], name

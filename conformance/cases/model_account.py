@@ -1,11 +1,12 @@
 """The model's phases that read the whole account: the run's own contacts filled up past a page of the default size,
-the account's first pages at a small size, and a contact created, read back, deleted and read back again with no other
-write of the run between. A mixin of the driver (model_driver.Driver): it uses the driver's client, model and
-helpers."""
+the account's first pages at a small size, a contact created, read back, deleted and read back again with no other
+write of the run between, and a create with the phone of a contact the run did not make. A mixin of the driver
+(model_driver.Driver): it uses the driver's client, model and helpers."""
 from __future__ import annotations
 
 from conformance.judgements import created_id, is_success, items_of, page_of
-from conformance.paging import as_key
+from conformance.judgements.contacts import E164, parse_instant
+from conformance.paging import as_key, tagged_ids
 from conformance.settling import settled
 
 HEAD_PAGES = 3  # the account's first pages at a small page size: page boundaries crossed on every run
@@ -91,3 +92,57 @@ class AccountPhases:
         if again := repeated(pages):
             self._find("LIST-PAGES-PARTITION", f"the unfiltered list's first {HEAD_PAGES} pages of per_page={per_page} "
                        f"show {again[:5]} on more than one page, every page under one meta.total", pages[-1])
+
+    def others_phone_phase(self, walks: list) -> None:
+        """A create with the phone of the oldest listed contact the run did not make must be refused with 409: a
+        duplicate check that misses what the account held before (rows imported without the unique key, a cache of
+        recent phones) shows only with such a contact. A 201 stands only if that contact is still listed, under its
+        id and phone, once the settle time after the create is over: a deleted contact never comes back, so it held
+        the phone when the create was answered (another client may delete it meanwhile). The contact made is the
+        run's own, deleted at the end like the others."""
+        seen = [(walk.per_page, page, item) for walk in walks for page, exchange in enumerate(walk.pages, 1)
+                for item in items_of(exchange) or [] if isinstance(item, dict)]
+        ours = set(self.client.ledger.created) | set(tagged_ids([item for *_, item in seen], self.run.run_tag))
+        held = [(place[2]["created_at"], -index, place) for index, place in enumerate(seen)
+                if isinstance(place[2].get("id"), str) and place[2]["id"] not in ours
+                and isinstance(place[2].get("phone"), str)
+                and E164.fullmatch(place[2]["phone"]) and isinstance(place[2].get("created_at"), str)]
+        if not held:
+            return
+        *_, (per_page, page, holder) = min(held, key=lambda h: h[:2])  # the oldest; of equals, the one listed last
+        self.client.borrow(holder["phone"])
+        answer = self.client.create(self._body("Others Phone", phone=holder["phone"]))
+        if (contact_id := created_id(answer)) is None:
+            return
+
+        def still_held(reads: list) -> bool:
+            return any(isinstance(i, dict) and i.get("id") == holder["id"] and i.get("phone") == holder["phone"]
+                       for read in reads for i in items_of(read) or [])
+        # the holder's page and the next one: the run's new contact may push it one place on
+        reads = settled(lambda: self.client.gather([lambda p=p: self.client.list(page=p, per_page=per_page)
+                                                    for p in (page, page + 1)]),
+                        lambda reads: not still_held(reads), self.run.settle, self.client.ledger.settle_waits)
+        if still_held(reads):
+            self._find("CREATE-409-DUPLICATE-PHONE", f"a create with the phone of {holder['id']} (a contact this run "
+                       f"did not make, listed before and still listed {self.run.settle:g} s after) answered "
+                       f"{answer.status} with {contact_id}, not 409", answer)
+
+    def created_at_kept(self, exchanges: list) -> None:
+        """Every contact shows one created_at, however often the run's list reads show it (LIST-ITEM-FIELDS: when the
+        contact was created, a fact no later write changes): a time made up at each read for contacts stored without
+        one (rows imported before the column existed) moves. The run's own contacts are judged against their create
+        (LIST-ITEM-MATCHES-CREATE); this reads every contact, in every read of the run so far, and sends nothing."""
+        first: dict[str, tuple[str, object]] = {}  # id -> (created_at as first listed, its instant)
+        for exchange in exchanges:
+            if exchange.method != "GET" or exchange.status != 200:
+                continue
+            for item in items_of(exchange) or []:
+                stamp = item.get("created_at") if isinstance(item, dict) else None
+                if not isinstance(item, dict) or not isinstance(item.get("id"), str) or (
+                        instant := parse_instant(stamp)) is None:
+                    continue
+                seen = first.setdefault(item["id"], (stamp, instant))
+                if seen[1] != instant:
+                    self._find("LIST-ITEM-FIELDS", f"contact {item['id']} is listed with created_at {stamp}, and "
+                               f"earlier in this run with {seen[0]}", exchange)
+                    return

@@ -84,8 +84,10 @@ class Driver(AccountPhases):
             listings = self.read_phase(unfiltered=True)
             self.head_of_account_phase()
             self.read_back_at_once_phase()
+            self.others_phone_phase(listings[-2:])
         self.refused_left_no_trace(listings[-2:])
         later = sorted(case_context.current().exchanges, key=lambda e: e.answered_at - e.elapsed)
+        self.created_at_kept(list(self.client.history))  # every case's reads: the longer they span, the better
         for answer, received_at in self.created_at_answers:  # judged now: the answers after each one are known
             self.out.findings += check_created_at(answer, received_at, later)
         return self.out
@@ -153,6 +155,12 @@ class Driver(AccountPhases):
     def delete_phase(self) -> list[Contact]:
         live = self.model.live()
         doomed = self.rng.sample(live, max(1, len(live) // 3)) if live else []
+        sharing: dict[str, list[Contact]] = {}
+        for contact in live:
+            if contact.sent.get("email"):
+                sharing.setdefault(contact.sent["email"], []).append(contact)
+        for kept_one, *others in (group for group in sharing.values() if len(group) > 1):
+            doomed = [c for c in doomed if c is not kept_one] + [c for c in others if c not in doomed]
         # Ids near an own id are safe to DELETE only if no account can hold them: so only when every id the target
         # made has one length (it makes no other), and a long one (not a short sequence number)
         lengths = {len(c.id) for c in self.model.contacts.values()}
@@ -292,8 +300,12 @@ class Driver(AccountPhases):
             lists = list(self.model.lists) if names[i % len(names)] in (LONG_NAME, OTHER_PLANES) \
                 else self._some_lists()
             bodies.append(self._body(names[i % len(names)], lists=lists, **({"email": email} if email else {})))
+        # one more contact with the email of another (C makes only the phone unique): delete_phase deletes this one
+        # and keeps that one, which a delete keyed on the email would take too
+        shared = next((b["email"] for b in bodies if b.get("email")), None)
+        twin = [self._body("Shared Email", email=shared)] if shared else []
         # names as typed (leading spaces, runs of spaces, NFD): the list shows the very name the create answered
-        return bodies + [self._body(name, lists=self._some_lists()) for name in RAW_NAME_CLASSES.values()]
+        return bodies + twin + [self._body(name, lists=self._some_lists()) for name in RAW_NAME_CLASSES.values()]
 
     def _grid_bodies(self) -> list[tuple[str, dict]]:
         """One contact per class of email in the grid, and one per class of list id, each in that list alone (a

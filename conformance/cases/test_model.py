@@ -38,6 +38,10 @@ def test_model_ids_are_unique(model_run, observe, client):
     expect(not repeated, f"{len(repeated)} creates of this run answered an id an earlier create had answered "
                          f"(first: {(repeated[0].json_or_none() or {}).get('id') if repeated else ''})",
            repeated[0] if repeated else None)
+    theirs = client.ledger.others_answered
+    expect(not theirs, f"{len(theirs)} creates of this run answered the id of a contact listed as not this run's "
+                       f"before they were sent (first: {(theirs[0].json_or_none() or {}).get('id') if theirs else ''})",
+           theirs[0] if theirs else None)
 
 
 @pytest.mark.requirement("CREATE-ID-CNT-PREFIX")
@@ -173,3 +177,8 @@ def test_model_deleted_contacts_leave_the_account_list(model_run, observe):
 @pytest.mark.requirement("DELETE-FREES-PHONE")
 def test_model_phone_of_a_deleted_contact_is_free(model_run, observe):
     verdict(model_run, "DELETE-FREES-PHONE", observe)
+
+
+@pytest.mark.requirement("LIST-ITEM-FIELDS")
+def test_model_created_at_is_the_same_in_every_read(model_run, observe):
+    verdict(model_run, "LIST-ITEM-FIELDS", observe)

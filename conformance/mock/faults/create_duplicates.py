@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from conformance.mock.faults.common import soft_delete
 from conformance.mock.registry import fault, only
+from conformance.mock.seeds import seed
 from conformance.mock.store import DuplicatePhone
 
 
@@ -133,3 +134,34 @@ fault("readded_phone_not_unique", "Deletes are soft; a create looks up the phone
 fault("duplicate_check_only_for_home_country", "Angolan numbers (+244) are stored in a normalised column with a "
       "unique index; numbers of other countries are stored as given with none: a foreign phone may be used twice.",
       only("phone_key", lambda key, **_: key if key.startswith("+244") else None), "CREATE-409-DUPLICATE-PHONE")
+
+
+fault("duplicate_check_misses_imported_contacts", "The account already holds 62 contacts imported before the unique "
+      "phone key existed (the docs' Maria Santos, +244912345678, among them), and they hold no key: a create with one "
+      "of their phones is stored beside it.",
+      only("opened", lambda store, **_: seed(store, phone_key=lambda contact: None)), "CREATE-409-DUPLICATE-PHONE")
+
+
+EMAIL_HOLDER = "SELECT id, created_at FROM contacts WHERE email = ? AND deleted = 0 ORDER BY seq LIMIT 1"
+TAKE_OVER = "UPDATE contacts SET name = ?, phone = ?, phone_key = ? WHERE id = ?"
+
+
+def _upsert_by_email() -> dict:
+    """INSERT ... ON CONFLICT (email) DO UPDATE ... RETURNING *: a create with a live contact's email rewrites that
+    contact's name and phone and answers 201 with its id and created_at."""
+    merged: contextvars.ContextVar[bool] = contextvars.ContextVar("merged", default=False)
+
+    def stored(contact: dict, store, **_: Any) -> dict:
+        holder = store.first(EMAIL_HOLDER, (contact["email"],)) if contact.get("email") else None
+        merged.set(holder is not None and not store.phone_in_use(contact["phone"]))
+        if not merged.get():
+            return contact
+        store.write(TAKE_OVER, (contact["name"], contact["phone"], contact["phone"], holder[0]))
+        return {**contact, "id": holder[0], "created_at": holder[1]}
+    return {"opened": lambda store, **_: seed(store), "stored": stored,
+            "keeps_contact": lambda keeps, **_: keeps and not merged.get()}
+
+
+fault("create_upserts_by_email", "The account already holds 62 contacts (the docs' Maria Santos, maria@example.com, "
+      "among them); a create with the email of a live contact rewrites that contact's name and phone and answers "
+      "201 with its id (an upsert keyed on email): no new contact is made.", _upsert_by_email, "CREATE-ID-UNIQUE")

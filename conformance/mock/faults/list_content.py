@@ -16,6 +16,7 @@ from starlette.responses import Response
 from conformance.mock.faults.common import ISO_SECONDS, meta_changed, seconds_later, without
 from conformance.mock.formats import LIST_ID, repeats_an_item
 from conformance.mock.registry import Hooks, fault, map_items, only
+from conformance.mock.seeds import seed
 from conformance.mock.store import LIVE, MEMBER_OF, Query
 
 FIRST_MEMBERSHIP_OF = ("c.id IN (SELECT contact_id FROM memberships m WHERE list_id = ? AND m.seq = "
@@ -259,3 +260,16 @@ fault("list_cache_kept_on_delete", "List reads are cached by their query string 
       "creates only: a query read before a delete still shows the deleted contact, until the next create.",
       _cache_emptied_by("create"), "DELETE-GONE-FROM-LIST",
       also=("DELETE-REMOVED-FROM-LISTS", "LIST-TOTAL-COUNTS-MATCHES"))
+
+
+def _undated_at_read_time() -> Hooks:
+    """The account's 62 earlier contacts were imported with no created_at; the list serialiser falls back to the
+    time of the read (created_at or now().isoformat(): microseconds and +00:00, both legal forms)."""
+    def read_time(item: dict) -> dict:
+        return {**item, "created_at": item["created_at"] or datetime.now(timezone.utc).isoformat()}
+    return {"opened": lambda store, **_: seed(store, created_at=""), "list_body": map_items(read_time)}
+
+
+fault("undated_contacts_listed_at_read_time", "The account already holds 62 contacts imported without a created_at "
+      "(the docs' Maria Santos among them); lists show them with the time of each read (to the microsecond), so their "
+      "created_at moves from one read to the next.", _undated_at_read_time, "LIST-ITEM-FIELDS")

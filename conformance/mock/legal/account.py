@@ -11,16 +11,11 @@ from typing import Any
 
 from starlette.responses import Response
 
-from conformance.mock.registry import Hooks, rate_limited_every, variant
+from conformance.mock.registry import Hooks, only, rate_limited_every, variant
+from conformance.mock.seeds import seed
 from conformance.mock.store import DuplicatePhone, Store
 
 LAG_SECONDS = 0.5
-DOCS_EXAMPLES = [  # the contacts the docs show, as an account that already holds them would
-    {"id": "cnt_def456", "name": "Maria Santos", "phone": "+244912345678", "email": "maria@example.com",
-     "lists": ["lst_abc123"], "created_at": "2026-06-24T10:00:00Z"},
-    {"id": "cnt_ghi789", "name": "João Ferreira", "phone": "+244923456789", "email": "joao@example.com",
-     "lists": [], "created_at": "2026-06-23T14:30:00Z"},
-]
 
 
 def _latency_spikes(n: int) -> Hooks:
@@ -84,24 +79,6 @@ def _lagging_replicas(seconds: float = LAG_SECONDS) -> Hooks:
     return {**lagging, "list_store": read_from}
 
 
-def _existing_contacts() -> Hooks:
-    def opened(store: Store, **_: Any) -> Store:
-        contacts = DOCS_EXAMPLES + [
-            {"id": f"cnt_old{n:04d}", "name": f"Cliente Antigo {n}", "phone": f"+24493{n:07d}",
-             "email": f"cliente{n}@example.ao" if n % 2 else None,
-             "lists": [["lst_abc123"], ["lst_def456"], ["lst_abc123", "lst_def456"], []][n % 4],
-             "created_at": (datetime(2026, 6, 1, tzinfo=timezone.utc) + timedelta(hours=n)).strftime(
-                 "%Y-%m-%dT%H:%M:%SZ")} for n in range(1, 61)]
-        for contact in contacts:
-            if not store.exists(contact["id"]):
-                try:
-                    store.insert(contact, phone_key=contact["phone"])
-                except DuplicatePhone:
-                    pass
-        return store
-    return {"opened": opened}
-
-
 def _burst_limited(most: int) -> Hooks:
     """More than `most` requests in flight at once: the rest get 429 with Retry-After: 1 (a concurrency limiter).
     Every request takes 10 ms more, so requests sent together are in flight together."""
@@ -137,7 +114,7 @@ variant("other_clients_writing", "Another client of the account creates and dele
         _other_clients_writing)
 variant("existing_contacts", "The account already holds 62 contacts, among them the docs' Maria Santos "
         "(+244912345678, lst_abc123) and João Ferreira (+244923456789), some in lst_abc123 and lst_def456.",
-        _existing_contacts)
+        only("opened", lambda store, **_: seed(store)))
 variant("lagging_replicas", f"Each list read goes at random to the primary or to a replica {LAG_SECONDS} s behind "
         "(=SECONDS to change): a write may show, then not, for a moment (C and P promise neither read-after-write "
         "nor monotonic reads).", _lagging_replicas)
