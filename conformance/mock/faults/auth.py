@@ -209,3 +209,20 @@ fault("content_type_checked_before_auth", "A create whose Content-Type is not ap
       "before the key check (a body-parsing middleware in front of auth): without a key too.",
       lambda: {"content_type_accepted": lambda ok, content_type, **_: ok and _json_only(content_type),
                "response": _content_type_checked_first}, "AUTH-401-BEFORE-VALIDATION", also=("AUTH-401-MISSING-KEY",))
+
+
+def _bearer_replaced(header: str, **_: Any) -> str:
+    return f"Bearer {header.replace('Bearer ', '')}" if header else header
+
+
+fault("key_is_second_word", "The key is read as header.split(' ')[1]: whatever follows the key after a space is "
+      "dropped, so 'Bearer <key> anything' is taken as the key.",
+      only("credentials", lambda header, **_: f"Bearer {header.split(' ')[1]}"
+           if header.startswith("Bearer ") and len(header.split(" ")) > 2 else header), "AUTH-401-INVALID-KEY")
+fault("key_read_after_seven_characters", "The key is read as header[7:] with no look at the scheme: any word of six "
+      "letters before it ('ApiKey <key>') is taken for Bearer.",
+      only("credentials", lambda header, **_: f"Bearer {header[7:]}" if len(header) > 7 else header),
+      "AUTH-401-MISSING-KEY")
+fault("key_without_scheme_accepted", "The key is read as header.replace('Bearer ', '') with no check that Bearer was "
+      "there: an Authorization header holding the bare key is taken (P: Authorization: Bearer <key>).",
+      only("credentials", _bearer_replaced), "AUTH-401-MISSING-KEY")
