@@ -118,8 +118,9 @@ def test_authorization_spellings_never_answer_5xx(client, new_contact, run_confi
 @pytest.mark.requirement("AUTH-401-BEFORE-VALIDATION")
 def test_unauthenticated_bad_request_is_401_first(client, new_contact, run_config):
     """Each layer that could refuse a request on what it holds (the query's types and range, a list filter naming
-    a list that holds nobody, the body's media type, JSON and fields, the id) comes after the key check. The body
-    sent as text/plain is refused whatever reads it (its phone is local), so no contact comes of it."""
+    a list that holds nobody, the body's media type, JSON and fields, a phone the account holds, the id) comes
+    after the key check. The body sent as text/plain is refused whatever reads it (its phone is local), so no
+    contact comes of it; the phone sent without a key is one a contact of this run holds."""
     problems = {"per_page 1000": lambda: client.list(auth=None, per_page=1000),
                 "page abc": lambda: client.list(auth=None, page="abc"),
                 "a list_id holding nobody": lambda: client.list(auth=None, list_id=run_config.run_list("none"))}
@@ -133,6 +134,10 @@ def test_unauthenticated_bad_request_is_401_first(client, new_contact, run_confi
                      "a text/plain body": lambda: client.call("POST", "/contacts", data=json.dumps(local_phone),
                                                               headers={"Content-Type": "text/plain"}, auth=None),
                      "unknown id": lambda: client.delete(unknown, auth=None)}
+        held = new_contact("Auth Held Phone")
+        if held.exchange.status == 201:
+            taken_phone = {**new_contact.body("Auth Taken Phone"), "phone": held.body["phone"]}
+            problems["a phone the account holds"] = lambda: client.create(taken_phone, auth=None)
     for problem, answer in zip(problems, client.gather(problems.values())):
         expect_status(answer, 401, f"an unauthenticated request with {problem}")
 

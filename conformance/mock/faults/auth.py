@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextvars import ContextVar
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -226,3 +227,28 @@ fault("key_read_after_seven_characters", "The key is read as header[7:] with no 
 fault("key_without_scheme_accepted", "The key is read as header.replace('Bearer ', '') with no check that Bearer was "
       "there: an Authorization header holding the bare key is taken (P: Authorization: Bearer <key>).",
       only("credentials", _bearer_replaced), "AUTH-401-MISSING-KEY")
+
+
+def _key_checked_after_insert() -> Hooks:
+    """The create inserts in a transaction and checks the key before it commits: a refused insert is rolled back
+    (each request runs in a task of its own, so the id it inserted is a context variable), but the unique phone
+    index has answered first."""
+    inserted: ContextVar[tuple[Store, str] | None] = ContextVar("inserted", default=None)
+
+    def stored(contact: dict, store: Store, **_: Any) -> dict:
+        inserted.set((store, contact["id"]))
+        return contact
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        if operation == "create" and answer.status_code == 401 and (rollback := inserted.get()) is not None:
+            store, contact_id = rollback
+            store.delete(contact_id)
+        return answer
+    return {"refused_write_applied": lambda applied, operation, **_: applied or operation == "create",
+            "stored": stored, "response": response}
+
+
+fault("conflict_before_auth", "A create is inserted before the key check, which rolls the insert back: a phone "
+      "the account holds is refused by the unique index with 409 to a caller without a key (who learns which numbers "
+      "the account holds).", _key_checked_after_insert, "AUTH-401-BEFORE-VALIDATION",
+      also=("AUTH-401-MISSING-KEY",))
