@@ -82,6 +82,9 @@ def test_missing_key_is_401_unauthorized(client, new_contact, run_config):
         client, new_contact, dict.fromkeys(elsewhere), only=READ_ONLY, headers=elsewhere)
     client.list(per_page=2)  # the URL read with the key first: a cache that ignores Authorization would answer it
     answers.append(("no Authorization on a list URL just read with the key", client.list(auth=None, per_page=2)))
+    if client.config.allow_writes:  # a create that assigns lists may take a code path of its own
+        body = new_contact.body("Auth Probe", lists=[run_config.run_list("auth")])
+        answers.append(("no Authorization on a create that assigns a list", client.create(body, auth=None)))
     for what, answer in answers:
         expect_status(answer, 401, what, requirement="AUTH-401-MISSING-KEY")
     expect_api_errors(answers, 401)  # whatever was wrong with the key

@@ -252,3 +252,40 @@ fault("conflict_before_auth", "A create is inserted before the key check, which 
       "the account holds is refused by the unique index with 409 to a caller without a key (who learns which numbers "
       "the account holds).", _key_checked_after_insert, "AUTH-401-BEFORE-VALIDATION",
       also=("AUTH-401-MISSING-KEY",))
+
+
+def _lists_path_skips_auth() -> Hooks:
+    """Two code paths for a create: with lists (insert the contact, then its memberships) and without; only the
+    one without lists checks the key. The app refuses first and writes anyway (refused_write_applied); the answer
+    then follows the path the body takes: a create with lists is answered as if authenticated, one without is
+    rolled back and refused."""
+    refused: ContextVar[bool] = ContextVar("refused", default=False)
+    stored: ContextVar[dict | None] = ContextVar("stored", default=None)
+
+    def failed(status: int, **_: Any) -> int:
+        refused.set(True)
+        return status
+
+    def keep(contact: dict, store: Store, **_: Any) -> dict:
+        stored.set({**contact, "store": store})
+        return contact
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        contact = stored.get()
+        if operation != "create" or not refused.get() or contact is None:
+            return answer
+        if contact["lists"]:
+            return answer if answer.status_code != 401 else JSONResponse(
+                {k: v for k, v in contact.items() if v is not None and k != "store"}, status_code=201)
+        if answer.status_code == 401:
+            contact["store"].delete(contact["id"])
+            return answer
+        return _refusal(401, "unauthorized", "API key is missing: send Authorization: Bearer <API key>.")
+    return {"auth_failure_status": failed,
+            "refused_write_applied": lambda applied, operation, **_: applied or operation == "create",
+            "stored": keep, "response": response}
+
+
+fault("create_with_lists_skips_auth", "A create that assigns lists takes another code path (insert the contact, "
+      "then its memberships) that never checks the key: without a key it is stored and answered 201.",
+      _lists_path_skips_auth, "AUTH-401-MISSING-KEY", also=("AUTH-401-INVALID-KEY",))
