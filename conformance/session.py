@@ -108,8 +108,8 @@ class GuardedSession(requests.Session):
         self._history.append(record)
         case_context.current().exchanges.append(record)
 
-    def _hide_key(self, text: str, whole: str, but_last: str, swapped: str) -> str:
-        return hide_key(text, self._config.api_key, whole, but_last, swapped)
+    def _hide_key(self, text: str, *stand_ins: str) -> str:
+        return hide_key(text, self._config.api_key, *stand_ins)
 
     def redact(self, text: str) -> str:
         """A text as a report may show it: without the key, and without other people's contacts."""
