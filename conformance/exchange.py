@@ -14,7 +14,8 @@ REDACTED = "[redacted]"
 KEY_VARIABLE = "$ZEXA_API_KEY"  # how evidence and repro commands show the run's key: the reader's own shell fills it in
 KEY_BUT_LAST = "${ZEXA_API_KEY%?}"  # the key without its last character (keys forged from the real one start so)
 KEY_SWAPPED = '$(printf %s "$ZEXA_API_KEY" | tr a-zA-Z A-Za-z)'  # the key with its letters' case swapped
-KEY_STAND_INS = (KEY_VARIABLE, KEY_BUT_LAST, KEY_SWAPPED)  # what evidence shows for the key and keys made from it
+KEY_BASIC = '$(printf %s: "$ZEXA_API_KEY" | base64)'  # the key as Basic credentials (user name, no password)
+KEY_STAND_INS = (KEY_VARIABLE, KEY_BUT_LAST, KEY_SWAPPED, KEY_BASIC)  # what evidence shows for the key and its forms
 
 
 @dataclass(eq=False)
@@ -89,9 +90,11 @@ class Exchange:
                 **({"resent": self.resent} if self.resent else {})}
 
 
-def hide_key(text: str, key: str, whole: str = REDACTED, but_last: str = REDACTED, swapped: str = REDACTED) -> str:
-    """text with the key, the key with its letters' case swapped, and the key cut one short replaced."""
-    text = text.replace(key, whole)
+def hide_key(text: str, key: str, whole: str = REDACTED, but_last: str = REDACTED, swapped: str = REDACTED,
+             basic: str = REDACTED) -> str:
+    """text with the key, the key with its letters' case swapped, the key cut one short, and the key as Basic
+    credentials replaced (base64 hides nothing: anyone decodes it)."""
+    text = text.replace(base64.b64encode(f"{key}:".encode()).decode(), basic).replace(key, whole)
     if key.swapcase() != key:
         text = text.replace(key.swapcase(), swapped)
     return text.replace(key[:-1], but_last) if len(key) > 4 else text

@@ -143,9 +143,10 @@ def forged_authorizations(key: str) -> dict[str, str]:
     """Authorization values that carry no valid key, made from the real one so that a comparison looser than
     equality takes them for it: SQL wildcards and globs in place of its characters (a LIKE or a glob match), an
     injection that makes a spliced SQL condition true, the key after another word (a parser that takes the last
-    word), the key twice. Each must be 401. The bare wildcards could match another account's key, so these
-    are only sent on reads and on DELETEs of ids no account holds. No part of the key shorter than all but its last
-    character is sent: evidence masks the key and that one prefix, nothing shorter."""
+    word) or before one (a parser that takes the second), the key twice. Each must be 401. The bare wildcards could
+    match another account's key, so these are only sent on reads and on DELETEs of ids no account holds. No part of
+    the key shorter than all but its last character is sent: evidence masks the key and that one prefix, nothing
+    shorter."""
     forged = {
         "the key's last character as a SQL one-character wildcard": f"Bearer {key[:-1]}_",
         "the key's last character as a SQL wildcard": f"Bearer {key[:-1]}%",
@@ -153,6 +154,7 @@ def forged_authorizations(key: str) -> dict[str, str]:
         "the key's last character as a glob": f"Bearer {key[:-1]}*",
         "a SQL condition that is always true": "Bearer ' OR '1'='1",
         "another word before the key": f"Bearer conformance {key}",
+        "another word after the key": f"Bearer {key} conformance",
         "the key twice": f"Bearer {key}{key}",
         "the key inside quotes": f'Bearer "{key}"',
     }
@@ -164,6 +166,13 @@ def key_elsewhere(key: str) -> dict[str, dict[str, str]]:
     cookies" makes a cookie no credential (so these are 401, missing key)."""
     cookies = "; ".join(f"{name}={key}" for name in ("api_key", "token", "access_token", "session", "zexa_api_key"))
     return {"the key in cookies": {"Cookie": cookies}}
+
+
+def key_without_bearer(key: str) -> dict[str, str]:
+    """Authorization values that carry the key without the Bearer scheme the docs write: the key alone (a parser that
+    removes "Bearer " wherever it is, or splits on it, takes it) and after another scheme of six letters (a parser
+    that skips seven characters takes it). Either is a request without its key, so 401."""
+    return {"the key with no scheme": key, "the key after ApiKey": f"ApiKey {key}"}
 
 
 def key_elsewhere_unspecified(key: str) -> dict[str, dict[str, str]]:

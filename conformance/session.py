@@ -110,8 +110,8 @@ class GuardedSession(requests.Session):
         self._history.append(record)
         case_context.current().exchanges.append(record)
 
-    def _hide_key(self, text: str, whole: str, but_last: str, swapped: str) -> str:
-        return hide_key(text, self._config.api_key, whole, but_last, swapped)
+    def _hide_key(self, text: str, *stand_ins: str) -> str:
+        return hide_key(text, self._config.api_key, *stand_ins)
 
     def borrow(self, value: str) -> None:
         """A value copied from another's contact, about to be sent: reports keep masking it."""

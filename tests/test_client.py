@@ -162,6 +162,18 @@ def test_the_key_with_its_case_swapped_is_hidden_and_its_repro_runs(client):
     assert "Authorization: Bearer ZX_SECRET_KEY_123" in echoed, echoed
 
 
+def test_the_key_as_basic_credentials_is_hidden_and_its_repro_runs(client):
+    import base64
+    basic = base64.b64encode(b"zx_secret_key_123:").decode()
+    exchange = client.list(auth=f"Basic {basic}")
+    assert basic not in str(exchange.to_dict(client.session.redact)) + exchange.curl()
+    import subprocess
+    echoed = subprocess.run(["bash", "-c", exchange.curl().replace("curl -i -X GET", "printf '%s\\n'")],
+                            capture_output=True, text=True, env={"ZEXA_API_KEY": "zx_secret_key_123",
+                                                                 "PATH": "/usr/bin:/bin"}).stdout
+    assert f"Authorization: Basic {basic}" in echoed, echoed
+
+
 def test_the_environments_proxy_is_used_unless_no_proxy_covers_the_target(monkeypatch):
     """Proxy settings are read once, when the run starts (not from os.environ on every request), and still
     honoured: a corporate CI reaches a remote target through its proxy."""

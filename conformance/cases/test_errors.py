@@ -13,27 +13,33 @@ pytestmark = pytest.mark.errors
 
 
 @fixture(scope="module")
-def error_samples(client, run_config, new_contact) -> dict[int, object]:
-    """One answer per documented error status, sent side by side; the data-writing ones only where writes are
-    allowed. The 409 needs a contact to collide with, so it goes once that contact exists; that contact's create
-    (201) stays among the samples, as a successful answer whose content type is judged too."""
-    calls = {401: lambda: client.list(auth=None)}
+def error_samples(client, run_config, new_contact) -> dict[tuple[int, str], object]:
+    """Answers meant to provoke each documented error status, sent side by side, keyed by (status, what was sent);
+    the data-writing ones only where writes are allowed. 401 twice, to two requests without a key: a request_id is
+    the request's own, not the status's. The 409 needs a contact to collide with, so it goes once that contact
+    exists; that contact's create (201) stays among the samples, as a successful answer whose content type is judged
+    too."""
+    calls = {(401, "a list without a key"): lambda: client.list(auth=None),
+             (401, "a list of one without a key"): lambda: client.list(auth=None, per_page=1)}
     if run_config.allow_writes:
         unknown, bad_email = client.unknown_id(), new_contact.body("Error Sample", email="no-at-sign.example.com")
         first, second = new_contact.body("Error Sample"), new_contact.body("Error Sample")
-        calls |= {404: lambda: client.delete(unknown), 400: lambda: client.call("POST", "/contacts", data=b'{"name": '),
-                  422: lambda: client.create(bad_email), 201: lambda: client.create(first)}
+        calls |= {(404, "a DELETE of an unknown id"): lambda: client.delete(unknown),
+                  (400, "a malformed create"): lambda: client.call("POST", "/contacts", data=b'{"name": '),
+                  (422, "a create with a bad email"): lambda: client.create(bad_email),
+                  (201, "a create"): lambda: client.create(first)}
     samples = dict(zip(calls, client.gather(calls.values())))
-    if 201 in samples:
-        samples[409] = client.create({**second, "phone": first["phone"]})
+    if (201, "a create") in samples:
+        samples[(409, "a create with a taken phone")] = client.create({**second, "phone": first["phone"]})
     return samples
 
 
 def each_error(error_samples):
-    """The samples that came back with the status they were meant to provoke. One that did not is the finding
-    of the requirement for that status (CREATE-409-…, AUTH-401-…), not of the error body."""
-    produced = [(status, exchange) for status, exchange in error_samples.items()
-                if status >= 400 and exchange.status == status]
+    """The samples that came back with the status they were meant to provoke, as ((status, what), exchange). One
+    that did not is the finding of the requirement for that status (CREATE-409-…, AUTH-401-…), not of the error
+    body."""
+    produced = [(sample, exchange) for sample, exchange in error_samples.items()
+                if sample[0] >= 400 and exchange.status == sample[0]]
     if not produced:
         pytest.skip("not checked: the target answered none of the requests meant to provoke a documented error "
                     "with that error")
@@ -56,16 +62,16 @@ def test_error_code_matches_status(error_samples):
 
 @pytest.mark.requirement("ERROR-REQUEST-ID")
 def test_error_bodies_carry_request_id(error_samples):
-    """Each error names its own request: a request_id, and no two of the samples (five different requests) share
-    one."""
-    named_by: dict[str, int] = {}
-    for status, exchange in each_error(error_samples):
+    """Each error names its own request (P: request_id is the unique id of the request): a request_id, and no two of
+    the samples (each a different request, two of them 401s) share one."""
+    named_by: dict[str, str] = {}
+    for (status, what), exchange in each_error(error_samples):
         problem = request_id_problem(exchange)
         expect(not problem, problem, exchange)
         request_id = exchange.json_or_none()["request_id"]
-        earlier = named_by.setdefault(repr(request_id), status)
-        expect(earlier == status, f"the {status} body repeats the request_id {request_id!r} of the {earlier} answer "
-                                  "to another request: a request id names one request", exchange)
+        earlier = named_by.setdefault(repr(request_id), what)
+        expect(earlier == what, f"the {status} answer to {what} repeats the request_id {request_id!r} of the answer "
+                                f"to {earlier}: a request id names one request", exchange)
 
 
 @pytest.mark.requirement("JSON-CONTENT-TYPE")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextvars import ContextVar
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -209,3 +210,82 @@ fault("content_type_checked_before_auth", "A create whose Content-Type is not ap
       "before the key check (a body-parsing middleware in front of auth): without a key too.",
       lambda: {"content_type_accepted": lambda ok, content_type, **_: ok and _json_only(content_type),
                "response": _content_type_checked_first}, "AUTH-401-BEFORE-VALIDATION", also=("AUTH-401-MISSING-KEY",))
+
+
+def _bearer_replaced(header: str, **_: Any) -> str:
+    return f"Bearer {header.replace('Bearer ', '')}" if header else header
+
+
+fault("key_is_second_word", "The key is read as header.split(' ')[1]: whatever follows the key after a space is "
+      "dropped, so 'Bearer <key> anything' is taken as the key.",
+      only("credentials", lambda header, **_: f"Bearer {header.split(' ')[1]}"
+           if header.startswith("Bearer ") and len(header.split(" ")) > 2 else header), "AUTH-401-INVALID-KEY")
+fault("key_read_after_seven_characters", "The key is read as header[7:] with no look at the scheme: any word of six "
+      "letters before it ('ApiKey <key>') is taken for Bearer.",
+      only("credentials", lambda header, **_: f"Bearer {header[7:]}" if len(header) > 7 else header),
+      "AUTH-401-MISSING-KEY")
+fault("key_without_scheme_accepted", "The key is read as header.replace('Bearer ', '') with no check that Bearer was "
+      "there: an Authorization header holding the bare key is taken (P: Authorization: Bearer <key>).",
+      only("credentials", _bearer_replaced), "AUTH-401-MISSING-KEY")
+
+
+def _key_checked_after_insert() -> Hooks:
+    """The create inserts in a transaction and checks the key before it commits: a refused insert is rolled back
+    (each request runs in a task of its own, so the id it inserted is a context variable), but the unique phone
+    index has answered first."""
+    inserted: ContextVar[tuple[Store, str] | None] = ContextVar("inserted", default=None)
+
+    def stored(contact: dict, store: Store, **_: Any) -> dict:
+        inserted.set((store, contact["id"]))
+        return contact
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        if operation == "create" and answer.status_code == 401 and (rollback := inserted.get()) is not None:
+            store, contact_id = rollback
+            store.delete(contact_id)
+        return answer
+    return {"refused_write_applied": lambda applied, operation, **_: applied or operation == "create",
+            "stored": stored, "response": response}
+
+
+fault("conflict_before_auth", "A create is inserted before the key check, which rolls the insert back: a phone "
+      "the account holds is refused by the unique index with 409 to a caller without a key (who learns which numbers "
+      "the account holds).", _key_checked_after_insert, "AUTH-401-BEFORE-VALIDATION",
+      also=("AUTH-401-MISSING-KEY",))
+
+
+def _lists_path_skips_auth() -> Hooks:
+    """Two code paths for a create: with lists (insert the contact, then its memberships) and without; only the
+    one without lists checks the key. The app refuses first and writes anyway (refused_write_applied); the answer
+    then follows the path the body takes: a create with lists is answered as if authenticated, one without is
+    rolled back and refused."""
+    refused: ContextVar[bool] = ContextVar("refused", default=False)
+    stored: ContextVar[dict | None] = ContextVar("stored", default=None)
+
+    def failed(status: int, **_: Any) -> int:
+        refused.set(True)
+        return status
+
+    def keep(contact: dict, store: Store, **_: Any) -> dict:
+        stored.set({**contact, "store": store})
+        return contact
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        contact = stored.get()
+        if operation != "create" or not refused.get() or contact is None:
+            return answer
+        if contact["lists"]:
+            return answer if answer.status_code != 401 else JSONResponse(
+                {k: v for k, v in contact.items() if v is not None and k != "store"}, status_code=201)
+        if answer.status_code == 401:
+            contact["store"].delete(contact["id"])
+            return answer
+        return _refusal(401, "unauthorized", "API key is missing: send Authorization: Bearer <API key>.")
+    return {"auth_failure_status": failed,
+            "refused_write_applied": lambda applied, operation, **_: applied or operation == "create",
+            "stored": keep, "response": response}
+
+
+fault("create_with_lists_skips_auth", "A create that assigns lists takes another code path (insert the contact, "
+      "then its memberships) that never checks the key: without a key it is stored and answered 201.",
+      _lists_path_skips_auth, "AUTH-401-MISSING-KEY", also=("AUTH-401-INVALID-KEY",))

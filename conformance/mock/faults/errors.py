@@ -55,3 +55,7 @@ fault("errors_as_field_list_on_422", "A 422 answers with a JSON array of field e
                                                     for k, v in (body.get("details") or {}).items()]
            if status == 422 else body),
       "ERROR-BODY-SHAPE", also=("ERROR-CODE-MATCHES-STATUS", "SPEC-RESPONSES-CONFORM"))
+fault("request_id_fixed_on_401", "401 bodies come from an auth middleware that runs before the request-id middleware: "
+      "every 401 carries the same placeholder request_id (other errors carry their own).",
+      only("error_body", lambda body, status, **_: {**body, "request_id": "req_0000000000000000"}
+           if status == 401 and "request_id" in body else body), "ERROR-REQUEST-ID")
