@@ -205,7 +205,8 @@ fault("delete_id_spliced_into_upstream_url", "The DELETE handler forwards to an 
       "and deletes it.", _delete_looked_up_as(lambda given: re.split(r"[?#]", given, maxsplit=1)[0]),
       "DELETE-ONLY-THE-GIVEN-ID")
 fault("delete_takes_same_email", "A delete is a 'forget this person' cascade keyed on email: every contact with the "
-      "deleted one's email goes too (on an account in use, the docs' Maria Santos with a run's maria@example.com).",
+      "deleted one's email goes too (on an account in use, the docs' Maria Santos with a run's maria@example.com; in "
+      "a run, its own Maria, whose phone a later create then takes).",
       only("delete_mode", lambda mode, **_: ("DELETE FROM contacts WHERE id = :id OR email = (SELECT email FROM "
                                              "contacts WHERE id = :id)", mode[1])), "DELETE-ONLY-THE-GIVEN-ID",
-      also=("LIST-TOTAL-COUNTS-MATCHES",))
+      also=("LIST-TOTAL-COUNTS-MATCHES", "CREATE-409-DUPLICATE-PHONE"))
