@@ -59,10 +59,9 @@ $(REDOCLY):
 	@test -x $(REDOCLY) || { echo "Redocly CLI could not be installed into .tools/redocly"; exit 2; }
 
 # The self-check and the other Pythons' installs are named first so workers start them at once; the rest fills in,
-# two tests at a time to a worker (xdist's first batches would queue a third of the suite behind the self-check);
-# three workers for the rest, whose tests wait on the runs and servers they start as much as they compute.
+# two tests at a time to a worker (xdist's first batches would queue a third of the suite behind the self-check).
 test: $(STAMP) tools prism linters
-	$(BIN)/python -m pytest -q -n 4 --dist load --maxschedchunk 2 -m 'not sweep' -rf tests/test_selfcheck.py tests/test_other_pythons.py tests
+	$(BIN)/python -m pytest -q -n 3 --dist load --maxschedchunk 2 -m 'not sweep' -rf tests/test_selfcheck.py tests/test_other_pythons.py tests
 
 # The wheel, installed into a fresh venv, passes a quick run on every other Python 3.11-3.13 of this machine.
 other-pythons: $(STAMP)
