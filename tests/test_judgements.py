@@ -44,6 +44,8 @@ def test_email_may_differ_only_in_the_case_of_its_domain():
 def test_an_internationalised_domain_may_come_back_in_its_ascii_form():
     assert judgements.email_matches("maria@correio.angolá.ao", "maria@correio.xn--angol-1qa.ao")
     assert not judgements.email_matches("maria@correio.angolá.ao", "maria@correio.angola.ao")
+    assert not judgements.email_matches("maria@straße.ao", "maria@strasse.ao")  # IDNA 2003 folds them: not the same
+    assert not judgements.email_matches("maria@ｅxample.ao", "maria@example.ao")
     assert judgements.email_matches("maria@[192.0.2.1]", "maria@[192.0.2.1]")
 
 

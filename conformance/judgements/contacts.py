@@ -123,10 +123,18 @@ def email_matches(sent: str, echoed: object) -> bool:
 
 
 def _domain_key(domain: str) -> str:
+    """The domain with each ASCII-compatible (xn--) label decoded, lower-cased. Only decoded: IDNA's encoding would
+    also fold text to another (ß to ss, fullwidth letters to ASCII), which is a changed address."""
+    return ".".join(_label(label) for label in domain.split(".")).lower()
+
+
+def _label(label: str) -> str:
+    if label[:4].lower() != "xn--" or not label.isascii():
+        return label
     try:
-        return domain.encode("idna").decode("ascii").lower()
-    except UnicodeError:  # no IDNA label (an IP literal, an empty label): compared as text
-        return domain.lower()
+        return label[4:].encode("ascii").decode("punycode")
+    except UnicodeError:  # not Punycode: compared as text
+        return label
 
 
 def lists_match(sent: list, echoed: object) -> bool:
