@@ -2,6 +2,7 @@
 a lagging (legal) server passes clean with nothing leaked, and faults of exact ids and list echo are caught."""
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -204,3 +205,14 @@ def test_model_catches_faults_of_exact_ids_and_list_echo(tmp_path, fault, requir
                    "--settle", "1")
     failed = {r["id"] for r in _report(tmp_path)["requirements"] if r["status"] == "failed"}
     assert done.returncode == 1 and requirement in failed, (failed, done.stdout[-2000:])
+
+
+@pytest.mark.parametrize("requirement,fillers", [("CREATE-ID-UNIQUE", False), ("LIST-PAGES-PARTITION", True)])
+def test_only_a_run_judging_paging_fills_the_account_to_a_full_page(tmp_path, requirement, fillers):
+    log = tmp_path / "requests.jsonl"
+    done = run_cli("run", "--seed", "3", "--settle", "1", "--report-dir", str(tmp_path / "report"),
+                   "--reference-request-log", str(log), "--requirement", requirement)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    sent = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    made = [r for r in sent if r["method"] == "POST" and b'"name": "Filler ' in base64.b64decode(r["body"])]
+    assert bool(made) is fillers and (not fillers or len(made) > 50), len(made)

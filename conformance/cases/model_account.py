@@ -15,6 +15,10 @@ FILL_TO = 51  # own live contacts before the account is walked: more than a page
 # leave the model's later creates the numbers the seed gives them
 FILLER_REGION = "PT"
 FULL_PAGE = 101  # contacts of anyone's the account holds when it is walked: a page of the maximum size is full
+# the rules a full page bears on: a run judging none of them makes no fillers
+PAGING_RULES = frozenset({"LIST-DEFAULT-PAGING", "LIST-PER-PAGE-MAX-100", "LIST-META-DESCRIBES-PAGE",
+                          "LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY",
+                          "LIST-OUT-OF-RANGE-PAGING"})
 
 
 class AccountPhases:
@@ -26,6 +30,8 @@ class AccountPhases:
         short first page. Contacts that are not the run's count too, so an account in use needs few or none. Called
         while the run's other writes are held (client.whole_account), up to the walk: the total less the run's own
         is others', and no other case deletes one of the contacts counted before the walk."""
+        if self.judged and not self.judged & PAGING_RULES:
+            return
         first = page_of(self.client.list(per_page=1))
         total = first[1].get("total") if first else None
         others = total - len(self.client.ledger.live) if isinstance(total, int) else 0

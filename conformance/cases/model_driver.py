@@ -52,8 +52,9 @@ class ModelRun:
 
 
 class Driver(AccountPhases):
-    def __init__(self, client, run, factory, lists_ok: bool) -> None:
+    def __init__(self, client, run, factory, lists_ok: bool, judged: frozenset[str] = frozenset()) -> None:
         self.client, self.run, self.factory = client, run, factory
+        self.judged = judged  # the requirements the run judges; empty: all
         self.rng = random.Random(run.seed ^ zlib.crc32(b"model"))
         self.lists_wanted = tuple(dict.fromkeys(run.run_list(p) for p in LIST_PURPOSES))
         self.model = Model(lists=self.lists_wanted if lists_ok else (), exclusive=not run.list_ids)

@@ -12,8 +12,8 @@ pytestmark = [pytest.mark.listing, pytest.mark.writes]
 
 
 @fixture(scope="module")
-def model_run(client, run_config, new_contact, lists_accepted) -> ModelRun:
-    return Driver(client, run_config, new_contact, lists_accepted).run_all()
+def model_run(client, run_config, new_contact, lists_accepted, judged_requirements) -> ModelRun:
+    return Driver(client, run_config, new_contact, lists_accepted, judged_requirements).run_all()
 
 
 def verdict(model_run: ModelRun, requirement: str, observe) -> None:

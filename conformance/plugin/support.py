@@ -144,6 +144,12 @@ def state_probe(pytestconfig: pytest.Config) -> StateProbe:
 
 
 @fixture(scope="session")
+def judged_requirements(pytestconfig: pytest.Config) -> frozenset[str]:
+    """The requirements the run was asked to judge (--requirement); empty when it judges all."""
+    return frozenset(pytestconfig.getoption("requirement"))
+
+
+@fixture(scope="session")
 def lists_accepted(new_contact: ContactFactory, run_config: Config) -> bool:
     """Whether the target lets the run put contacts in its own list ids (lists may have to exist first)."""
     if not run_config.allow_writes:
