@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: conformance test other-pythons selfcheck bench tools prism linters mock clean
+.PHONY: conformance test other-pythons selfcheck bench tools node prism linters mock clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11, 3.12 or 3.13 is required and none was found (set PYTHON=...)"; exit 2; }
@@ -29,14 +29,17 @@ tools:
 	@command -v chromium >/dev/null && command -v curl >/dev/null || \
 		{ echo "chromium and curl are required by the tests and could not be installed"; exit 2; }
 
+# Node and npm from Debian, for the tools below; after `tools`, so that two apt-get never run at once.
+node: | tools
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+
 # Stoplight Prism, the stateless mock many teams use, for tests/test_prism.py. 5.14.2 is the last release that runs
 # on Debian's Node 20 (later ones need Node 24). Installed into the project's own folder; Node/npm from Debian.
 PRISM_VERSION := 5.14.2
 PRISM := .tools/prism/node_modules/.bin/prism
 prism: $(PRISM)
-$(PRISM):
-	@command -v node >/dev/null && command -v npm >/dev/null || \
-		{ apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+$(PRISM): | node
 	npm install --silent --no-audit --no-fund --prefix .tools/prism @stoplight/prism-cli@$(PRISM_VERSION)
 	@test -x $(PRISM) || { echo "Prism could not be installed into .tools/prism"; exit 2; }
 
@@ -47,20 +50,18 @@ REDOCLY_VERSION := 2.77.0
 SPECTRAL := .tools/spectral/node_modules/.bin/spectral
 REDOCLY := .tools/redocly/node_modules/.bin/redocly
 linters: $(SPECTRAL) $(REDOCLY)
-$(SPECTRAL):
-	@command -v node >/dev/null && command -v npm >/dev/null || \
-		{ apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+$(SPECTRAL): | node
 	npm install --silent --no-audit --no-fund --prefix .tools/spectral @stoplight/spectral-cli@$(SPECTRAL_VERSION)
 	@test -x $(SPECTRAL) || { echo "Spectral could not be installed into .tools/spectral"; exit 2; }
-$(REDOCLY):
-	@command -v node >/dev/null && command -v npm >/dev/null || \
-		{ apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+$(REDOCLY): | node
 	npm install --silent --no-audit --no-fund --prefix .tools/redocly @redocly/cli@$(REDOCLY_VERSION)
 	@test -x $(REDOCLY) || { echo "Redocly CLI could not be installed into .tools/redocly"; exit 2; }
 
-# The self-check and the other Pythons' installs are named first so workers start them at once; the rest fills in,
-# two tests at a time to a worker (xdist's first batches would queue a third of the suite behind the self-check).
-test: $(STAMP) tools prism linters
+# The installs run side by side (pip's and the three npm ones wait mostly on the registries). The self-check and the
+# other Pythons' installs are named first so workers start them at once; the rest fills in, two tests at a time to a
+# worker (xdist's first batches would queue a third of the suite behind the self-check).
+test:
+	@$(MAKE) --no-print-directory -j4 $(STAMP) tools prism linters
 	$(BIN)/python -m pytest -q -n 3 --dist load --maxschedchunk 2 -m 'not sweep' -rf tests/test_selfcheck.py tests/test_other_pythons.py tests
 
 # The wheel, installed into a fresh venv, passes a quick run on every other Python 3.11-3.13 of this machine.
