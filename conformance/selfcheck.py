@@ -41,6 +41,7 @@ class Trial:
     unmatched_evidence: list[str] = field(default_factory=list)
     replays: dict = field(default_factory=dict)  # {"same": n, "differ": [..]}
     only: str = ""  # the run had only the cases of this requirement (a targeted self-check)
+    profile: str = "default"
 
     @property
     def ok(self) -> bool:
@@ -90,21 +91,23 @@ _workers = threading.local()
 
 
 def trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, replay: bool, settle: str,
-          targeted: bool = False) -> Trial:
-    """One run of the default profile; `targeted` runs a fault's server with only the cases of the rule it breaks,
-    and the whole profile when those alone do not catch it (a finding may need what other cases send)."""
+          targeted: bool = False, variant_profile: str = "default") -> Trial:
+    """One run of the default profile (a variant's of `variant_profile`); `targeted` runs a fault's server with
+    only the cases of the rule it breaks, and the whole profile when those alone do not catch it (a finding may need
+    what other cases send)."""
     if targeted and kind == "fault":
         result = _trial(name, kind, seed, concurrency, workdir, replay, settle, requirement=declared(name)[0])
         if result.ok:
             return result
-    return _trial(name, kind, seed, concurrency, workdir, replay, settle)
+    profile = variant_profile if kind == "variant" else "default"
+    return _trial(name, kind, seed, concurrency, workdir, replay, settle, profile=profile)
 
 
 def _trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, replay: bool, settle: str,
-           requirement: str = "") -> Trial:
+           requirement: str = "", profile: str = "default") -> Trial:
     label = f"{name or 'faithful'}-s{seed}-c{concurrency}"
     report_dir, log, output = workdir / label, workdir / f"{label}.requests.jsonl", workdir / f"{label}.out"
-    argv = ["run", "--seed", str(seed), "--profile", "default", "--concurrency", str(concurrency),
+    argv = ["run", "--seed", str(seed), "--profile", profile, "--concurrency", str(concurrency),
             "--report-dir", str(report_dir), "--reference-request-log", str(log),
             *(["--reference-fault", name] if name else []), *(["--settle", settle] if settle else []),
             *(["--requirement", requirement] if requirement else [])]
@@ -115,7 +118,7 @@ def _trial(name: str, kind: str, seed: int, concurrency: int, workdir: Path, rep
     exit_code = _workers.worker.run(argv, output)
     seconds = time.monotonic() - started
     result = Trial(name or "faithful", kind, declared(name), seed, concurrency, exit_code, [], seconds,
-                   only=requirement)
+                   only=requirement, profile=profile)
     try:
         report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -140,11 +143,11 @@ _WORKERS: list[Worker] = []
 
 
 def run_trials(plan: list[tuple[str, str, int, int]], workdir: Path, jobs: int, replay: bool,
-               settle: str = "", targeted: bool = False) -> list[Trial]:
+               settle: str = "", targeted: bool = False, variant_profile: str = "default") -> list[Trial]:
     done = itertools.count(1)
 
     def run(step: tuple[str, str, int, int]) -> Trial:
-        result = trial(*step, workdir, replay, settle, targeted)
+        result = trial(*step, workdir, replay, settle, targeted, variant_profile)
         verdict = ("caught" if result.ok else "MISSED") if result.kind == "fault" else (
             "clean" if result.ok else "FALSE ALARM")
         print(f"  [{next(done)}/{len(plan)}] {result.name} (seed {result.seed}, {result.concurrency} in flight): "
@@ -175,7 +178,7 @@ def verdicts(trials: list[Trial]) -> list[dict]:
                             "exit": t.exit_code, "failed_must": t.failed_must, "failed_should": t.failed_should,
                             "seconds": round(t.seconds, 1), **({"why": t.why} if not t.ok else {}),
                             "unmatched_evidence": t.unmatched_evidence, "replays": t.replays,
-                            **({"only": t.only} if t.only else {})})
+                            **({"only": t.only} if t.only else {}), "profile": t.profile})
     for row in rows.values():
         oks = [r["ok"] for r in row["runs"]]
         row["ok"] = all(oks) and not any(r["unmatched_evidence"] for r in row["runs"])
@@ -207,17 +210,18 @@ def table(rows: list[dict]) -> list[str]:
 
 def selfcheck(out: str = "reports/selfcheck.json", seeds: int = 1, concurrency: tuple[int, ...] = (8,),
               only: tuple[str, ...] = (), jobs: int = 2, replay: bool = True, settle: str = "",
-              targeted: bool = False) -> int:
+              targeted: bool = False, variant_profile: str = "default") -> int:
     deviations = [d for d in faults() + variants() if not only or d.name in only]
     plan = [(name, kind, SEED + i, n) for name, kind in [("", "faithful")] + [(d.name, d.kind) for d in deviations]
             for i in range(seeds) for n in concurrency]
     print(f"self-check: the default profile against the faithful reference server, {sum(d.kind == 'fault' for d in deviations)} "
-          f"faults and {sum(d.kind == 'variant' for d in deviations)} legal variants; seeds "
+          f"faults and {sum(d.kind == 'variant' for d in deviations)} legal variants"
+          f"{f' (the {variant_profile} profile)' if variant_profile != 'default' else ''}; seeds "
           f"{', '.join(str(SEED + i) for i in range(seeds))}; concurrency {', '.join(map(str, concurrency))} "
           f"({len(plan)} runs, {jobs} at a time)", flush=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="selfcheck-") as tmp:
-        rows = verdicts(run_trials(plan, Path(tmp), jobs, replay, settle, targeted))
+        rows = verdicts(run_trials(plan, Path(tmp), jobs, replay, settle, targeted, variant_profile))
     for line in table(rows):
         print(line)
     fault_rows = [r for r in rows if r["kind"] == "fault"]
