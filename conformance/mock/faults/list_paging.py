@@ -216,3 +216,43 @@ fault("meta_page_from_offset_unfiltered", "The unfiltered list's meta.page is wo
 fault("rows_capped_at_75", "The repository caps LIMIT at 75 while meta.per_page says what was asked: a page of 100 "
       "holds 75 contacts and the next page starts at the 101st.",
       only("limit", lambda limit, **_: min(limit, 75)), "LIST-PAGES-PARTITION")
+
+
+# Faults of a list filter that show only on a list of more than a page of the maximum size: lists hold tens of
+# contacts in most accounts, and a filtered route is often code of its own.
+_FIRST_MEMBERS = ("c.id IN (SELECT contact_id FROM memberships WHERE list_id = ? ORDER BY seq LIMIT 100) "
+                  "AND c.deleted = 0")
+_paging_asked: contextvars.ContextVar[bool] = contextvars.ContextVar("paging_asked", default=True)
+
+
+def _whole_list_without_paging() -> Hooks:
+    def list_filter(list_id: str | None, paging_asked: bool, **_: Any) -> str | None:
+        _paging_asked.set(paging_asked or list_id is None)
+        return list_id
+
+    return {"list_filter": list_filter, "limit": lambda limit, **_: limit if _paging_asked.get() else -1}
+
+
+fault("filtered_rows_capped_at_50", "Under list_id the repository caps the rows at 50 while meta.per_page says what "
+      "was asked: a page of 100 of a long list holds 50 contacts and the next page starts at the 101st.",
+      only("list_body", lambda body, list_id, **_: {**body, "data": body["data"][:50]} if list_id else body),
+      "LIST-PAGES-PARTITION")
+fault("filtered_total_capped_at_100", "Under list_id meta.total is counted over the first 100 rows (SELECT COUNT(*) "
+      "FROM (… LIMIT 100)): a list of more than 100 contacts says it holds 100.",
+      only("total", lambda total, query, **_: min(total, 100) if query.list_id is not None else total),
+      "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGE-PAST-END-EMPTY", "LIST-PAGES-PARTITION"))
+fault("filtered_rows_from_first_100_members", "Under list_id the rows are the list's first 100 memberships (an "
+      "IN-list of ids fetched with LIMIT 100), while meta.total counts every member: pages of a longer list never "
+      "show the rest.",
+      lambda: {"query": lambda q, **_: Query(q.list_id, _FIRST_MEMBERS, q.args) if q.list_id is not None else q,
+               "total_query": lambda q, **_: Query.of(q.list_id)},
+      "LIST-PAGES-PARTITION", also=("LIST-SHOWS-CREATED",))
+fault("filtered_whole_list_without_paging", "Under list_id, a request naming neither page nor per_page gets every "
+      "member on one page (the campaign export path: no LIMIT), while meta says page 1 of 50.",
+      _whole_list_without_paging, "LIST-DEFAULT-PAGING", also=("LIST-META-DESCRIBES-PAGE",))
+fault("filtered_per_page_over_max_rows_uncapped", "Under list_id, per_page above 100 is clamped in meta (per_page 100) "
+      "but the query takes the number asked: per_page=101 of a long list answers 101 contacts.",
+      lambda: {"per_page_cap": lambda cap, list_id, **_: None if list_id else cap,
+               "list_body": lambda body, list_id, **_: {**body, "meta": {
+                   **body["meta"], "per_page": min(body["meta"]["per_page"], 100)}} if list_id else body},
+      "LIST-PER-PAGE-MAX-100", also=("LIST-META-DESCRIBES-PAGE",))
