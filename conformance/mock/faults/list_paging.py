@@ -249,7 +249,7 @@ fault("filtered_rows_from_first_100_members", "Under list_id the rows are the li
       "LIST-PAGES-PARTITION", also=("LIST-SHOWS-CREATED",))
 fault("filtered_whole_list_without_paging", "Under list_id, a request naming neither page nor per_page gets every "
       "member on one page (the campaign export path: no LIMIT), while meta says page 1 of 50.",
-      _whole_list_without_paging, "LIST-DEFAULT-PAGING", also=("LIST-META-DESCRIBES-PAGE",))
+      _whole_list_without_paging, "LIST-DEFAULT-PAGING", also=("LIST-META-DESCRIBES-PAGE", "LIST-PAGES-PARTITION"))
 fault("filtered_per_page_over_max_rows_uncapped", "Under list_id, per_page above 100 is clamped in meta (per_page 100) "
       "but the query takes the number asked: per_page=101 of a long list answers 101 contacts.",
       lambda: {"per_page_cap": lambda cap, list_id, **_: None if list_id else cap,
