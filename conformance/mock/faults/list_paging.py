@@ -233,6 +233,24 @@ def _whole_list_without_paging() -> Hooks:
     return {"list_filter": list_filter, "limit": lambda limit, **_: limit if _paging_asked.get() else -1}
 
 
+def _deep_filtered_pages_unfiltered() -> Hooks:
+    """The filter is served from a cache of each list's first 100 members; a page past them falls through to the
+    account's query, which never had the filter."""
+    stores: list = []
+    offset: contextvars.ContextVar[int] = contextvars.ContextVar("deep_offset", default=0)
+
+    def remember(value: int, **_: Any) -> int:
+        offset.set(value)
+        return value
+
+    def body(page: dict, list_id: str | None = None, **_: Any) -> dict:
+        if list_id is None or offset.get() < 100:
+            return page
+        rows = stores[0].rows(Query.of(None), offset=offset.get(), limit=page["meta"]["per_page"])
+        return {**page, "data": [{k: v for k, v in row.items() if v is not None} for row in rows]}
+    return {"opened": lambda store, **_: stores.append(store) or store, "offset": remember, "list_body": body}
+
+
 fault("filtered_rows_capped_at_50", "Under list_id the repository caps the rows at 50 while meta.per_page says what "
       "was asked: a page of 100 of a long list holds 50 contacts and the next page starts at the 101st.",
       only("list_body", lambda body, list_id, **_: {**body, "data": body["data"][:50]} if list_id else body),
@@ -256,3 +274,7 @@ fault("filtered_per_page_over_max_rows_uncapped", "Under list_id, per_page above
                "list_body": lambda body, list_id, **_: {**body, "meta": {
                    **body["meta"], "per_page": min(body["meta"]["per_page"], 100)}} if list_id else body},
       "LIST-PER-PAGE-MAX-100", also=("LIST-META-DESCRIBES-PAGE",))
+fault("filtered_deep_pages_lose_the_filter", "Under list_id, a page starting past the list's first 100 members is "
+      "read from the unfiltered query (the filter is served from a cache of 100 members per list): page 2 of 100 "
+      "shows the account's contacts.", _deep_filtered_pages_unfiltered, "LIST-FILTER-BY-LIST",
+      also=("LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))
