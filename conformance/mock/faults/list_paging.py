@@ -100,7 +100,7 @@ fault("per_page_uncapped_with_list_filter", "With list_id, per_page above 100 is
 fault("per_page_clamped_to_50", "per_page above 50 is silently clamped to 50 (meta.per_page 50): the documented "
       "maximum, 100, is never honoured.",
       lambda: {"per_page_cap": lambda cap, **_: 50, "per_page_over_max": lambda action, **_: "clamp"},
-      "LIST-PER-PAGE-MAX-100")
+      "LIST-PER-PAGE-MAX-100", also=("LIST-META-DESCRIBES-PAGE", "LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))
 fault("meta_per_page_echoes_over_max", "Validation lets any per_page through and the repository caps LIMIT at "
       "100: per_page=1000 answers 100 contacts with meta.per_page 1000.",
       lambda: {"per_page_cap": lambda cap, **_: None, "limit": lambda limit, **_: min(limit, 100)},
@@ -164,7 +164,7 @@ fault("order_random_per_request", "No ORDER BY: every page request sees the rows
       only("order", lambda order, **_: "random()"), "LIST-PAGES-PARTITION")
 fault("offset_uses_default_per_page", "The offset is computed with the default page size: (page - 1) × 50, "
       "whatever per_page was asked.", only("offset", lambda offset, page, **_: (page - 1) * 50),
-      "LIST-PAGES-PARTITION")
+      "LIST-PAGES-PARTITION", also=("LIST-PAGE-PAST-END-EMPTY",))
 fault("page_over_int32_crashes", "A page number beyond 2^31-1 overflows a 32-bit column: 500 instead of an empty "
       "page.", _int32_overflow(lambda page, per_page: page), "SPEC-NO-SERVER-ERROR",
       also=("SPEC-RESPONSES-CONFORM",))
