@@ -24,9 +24,11 @@ LONG_LIST = "m2"
 class AccountPhases:
     def long_list(self) -> str | None:
         """The run's list that holds more than a page of the maximum size once filled; None where the run's lists
-        were refused or are the user's (--list-ids: other members make its pages no exact measure)."""
+        were refused or are the user's (--list-ids: other members make its pages no exact measure), and under a
+        profile that makes no claim that needs state (its pages would be judged by none)."""
         list_id = self.run.run_list(LONG_LIST)
-        return list_id if self.model.exclusive and list_id in self.model.lists else None
+        wanted = self.run.profile.checks_state and self.model.exclusive
+        return list_id if wanted and list_id in self.model.lists else None
 
     def fill_phase(self) -> None:
         """Contacts in the long list, until it holds FULL_PAGE of the run's contacts: its pages of 100 and of the
