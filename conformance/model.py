@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from conformance.judgements import (created_at_problems, echo_problems, email_matches, id_problem, judge_list, page_of,
-                                    parse_instant)
+from conformance.judgements import (DEFAULT_PER_PAGE, MAX_PER_PAGE, created_at_problems, echo_problems, email_matches,
+                                    id_problem, judge_list, meta_of, page_of, parse_instant)
 from conformance.paging import as_key
 
 FIELDS = ("id", "name", "phone", "email", "created_at")
@@ -65,6 +65,12 @@ class Model:
         return [c for c in self.contacts.values() if c.live]
 
 
+def stated_per_page(first) -> int:
+    """The page size a page read without per_page states, when it is one a request may ask for; else the default."""
+    size = (meta_of(first) or {}).get("per_page")
+    return size if type(size) is int and 1 <= size <= MAX_PER_PAGE else DEFAULT_PER_PAGE
+
+
 @dataclass
 class Listing:
     """One read of GET /contacts (a list filter or none) across all its pages, and one page past the end."""
@@ -73,6 +79,7 @@ class Listing:
     pages: list = field(default_factory=list)  # Exchanges, page 1 first
     past_end: Any = None
     complete: bool = True  # False when the walk stopped short (an account too large to walk)
+    per_page_sent: bool = True  # False: read as a client that names no page size, per_page the documented default
 
     def bodies(self) -> list[dict] | None:
         pages = [page_of(e) for e in self.pages]
@@ -238,14 +245,17 @@ def check_account_total(model: Model, walks: list[Listing]) -> list[Finding]:
                     "holds among them, none it deleted)", walk.pages[-1], settles=False)]
 
 
-def check_page_meta(pages: list, where: str) -> list[Finding]:
-    """Each page's meta names the page and the page size asked for (judgements.judge_list); the first that does not
-    is found. No wait mends it: it is one answer's own account of itself."""
+def check_page_meta(pages: list, where: str, rules: tuple[str, ...] = ("LIST-META-DESCRIBES-PAGE",)) -> list[Finding]:
+    """Each page's meta names the page and the page size asked for, and (for the rules asked for too) the paging
+    defaults and per_page's maximum hold (judgements.judge_list); the first page that breaks each rule is found. No
+    wait mends it: it is one answer's own account of itself."""
+    found: dict[str, Finding] = {}
     for exchange in pages:
         for judgement in judge_list(exchange):
-            if judgement.requirement == "LIST-META-DESCRIBES-PAGE" and judgement.failed:
-                return [Finding(judgement.requirement, f"{where}: {judgement.problem}", exchange, settles=False)]
-    return []
+            if judgement.requirement in rules and judgement.failed and judgement.requirement not in found:
+                found[judgement.requirement] = Finding(judgement.requirement, f"{where}: {judgement.problem}",
+                                                       exchange, settles=False)
+    return list(found.values())
 
 
 def may_be_lag(findings: list[Finding]) -> bool:

@@ -10,7 +10,7 @@ import pytest
 from conformance.exchange import Exchange
 from conformance.judgements import parse_instant
 from conformance.model import (Contact, Listing, Model, check_account_total, check_create_answer, check_created_at,
-                               check_listing, may_be_lag, note_seen)
+                               check_listing, check_page_meta, may_be_lag, note_seen, stated_per_page)
 from tests.conftest import run_cli
 
 M1, M10 = "lst_zxconf_t_m1", "lst_zxconf_t_m10"
@@ -162,6 +162,19 @@ def test_pages_must_partition_and_the_page_past_the_end_be_empty():
     model.add(b)
     overlapping = Listing(M1, 1, [page([a.answer], 2, 1), page([a.answer], 2, 1, 2)], past_end=page([b.answer], 2, 1, 3))
     assert requirements(check_listing(model, overlapping)) == {"LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"}
+
+
+def test_a_long_list_read_without_per_page_is_held_to_the_default_and_walked_at_the_size_it_states():
+    members = [contact(f"cnt_{i}", (M1,)).answer for i in range(60)]
+    whole = Exchange("GET", f"http://t/v1/contacts?list_id={M1}", {}, None, status=200,
+                     text=json.dumps({"data": members, "meta": {"total": 60, "page": 1, "per_page": 50}}))
+    found = check_page_meta([whole], f"list_id={M1}", ("LIST-META-DESCRIBES-PAGE", "LIST-DEFAULT-PAGING"))
+    assert requirements(found) == {"LIST-META-DESCRIBES-PAGE", "LIST-DEFAULT-PAGING"}
+    assert requirements(check_page_meta([whole], f"list_id={M1}")) == {"LIST-META-DESCRIBES-PAGE"}
+    over = Exchange("GET", f"http://t/v1/contacts?list_id={M1}&per_page=101", {}, None, status=200,
+                    text=json.dumps({"data": members * 2, "meta": {"total": 60, "page": 1, "per_page": 100}}))
+    assert "LIST-PER-PAGE-MAX-100" in requirements(check_page_meta([over], M1, ("LIST-PER-PAGE-MAX-100",)))
+    assert [stated_per_page(page([], 0, n)) for n in (20, 100, 101, 0)] == [20, 100, 50, 50]
 
 
 def test_other_clients_contacts_are_free_in_the_unfiltered_list():

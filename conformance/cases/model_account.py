@@ -1,10 +1,11 @@
-"""The model's phases that read the whole account: the run's own contacts filled up past a page of the default size,
+"""The model's phases that read the whole account: the run's own contacts filled up past a page of the maximum size
+in one of the run's lists, that list and the account read across pages,
 the account's first pages at a small size, a contact created, read back, deleted and read back again with no other
 write of the run between, and a create with the phone of a contact the run did not make. A mixin of the driver
 (model_driver.Driver): it uses the driver's client, model and helpers."""
 from __future__ import annotations
 
-from conformance.judgements import created_id, is_success, items_of, page_of
+from conformance.judgements import MAX_PER_PAGE, created_id, is_success, items_of, page_of
 from conformance.judgements.contacts import E164, parse_instant
 from conformance.paging import as_key, tagged_ids
 from conformance.settling import settled
@@ -15,32 +16,68 @@ FILL_TO = 51  # own live contacts before the account is walked: more than a page
 # leave the model's later creates the numbers the seed gives them
 FILLER_REGION = "PT"
 FULL_PAGE = 101  # contacts of anyone's the account holds when it is walked: a page of the maximum size is full
-# the rules a full page bears on: a run judging none of them makes no fillers
+# the rules a full page, of the account or of a list, bears on: a run judging none of them makes no fillers
 PAGING_RULES = frozenset({"LIST-DEFAULT-PAGING", "LIST-PER-PAGE-MAX-100", "LIST-META-DESCRIBES-PAGE",
                           "LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY",
-                          "LIST-OUT-OF-RANGE-PAGING"})
+                          "LIST-OUT-OF-RANGE-PAGING", "LIST-FILTER-BY-LIST"})
+# the run's list the fillers join, to hold FULL_PAGE members when it is read: no other list of the run is a prefix of
+# it, and no later phase reads it at a page size of its own
+LONG_LIST = "m2"
 
 
 class AccountPhases:
+    def long_list(self) -> str | None:
+        """The run's list that holds more than a page of the maximum size once filled; None where the run's lists
+        were refused or are the user's (--list-ids: other members make its pages no exact measure), and under a
+        profile that makes no claim that needs state (its pages would be judged by none)."""
+        list_id = self.run.run_list(LONG_LIST)
+        wanted = self.run.profile.checks_state and self.model.exclusive
+        return list_id if wanted and list_id in self.model.lists else None
+
     def fill_phase(self) -> None:
-        """Contacts in no list, until the account holds more than the default page size besides the run's other
-        cases' contacts: the account's walk at per_page 100 then needs more than 50 on its first page (a LIMIT that
-        kept the default would show), and the one at 50-99 crosses a page boundary. And until it holds more than the
-        maximum page size, the run's other cases' contacts included: a LIMIT capped anywhere below 100 shows as a
-        short first page. Contacts that are not the run's count too, so an account in use needs few or none. Called
-        while the run's other writes are held (client.whole_account), up to the walk: the total less the run's own
-        is others', and no other case deletes one of the contacts counted before the walk."""
+        """Contacts in the long list, until it holds FULL_PAGE of the run's contacts: its pages of 100 and of the
+        default size then cross page boundaries (a LIMIT, a total or a default of the filtered route that holds only
+        for short lists shows), and so does the account's walk, which holds them too: at per_page 100 it needs more
+        than 50 on its first page (a LIMIT that kept the default would show), at 50-99 it crosses a page boundary.
+        Where the run has no list of its own, contacts in no list, until the account holds more than the default
+        page size besides the run's other cases' contacts, and more than the maximum page size with them. Contacts
+        that are not the run's count there, so an account in use needs few or none: called while the run's other
+        writes are held (client.whole_account), up to the walk, the total less the run's own is others', and no
+        other case deletes one of the contacts counted before the walk."""
         if self.judged and not self.judged & PAGING_RULES:
             return
-        first = page_of(self.client.list(per_page=1))
-        total = first[1].get("total") if first else None
-        others = total - len(self.client.ledger.live) if isinstance(total, int) else 0
-        own = FILL_TO - len(self.model.live()) - max(0, others)
-        bodies = [self._body("Filler", phone=self.factory.phone(FILLER_REGION))
-                  for _ in range(max(own, FULL_PAGE - total if isinstance(total, int) else 0))]
-        for body, answer in zip(bodies, self.client.gather([lambda b=b: self.client.create(b) for b in bodies])):
-            if answer.status != 409:  # someone else's phone: one contact fewer changes nothing
+        if long_list := self.long_list():
+            count = FULL_PAGE - len(self.model.members(long_list))  # their own members outnumber the account's
+        else:
+            first = page_of(self.client.list(per_page=1))
+            total = first[1].get("total") if first else None
+            others = total - len(self.client.ledger.live) if isinstance(total, int) else 0
+            count = max(FILL_TO - len(self.model.live()) - max(0, others),
+                        FULL_PAGE - total if isinstance(total, int) else 0)
+        bodies = [self._body("Filler", phone=self.factory.phone(FILLER_REGION), lists=[long_list] if long_list
+                             else []) for _ in range(count)]
+        answers = self.client.gather([lambda b=b: self.client.create(b) for b in bodies])
+        retry = [{**b, "phone": self.factory.phone(FILLER_REGION)} for b, a in zip(bodies, answers) if a.status == 409]
+        retried = self.client.gather([lambda b=b: self.client.create(b) for b in retry])  # 409: someone else's phone
+        for body, answer in [*zip(bodies, answers), *zip(retry, retried)]:
+            if answer.status != 409:
                 self._admit(body, answer)
+
+    def account_read_phase(self) -> list:
+        """Every list of the run and the whole account read across all pages, once filled: the long list as a
+        client that names no page size (the default, 50) and at the maximum (two pages and more), each judged as
+        every other read of the model; and once at per_page 101, above the maximum: clamped or refused, its page
+        never holds more than 100. The unfiltered walks come last."""
+        long_list = self.long_list()
+        keys = [(list_id, self._per_page()) for list_id in self.model.lists if list_id != long_list]
+        over = []  # judged once read, in the order of the run: the read goes out beside the first pages
+        extra = [lambda: over.append(self.client.list(list_id=long_list, per_page=MAX_PER_PAGE + 1))] \
+            if long_list else []
+        listings = self.read_phase(keys=keys + ([(long_list, None), (long_list, MAX_PER_PAGE)] if long_list else []),
+                                   extra=extra, unfiltered=True)
+        self.out.findings += self._meta_findings(over, f"list_id={long_list}",
+                                                 ("LIST-PER-PAGE-MAX-100", "LIST-META-DESCRIBES-PAGE"))
+        return listings
 
     def read_back_at_once_phase(self) -> None:
         """One more create, read back before any other write of the run, then deleted and read back once more: an

@@ -23,7 +23,8 @@ from conformance import case_context, grid
 from conformance.cases.model_account import AccountPhases
 from conformance.judgements import created_id, error_code_problem, is_success, items_of, name_refusable
 from conformance.model import (Contact, Finding, Listing, Model, check_account_total, check_create_answer,
-                               check_created_at, check_listing, check_page_meta, may_be_lag, note_seen)
+                               check_created_at, check_listing, check_page_meta, may_be_lag, note_seen,
+                               stated_per_page)
 from conformance.paging import tag_name
 from conformance.sampling import draws
 from conformance.settling import settled
@@ -82,7 +83,7 @@ class Driver(AccountPhases):
         # meanwhile
         with self.client.whole_account():
             self.fill_phase()
-            listings = self.read_phase(unfiltered=True)
+            listings = self.account_read_phase()
             self.head_of_account_phase()
             self.read_back_at_once_phase()
             self.others_phone_phase(listings[-2:])
@@ -218,18 +219,21 @@ class Driver(AccountPhases):
                 kept = [f for f in judged[i] if not f.settles]
                 listings[i], judged[i] = listing, kept + check_listing(self.model, listing)
         for listing, found in zip(listings, judged):
-            self.out.findings += found + self._meta_findings(listing.pages, f"list_id={listing.list_id}"
-                                                             if listing.list_id else "the unfiltered list")
+            where = f"list_id={listing.list_id}" if listing.list_id else "the unfiltered list"
+            rules = ("LIST-META-DESCRIBES-PAGE", *(() if listing.per_page_sent else ("LIST-DEFAULT-PAGING",)))
+            self.out.findings += found + self._meta_findings(listing.pages, where, rules)
             note_seen(self.model, listing)
         if unfiltered:
             self.out.findings += check_account_total(self.model, listings[-2:])
         return listings
 
     # --- requests -----------------------------------------------------------------------------------------------
-    def _read(self, keys: list[tuple[str | None, int]], extra: list = (), past_end: bool = True) -> list[Listing]:
-        """Page 1 of every key (with the extra calls) side by side, then every other page and the one past the end."""
+    def _read(self, keys: list[tuple[str | None, int | None]], extra: list = (), past_end=True) -> list[Listing]:
+        """Page 1 of every key (with the extra calls) side by side, then every other page and the one past the end. A
+        key's per_page None reads as a client that names no page size, walked at the size page 1 states."""
         firsts = self.client.gather([lambda k=k: self._page(k, 1) for k in keys] + list(extra))
-        listings = [Listing(list_id, per_page, [first]) for (list_id, per_page), first in zip(keys, firsts)]
+        listings = [Listing(list_id, per_page or stated_per_page(first), [first], per_page_sent=per_page is not None)
+                    for (list_id, per_page), first in zip(keys, firsts)]
         wanted = []
         for listing in listings:
             pages = listing.page_count()
@@ -239,7 +243,8 @@ class Driver(AccountPhases):
             wanted += [(listing, page) for page in range(2, pages + 1)]
             if listing.list_id is not None and past_end:
                 wanted.append((listing, pages + 1))
-        answers = self.client.gather([lambda w=w: self._page((w[0].list_id, w[0].per_page), w[1]) for w in wanted])
+        answers = self.client.gather([lambda w=w: self._page((w[0].list_id, w[0].per_page if w[0].per_page_sent
+                                                              else None), w[1]) for w in wanted])
         for (listing, page), answer in zip(wanted, answers):
             if page == len(listing.pages) + 1 and page <= listing.page_count():
                 listing.pages.append(answer)
@@ -253,9 +258,11 @@ class Driver(AccountPhases):
             return MAX_PAGES
         return max(MAX_PAGES, math.ceil(len(self.model.contacts) / listing.per_page) + 1)
 
-    def _page(self, key: tuple[str | None, int], page: int):
+    def _page(self, key: tuple[str | None, int | None], page: int):
         list_id, per_page = key
-        return self.client.list(page=page, per_page=per_page, **({"list_id": list_id} if list_id else {}))
+        # without a page size, page 1 names no paging at all: the documented defaults, both of them, are asked for
+        paging = {"page": page, "per_page": per_page} if per_page else {"page": page} if page > 1 else {}
+        return self.client.list(**paging, **({"list_id": list_id} if list_id else {}))
 
     def _expect_status(self, call, status: int, requirement: str, what: str, code: bool = False):
         """`code`: the answer of that status also carries the error code the docs give it (a deleted contact's id may
@@ -268,10 +275,10 @@ class Driver(AccountPhases):
             return answer
         return judged
 
-    def _meta_findings(self, pages: list, where: str) -> list[Finding]:
+    def _meta_findings(self, pages: list, where: str, rules=("LIST-META-DESCRIBES-PAGE",)) -> list[Finding]:
         """A stateless mock answers every page from the spec's example (the contract profile judges it page by page
         elsewhere); a target that keeps state is held to describe each page it answers."""
-        return check_page_meta(pages, where) if self.run.profile.checks_state else []
+        return check_page_meta(pages, where, rules) if self.run.profile.checks_state else []
 
     # --- inputs -------------------------------------------------------------------------------------------------
     def _per_page(self) -> int:

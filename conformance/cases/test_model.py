@@ -114,6 +114,16 @@ def test_model_totals_follow_creates_and_deletes(model_run, observe):
     verdict(model_run, "LIST-TOTAL-COUNTS-MATCHES", observe)
 
 
+@pytest.mark.requirement("LIST-DEFAULT-PAGING")
+def test_model_defaults_hold_on_a_long_list(model_run, observe):
+    verdict(model_run, "LIST-DEFAULT-PAGING", observe)
+
+
+@pytest.mark.requirement("LIST-PER-PAGE-MAX-100")
+def test_model_long_list_never_pages_past_100(model_run, observe):
+    verdict(model_run, "LIST-PER-PAGE-MAX-100", observe)
+
+
 @pytest.mark.requirement("LIST-PAGES-PARTITION")
 def test_model_pages_partition_every_list(model_run, observe):
     verdict(model_run, "LIST-PAGES-PARTITION", observe)

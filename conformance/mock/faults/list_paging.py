@@ -100,7 +100,7 @@ fault("per_page_uncapped_with_list_filter", "With list_id, per_page above 100 is
 fault("per_page_clamped_to_50", "per_page above 50 is silently clamped to 50 (meta.per_page 50): the documented "
       "maximum, 100, is never honoured.",
       lambda: {"per_page_cap": lambda cap, **_: 50, "per_page_over_max": lambda action, **_: "clamp"},
-      "LIST-PER-PAGE-MAX-100")
+      "LIST-PER-PAGE-MAX-100", also=("LIST-META-DESCRIBES-PAGE", "LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))
 fault("meta_per_page_echoes_over_max", "Validation lets any per_page through and the repository caps LIMIT at "
       "100: per_page=1000 answers 100 contacts with meta.per_page 1000.",
       lambda: {"per_page_cap": lambda cap, **_: None, "limit": lambda limit, **_: min(limit, 100)},
@@ -164,7 +164,7 @@ fault("order_random_per_request", "No ORDER BY: every page request sees the rows
       only("order", lambda order, **_: "random()"), "LIST-PAGES-PARTITION")
 fault("offset_uses_default_per_page", "The offset is computed with the default page size: (page - 1) × 50, "
       "whatever per_page was asked.", only("offset", lambda offset, page, **_: (page - 1) * 50),
-      "LIST-PAGES-PARTITION")
+      "LIST-PAGES-PARTITION", also=("LIST-PAGE-PAST-END-EMPTY",))
 fault("page_over_int32_crashes", "A page number beyond 2^31-1 overflows a 32-bit column: 500 instead of an empty "
       "page.", _int32_overflow(lambda page, per_page: page), "SPEC-NO-SERVER-ERROR",
       also=("SPEC-RESPONSES-CONFORM",))
@@ -216,3 +216,65 @@ fault("meta_page_from_offset_unfiltered", "The unfiltered list's meta.page is wo
 fault("rows_capped_at_75", "The repository caps LIMIT at 75 while meta.per_page says what was asked: a page of 100 "
       "holds 75 contacts and the next page starts at the 101st.",
       only("limit", lambda limit, **_: min(limit, 75)), "LIST-PAGES-PARTITION")
+
+
+# Faults of a list filter that show only on a list of more than a page of the maximum size: lists hold tens of
+# contacts in most accounts, and a filtered route is often code of its own.
+_FIRST_MEMBERS = ("c.id IN (SELECT contact_id FROM memberships WHERE list_id = ? ORDER BY seq LIMIT 100) "
+                  "AND c.deleted = 0")
+_paging_asked: contextvars.ContextVar[bool] = contextvars.ContextVar("paging_asked", default=True)
+
+
+def _whole_list_without_paging() -> Hooks:
+    def list_filter(list_id: str | None, paging_asked: bool, **_: Any) -> str | None:
+        _paging_asked.set(paging_asked or list_id is None)
+        return list_id
+
+    return {"list_filter": list_filter, "limit": lambda limit, **_: limit if _paging_asked.get() else -1}
+
+
+def _deep_filtered_pages_unfiltered() -> Hooks:
+    """The filter is served from a cache of each list's first 100 members; a page past them falls through to the
+    account's query, which never had the filter."""
+    stores: list = []
+    offset: contextvars.ContextVar[int] = contextvars.ContextVar("deep_offset", default=0)
+
+    def remember(value: int, **_: Any) -> int:
+        offset.set(value)
+        return value
+
+    def body(page: dict, list_id: str | None = None, **_: Any) -> dict:
+        if list_id is None or offset.get() < 100:
+            return page
+        rows = stores[0].rows(Query.of(None), offset=offset.get(), limit=page["meta"]["per_page"])
+        return {**page, "data": [{k: v for k, v in row.items() if v is not None} for row in rows]}
+    return {"opened": lambda store, **_: stores.append(store) or store, "offset": remember, "list_body": body}
+
+
+fault("filtered_rows_capped_at_50", "Under list_id the repository caps the rows at 50 while meta.per_page says what "
+      "was asked: a page of 100 of a long list holds 50 contacts and the next page starts at the 101st.",
+      only("list_body", lambda body, list_id, **_: {**body, "data": body["data"][:50]} if list_id else body),
+      "LIST-PAGES-PARTITION")
+fault("filtered_total_capped_at_100", "Under list_id meta.total is counted over the first 100 rows (SELECT COUNT(*) "
+      "FROM (… LIMIT 100)): a list of more than 100 contacts says it holds 100.",
+      only("total", lambda total, query, **_: min(total, 100) if query.list_id is not None else total),
+      "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGE-PAST-END-EMPTY", "LIST-PAGES-PARTITION"))
+fault("filtered_rows_from_first_100_members", "Under list_id the rows are the list's first 100 memberships (an "
+      "IN-list of ids fetched with LIMIT 100), while meta.total counts every member: pages of a longer list never "
+      "show the rest.",
+      lambda: {"query": lambda q, **_: Query(q.list_id, _FIRST_MEMBERS, q.args) if q.list_id is not None else q,
+               "total_query": lambda q, **_: Query.of(q.list_id)},
+      "LIST-PAGES-PARTITION", also=("LIST-SHOWS-CREATED",))
+fault("filtered_whole_list_without_paging", "Under list_id, a request naming neither page nor per_page gets every "
+      "member on one page (the campaign export path: no LIMIT), while meta says page 1 of 50.",
+      _whole_list_without_paging, "LIST-DEFAULT-PAGING", also=("LIST-META-DESCRIBES-PAGE", "LIST-PAGES-PARTITION"))
+fault("filtered_per_page_over_max_rows_uncapped", "Under list_id, per_page above 100 is clamped in meta (per_page 100) "
+      "but the query takes the number asked: per_page=101 of a long list answers 101 contacts.",
+      lambda: {"per_page_cap": lambda cap, list_id, **_: None if list_id else cap,
+               "list_body": lambda body, list_id, **_: {**body, "meta": {
+                   **body["meta"], "per_page": min(body["meta"]["per_page"], 100)}} if list_id else body},
+      "LIST-PER-PAGE-MAX-100", also=("LIST-META-DESCRIBES-PAGE",))
+fault("filtered_deep_pages_lose_the_filter", "Under list_id, a page starting past the list's first 100 members is "
+      "read from the unfiltered query (the filter is served from a cache of 100 members per list): page 2 of 100 "
+      "shows the account's contacts.", _deep_filtered_pages_unfiltered, "LIST-FILTER-BY-LIST",
+      also=("LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))

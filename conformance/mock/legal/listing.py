@@ -1,6 +1,7 @@
 """Legal variants of GET /contacts: order, paging out of range, extra meta, filters on lists that hold nobody."""
 from __future__ import annotations
 
+import contextvars
 import json
 import time
 from typing import Any
@@ -45,6 +46,16 @@ def _deep_paging_refused(answer: Response, request: Any, operation: str, **_: An
     if (page - 1) * per_page >= 10_000:
         return _error(400, "invalid_request", "page × per_page may not pass 10000; narrow the query.")
     return answer
+
+
+def _filters_oldest_first() -> Hooks:
+    """A list filter's members come oldest first, the account's contacts newest first (a route of its own)."""
+    filtered: contextvars.ContextVar[bool] = contextvars.ContextVar("filtered", default=False)
+
+    def list_filter(list_id: str | None, **_: Any) -> str | None:
+        filtered.set(list_id is not None)
+        return list_id
+    return {"list_filter": list_filter, "order": lambda order, **_: "c.seq ASC" if filtered.get() else order}
 
 
 def _list_reads_cached(seconds: float = 0.3) -> Hooks:
@@ -101,3 +112,5 @@ variant("empty_lists_404", "A list exists while a live contact belongs to it: a 
 variant("list_reads_cached_briefly", "List answers are cached by their query string for 0.3 s whatever is written "
         "meanwhile (a reverse proxy's micro-cache; C and P say nothing of when a write becomes visible).",
         _list_reads_cached)
+variant("filters_oldest_first", "A list filter's pages run oldest first while the unfiltered list runs newest first "
+        "(C names no order, for either).", _filters_oldest_first)
