@@ -258,6 +258,6 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
     return Starlette(
         routes=[route("/v1/contacts", create_contact, "POST", "create"),
                 route("/v1/contacts", list_contacts, "GET", "list"),
-                route("/v1/contacts/{id}", delete_contact, "DELETE", "delete")],
+                route("/v1/contacts/{id:path}", delete_contact, "DELETE", "delete")],
         exception_handlers={HTTPException: http_error, Exception: server_error},
     )
