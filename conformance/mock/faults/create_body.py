@@ -189,6 +189,9 @@ fault("name_invisible_characters_stripped", "Zero-width joiners, bidirectional m
 fault("name_bidi_controls_stripped", "Bidirectional marks, embeddings and isolates (U+200E, U+200F, U+202A-U+202E, "
       "U+2066-U+2069) are stripped from names, a 'Trojan Source' defence: a name typed with them comes back without.",
       _stored("name", lambda n: BIDI_CONTROLS.sub("", n)), "CREATE-NAME-AS-PROVIDED")
+fault("name_template_placeholders_rendered", "Names pass through a template engine before they are stored (merge "
+      "fields for campaign previews): a {{...}} placeholder names no variable there and renders as nothing.",
+      _stored("name", lambda n: re.sub(r"\{\{.*?\}\}", "", n)), "CREATE-NAME-AS-PROVIDED")
 fault("created_at_local_offset", "created_at is given in local time (+01:00), not UTC.",
       only("created_body", lambda body, **_: {**body, "created_at": body["created_at"].replace("Z", "+01:00")}),
       "CREATE-CREATED-AT-ISO-UTC",
