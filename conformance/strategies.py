@@ -247,8 +247,9 @@ NAME_CLASSES: dict[str, str] = {name: unicodedata.normalize("NFC", text) for nam
     # variation selectors: U+FE0F asks for the emoji form of ❤ and ☎, U+FE0E for the text form of ✌
     "variation_selectors": "Ana \u2764\ufe0f Sousa \u260e\ufe0f \u270c\ufe0e",
     "ampersand_and_quotes": 'Ana "Nita" Sousa & Filhos, Lda.',
-    # what a URL decoder (+ and %2F), a shell or a sanitiser ($ ` | ; and the backslash) would change
-    "url_and_shell_characters": "Sousa+Filhos 100% a%2Fb $HOME `x` | y; C:\\Dados",
+    # what a URL decoder (+ and %2F), a shell or a sanitiser ($ ` | ; and the backslash), or a template engine
+    # ({{ }}) would change
+    "url_and_shell_characters": "Sousa+Filhos 100% a%2Fb $HOME `x` | y; C:\\Dados {{ apelido }}",
     "single_character": "Z",
     "length_1000": ("Maria da Conceição Santos " * 40)[:999] + "s",
 }.items()}
