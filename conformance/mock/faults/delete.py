@@ -64,6 +64,7 @@ def _delete_looked_up_as(transform: Callable[[str], str]) -> Callable[[], Hooks]
 
 
 def _dot_segments_resolved(given: str) -> str:
+    """The id a gateway routes to once it has decoded %2F and resolved dot segments (the id itself elsewhere)."""
     resolved = posixpath.normpath(f"/v1/contacts/{given}")
     return resolved.removeprefix("/v1/contacts/") if resolved.count("/") == 3 else given
 
