@@ -72,13 +72,16 @@ def contact_id_neighbours(probe: str, ids: list[str]) -> dict[str, str]:
     one character off; upper-cased when every id starts with the documented lower-case cnt_; with a trailing space
     or question mark, cut by two with a SQL wildcard, or its last character percent-encoded as text (lengths no id
     has: a trim, an unescaped LIKE, a second URL decoding, an id spliced unquoted into another service's URL would
-    take them for the probe); its last character fullwidth when every id is ASCII (NFKC folds it back)."""
+    take them for the probe); its last character fullwidth when every id is ASCII (NFKC folds it back); the probe,
+    a slash, a dot segment and the probe again (no id holds a slash: a path decoded and its dot segments resolved
+    takes it for the probe, and for nothing else)."""
     near = {probe[:-1]: "one character off", probe + "0": "one character off"}
     if all(i.startswith("cnt_") for i in ids) and probe.upper() != probe:
         near[probe.upper()] = "upper-cased"
     near.update({probe + " ": "a space after", probe + "?": "a question mark after",
                  probe[:-2] + "%": "a SQL wildcard for the last two characters of",
-                 f"{probe[:-1]}%{ord(probe[-1]):02X}": "the last character percent-encoded as text of"})
+                 f"{probe[:-1]}%{ord(probe[-1]):02X}": "the last character percent-encoded as text of",
+                 f"{probe}/../{probe}": "a dot segment back to"})
     if all(i.isascii() for i in ids) and "!" <= probe[-1] <= "~":
         near[probe[:-1] + chr(ord(probe[-1]) + 0xFEE0)] = "the last character fullwidth of"
     return near

@@ -208,6 +208,9 @@ MALFORMED_EMAIL_CLASSES: dict[str, st.SearchStrategy] = {
     "local_part_dots": st.builds(lambda form, l, d: form.format(l, d), st.sampled_from([".{0}@{1}", "{0}.@{1}",
                                                                                        "{0}..x@{1}"]),
                                  st.from_regex(_LOCAL, fullmatch=True), st.from_regex(_DOMAIN, fullmatch=True)),
+    # a fullwidth commercial at (U+FF20) for the @: no @ at all, so malformed under every RFC; NFKC folds it to @
+    "fullwidth_at": st.builds(lambda l, d: f"{l}\uff20{d}", st.from_regex(_LOCAL, fullmatch=True),
+                              st.from_regex(_DOMAIN, fullmatch=True)),
     # spaces around an address: SQL's TRIM() (spaces only, not a line break) takes it
     "surrounding_spaces": st.builds(lambda l, d: f" {l}@{d} ", st.from_regex(_LOCAL, fullmatch=True),
                                     st.from_regex(_DOMAIN, fullmatch=True)),
@@ -234,6 +237,9 @@ NAME_CLASSES: dict[str, str] = {name: unicodedata.normalize("NFC", text) for nam
     "cjk": "李小龙",
     "arabic_right_to_left": "محمد بن سلمان",
     "hebrew_right_to_left": "דוד בן־גוריון",
+    # bidirectional marks and isolates, as a name of two directions is typed to show in order: a sanitiser of
+    # "Trojan Source" controls removes them
+    "bidi_marks": "\u200fמרים\u200e Santos \u2068محمد\u2069",
     "devanagari_combining_signs": "मनीषा कोइराला",
     "combining_without_precomposed": "Ọ̀lá A̋dé",
     "astral_plane": "𠮷田 𐐷𐑉 Nomvula",
@@ -241,8 +247,9 @@ NAME_CLASSES: dict[str, str] = {name: unicodedata.normalize("NFC", text) for nam
     # variation selectors: U+FE0F asks for the emoji form of ❤ and ☎, U+FE0E for the text form of ✌
     "variation_selectors": "Ana \u2764\ufe0f Sousa \u260e\ufe0f \u270c\ufe0e",
     "ampersand_and_quotes": 'Ana "Nita" Sousa & Filhos, Lda.',
-    # what a URL decoder (+ and %2F), a shell or a sanitiser ($ ` | ; and the backslash) would change
-    "url_and_shell_characters": "Sousa+Filhos 100% a%2Fb $HOME `x` | y; C:\\Dados",
+    # what a URL decoder (+ and %2F), a shell or a sanitiser ($ ` | ; and the backslash), or a template engine
+    # ({{ }}) would change
+    "url_and_shell_characters": "Sousa+Filhos 100% a%2Fb $HOME `x` | y; C:\\Dados {{ apelido }}",
     "single_character": "Z",
     "length_1000": ("Maria da Conceição Santos " * 40)[:999] + "s",
 }.items()}

@@ -317,19 +317,24 @@ class Driver(AccountPhases):
 
     def _grid_bodies(self) -> list[tuple[str, dict]]:
         """One contact per class of email in the grid, and one per class of list id, each in that list alone (a
-        refusal refuses only it); two in many lists (a target may refuse the longer array alone)."""
+        refusal refuses only it); two in many lists (a target may refuse the longer array alone); two in a pair of lists
+        that a key folding letter case or normalisation form takes for one (the first of each pair is also read)."""
         emails = [(f"email {name}", self._body(f"Grid email {name}", email=email))
                   for name, email in grid.email_classes().items()]
         if not self.model.lists or not self.model.exclusive:
             return emails
         classes = grid.list_id_classes(self.run.run_list("g"))
-        # one list id given twice: a contact joins that list once (or the create is refused)
+        # one list id given twice: a contact joins that list once (or the create is refused); and two ids that
+        # differ only in letter case, or only in normalisation form, given together: distinct lists, each joined
         repeated = f"{self.run.run_list('g')}_twice"
+        twins = {"case_twins": [f"{self.run.run_list('g')}_mixedcase", classes["mixed_case"]],
+                 "form_twins": [classes["latin_nfd"], classes["latin_nfc"]]}
         # and contacts in 20 and 100 lists, the run's own last: a cap on how many a contact joins drops those
         many = {count: [f"{self.run.run_list('g')}_many{i}" for i in range(count - len(self.model.lists))]
                 for count in MANY_LISTS}
         return emails + [(name, self._body(f"Grid {name}", lists=[list_id])) for name, list_id in classes.items()] + [
             ("repeated_id", self._body("Grid repeated_id", lists=[repeated, repeated]))] + [
+            (name, self._body(f"Grid {name}", lists=ids)) for name, ids in twins.items()] + [
             (f"{count}_lists", self._body(f"Grid {count}_lists", lists=[*ids, *self.model.lists]))
             for count, ids in many.items()]
 

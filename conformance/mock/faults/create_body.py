@@ -19,6 +19,7 @@ from conformance.mock.registry import Hooks, fault, only
 from conformance.mock.store import Store
 
 SHELL_METACHARACTERS = re.compile(r"[$`|;\\]")
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _stored(field: str, fn: Callable[[str], str]) -> Callable[[], Hooks]:
@@ -185,6 +186,12 @@ fault("name_combining_marks_dropped", "Combining marks are dropped from names.",
 fault("name_invisible_characters_stripped", "Zero-width joiners, bidirectional marks and other invisible "
       "characters are stripped from names (emoji sequences fall apart).",
       _stored("name", lambda n: INVISIBLE.sub("", n)), "CREATE-NAME-AS-PROVIDED")
+fault("name_bidi_controls_stripped", "Bidirectional marks, embeddings and isolates (U+200E, U+200F, U+202A-U+202E, "
+      "U+2066-U+2069) are stripped from names, a 'Trojan Source' defence: a name typed with them comes back without.",
+      _stored("name", lambda n: BIDI_CONTROLS.sub("", n)), "CREATE-NAME-AS-PROVIDED")
+fault("name_template_placeholders_rendered", "Names pass through a template engine before they are stored (merge "
+      "fields for campaign previews): a {{...}} placeholder names no variable there and renders as nothing.",
+      _stored("name", lambda n: re.sub(r"\{\{.*?\}\}", "", n)), "CREATE-NAME-AS-PROVIDED")
 fault("created_at_local_offset", "created_at is given in local time (+01:00), not UTC.",
       only("created_body", lambda body, **_: {**body, "created_at": body["created_at"].replace("Z", "+01:00")}),
       "CREATE-CREATED-AT-ISO-UTC",

@@ -6,6 +6,7 @@ import contextvars
 import json
 import random
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -175,6 +176,13 @@ fault("email_spaces_trimmed_before_check", "The email is checked and stored as S
       "around it are removed (' maria@example.com ' is accepted; TRIM removes spaces only, not a line break).",
       lambda: {"email_valid": lambda valid, email, **_: valid or email_is_valid(email.strip(" ")),
                "stored": lambda c, **_: {**c, "email": c["email"].strip(" ")} if c.get("email") else c},
+      "CREATE-422-EMAIL-MALFORMED")
+fault("email_nfkc_normalised_before_check", "Emails are NFKC-normalised before they are checked and stored (an "
+      "input sanitiser): 'maria\uff20example.com', whose fullwidth commercial at is no @, is taken as "
+      "maria@example.com.",
+      lambda: {"email_valid": lambda valid, email, **_: valid or email_is_valid(unicodedata.normalize("NFKC", email)),
+               "stored": lambda c, **_: {**c, "email": unicodedata.normalize("NFKC", c["email"])}
+               if c.get("email") else c},
       "CREATE-422-EMAIL-MALFORMED")
 fault("email_checked_for_at_only", "Any email containing @ is accepted.",
       only("email_valid", lambda valid, email, **_: valid or "@" in email), "CREATE-422-EMAIL-MALFORMED")

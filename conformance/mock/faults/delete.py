@@ -1,6 +1,7 @@
 """Faults of DELETE: its answer, what it removes (the contact, its memberships, its phone), and which ids it reaches."""
 from __future__ import annotations
 
+import posixpath
 import re
 import unicodedata
 from collections.abc import Callable
@@ -60,6 +61,12 @@ def _delete_looked_up_as(transform: Callable[[str], str]) -> Callable[[], Hooks]
             return answer
         return {"opened": lambda store, **_: stores.append(store) or store, "response": response}
     return hooks
+
+
+def _dot_segments_resolved(given: str) -> str:
+    """The id a gateway routes to once it has decoded %2F and resolved dot segments (the id itself elsewhere)."""
+    resolved = posixpath.normpath(f"/v1/contacts/{given}")
+    return resolved.removeprefix("/v1/contacts/") if resolved.count("/") == 3 else given
 
 
 def _router_404(answer: Response, request: Any, operation: str, **_: Any) -> Response:
@@ -204,6 +211,9 @@ fault("delete_id_spliced_into_upstream_url", "The DELETE handler forwards to an 
       "decoded id into that URL unquoted: the id 'cnt_abc?' (sent as cnt_abc%3F) reaches /contacts/cnt_abc there "
       "and deletes it.", _delete_looked_up_as(lambda given: re.split(r"[?#]", given, maxsplit=1)[0]),
       "DELETE-ONLY-THE-GIVEN-ID")
+fault("delete_id_dot_segments_resolved", "A gateway decodes %2F in the path and resolves dot segments before routing: "
+      "the id 'cnt_x/../cnt_abc' (sent as cnt_x%2F..%2Fcnt_abc) reaches /contacts/cnt_abc and deletes it.",
+      _delete_looked_up_as(_dot_segments_resolved), "DELETE-ONLY-THE-GIVEN-ID")
 fault("delete_takes_same_email", "A delete is a 'forget this person' cascade keyed on email: every contact with the "
       "deleted one's email goes too (on an account in use, the docs' Maria Santos with a run's maria@example.com; in "
       "a run, its own Maria, whose phone a later create then takes).",

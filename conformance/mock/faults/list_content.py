@@ -62,6 +62,16 @@ def _newest_hidden_until_next_create() -> Hooks:
 
 
 
+def _first_of_each(key: Callable[[str], str]) -> Callable[..., list[str]]:
+    """A memberships hook: of the list ids one key takes for the same, the contact joins the first alone."""
+    def memberships(lists: list[str], **_: Any) -> list[str]:
+        kept: dict[str, str] = {}
+        for list_id in lists:
+            kept.setdefault(key(list_id), list_id)
+        return list(kept.values())
+    return memberships
+
+
 def _any_list_id(**hooks: Callable[..., Any]) -> Callable[[], Hooks]:
     """Any string is taken as a list id on create (as the legal variant accepts_any_list_id does), plus `hooks`."""
     return lambda: {"list_id_valid": lambda valid, **_: True, **hooks}
@@ -186,6 +196,15 @@ fault("membership_first_list_only", "Only the first of the given lists is stored
 fault("repeated_list_joins_none", "A repeated list id makes the memberships' batch insert fail on its key; the "
       "error is swallowed and the contact joins none of its lists (the echo shows them).",
       _repeated_list_joins_none, "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("memberships_unique_ignoring_case", "Memberships are unique per contact under a case-insensitive key (UNIQUE "
+      "(contact_id, list_id COLLATE NOCASE), inserted OR IGNORE): of two list ids that differ only in letter case the "
+      "contact joins the first alone (the echo shows both).",
+      only("memberships", _first_of_each(str.lower)), "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("memberships_unique_under_nfc", "Any string is taken as a list id, and memberships are unique per contact under "
+      "the id's NFC form (a unique index on a normalised column, inserted OR IGNORE): of two ids that differ only in "
+      "normalisation form the contact joins the first alone (the echo shows both).",
+      _any_list_id(memberships=_first_of_each(lambda list_id: unicodedata.normalize("NFC", list_id))),
+      "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
 fault("list_ids_stripped_in_memberships", "List ids are stripped of surrounding whitespace before they are checked, "
       "and memberships store them stripped while the echo is as sent: a contact created in 'lst_x ' is listed under "
       "lst_x, not under its own list.",
