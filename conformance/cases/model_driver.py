@@ -10,7 +10,6 @@ hypothesis draws, see sampling.py). A list read that disagrees with the model is
 settle time is over, since the docs promise no read-after-write."""
 from __future__ import annotations
 
-import json
 import math
 import random
 import time
@@ -21,22 +20,16 @@ from urllib.parse import quote
 
 from conformance import case_context, grid
 from conformance.cases.model_account import AccountPhases
+from conformance.cases.model_inputs import ModelInputs
 from conformance.judgements import created_id, error_code_problem, is_success, items_of, name_refusable
 from conformance.model import (Contact, Finding, Listing, Model, check_account_total, check_create_answer,
                                check_created_at, check_listing, check_page_meta, may_be_lag, note_seen,
                                stated_per_page)
-from conformance.paging import tag_name
-from conformance.sampling import draws
 from conformance.settling import settled
-from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, RAW_NAME_CLASSES,
-                                    person_names, valid_emails)
 
 LIST_PURPOSES = ("m1", "m10", "m1x", "m11", "m2")  # ids that are prefixes of one another catch a LIKE-style filter
 HEAD_PAGES = 3  # the account's first pages at a small size: page boundaries crossed on every run
 UNFILTERED_PER_PAGE, MAX_PAGES = 100, 10  # a longer walk (a filter ignored, a huge account) is judged by page 1
-MANY_LISTS = (20, 100)  # how many lists each of two contacts of the model joins (the docs set no limit)
-LONG_NAME = "Maria da Conceição " * 20  # about 380 characters, in every list: kept exactly, or refused with 400/422
-OTHER_PLANES = "𝔐𝔞𝔯𝔦𝔞 𠀋𠂉 Santos 👩🏽\u200d💻"  # mathematical letters, CJK extension B, an emoji sequence
 INVALID_CREATES = {  # documented class: (expected status, requirement)
     "missing_name": (400, "CREATE-400-MISSING-FIELD"),
     "missing_phone": (400, "CREATE-400-MISSING-FIELD"),
@@ -52,7 +45,7 @@ class ModelRun:
     observations: list[tuple[str, str]] = field(default_factory=list)
 
 
-class Driver(AccountPhases):
+class Driver(AccountPhases, ModelInputs):
     def __init__(self, client, run, factory, lists_ok: bool, judged: frozenset[str] = frozenset()) -> None:
         self.client, self.run, self.factory = client, run, factory
         self.judged = judged  # the requirements the run judges; empty: all
@@ -280,64 +273,6 @@ class Driver(AccountPhases):
         elsewhere); a target that keeps state is held to describe each page it answers."""
         return check_page_meta(pages, where, rules) if self.run.profile.checks_state else []
 
-    # --- inputs -------------------------------------------------------------------------------------------------
-    def _per_page(self) -> int:
-        return self.rng.choice((self.rng.randint(1, 3), self.rng.randint(1, 100)))
-
-    def _some_lists(self) -> list[str]:
-        return self.rng.sample(self.model.lists, self.rng.randint(0, len(self.model.lists)))
-
-    def _body(self, name: str, phone: str | None = None, **fields) -> dict:
-        body = {"name": tag_name(name, self.run.run_tag), "phone": phone or self.factory.phone(), **fields}
-        if not body.get("lists"):
-            body.pop("lists", None)
-        return body
-
-    def _valid_bodies(self, count: int) -> list[dict]:
-        seed = self.run.seed
-        names = [LONG_NAME, OTHER_PLANES] + draws(person_names(), count, seed, "model-names")
-        # Two contacts join every list: the long name (a target may refuse it) and the short OTHER_PLANES one.
-        emails = draws(valid_emails(), count, seed, "model-emails")
-        bodies = []
-        for i in range(count):
-            local, _, domain = emails[i % len(emails)].rpartition("@")
-            # the variations below add up to 6 characters on each side: keep the result within the 64/254 limits
-            local, domain = local[:56].rstrip("."), domain if len(domain) <= 180 else "mail.example.co.ao"
-            email = [None, f"{local.capitalize()}@Mail.{domain.upper()}", f"{local}+zx{i}@news.{domain}",
-                     f"{local}@{domain}"][i % 4]
-            lists = list(self.model.lists) if names[i % len(names)] in (LONG_NAME, OTHER_PLANES) \
-                else self._some_lists()
-            bodies.append(self._body(names[i % len(names)], lists=lists, **({"email": email} if email else {})))
-        # one more contact with the email of another (C makes only the phone unique): delete_phase deletes this one
-        # and keeps that one, which a delete keyed on the email would take too
-        shared = next((b["email"] for b in bodies if b.get("email")), None)
-        twin = [self._body("Shared Email", email=shared)] if shared else []
-        # names as typed (leading spaces, runs of spaces, NFD): the list shows the very name the create answered
-        return bodies + twin + [self._body(name, lists=self._some_lists()) for name in RAW_NAME_CLASSES.values()]
-
-    def _grid_bodies(self) -> list[tuple[str, dict]]:
-        """One contact per class of email in the grid, and one per class of list id, each in that list alone (a
-        refusal refuses only it); two in many lists (a target may refuse the longer array alone); two in a pair of lists
-        that a key folding letter case or normalisation form takes for one (the first of each pair is also read)."""
-        emails = [(f"email {name}", self._body(f"Grid email {name}", email=email))
-                  for name, email in grid.email_classes().items()]
-        if not self.model.lists or not self.model.exclusive:
-            return emails
-        classes = grid.list_id_classes(self.run.run_list("g"))
-        # one list id given twice: a contact joins that list once (or the create is refused); and two ids that
-        # differ only in letter case, or only in normalisation form, given together: distinct lists, each joined
-        repeated = f"{self.run.run_list('g')}_twice"
-        twins = {"case_twins": [f"{self.run.run_list('g')}_mixedcase", classes["mixed_case"]],
-                 "form_twins": [classes["latin_nfd"], classes["latin_nfc"]]}
-        # and contacts in 20 and 100 lists, the run's own last: a cap on how many a contact joins drops those
-        many = {count: [f"{self.run.run_list('g')}_many{i}" for i in range(count - len(self.model.lists))]
-                for count in MANY_LISTS}
-        return emails + [(name, self._body(f"Grid {name}", lists=[list_id])) for name, list_id in classes.items()] + [
-            ("repeated_id", self._body("Grid repeated_id", lists=[repeated, repeated]))] + [
-            (name, self._body(f"Grid {name}", lists=ids)) for name, ids in twins.items()] + [
-            (f"{count}_lists", self._body(f"Grid {count}_lists", lists=[*ids, *self.model.lists]))
-            for count, ids in many.items()]
-
     def _judge_grid(self, grid_bodies: list[tuple[str, dict]], answers: list) -> None:
         """The docs say nothing of which strings a list id may be, nor which validator judges an address: a class
         taken is kept exactly (judged on admission and, for list ids, by the filter phase), one refused with a 4xx
@@ -356,20 +291,6 @@ class Driver(AccountPhases):
             else:
                 self._find("SPEC-NO-SERVER-ERROR", f"a create with {field} {value[:80]!r} ({what}) answered "
                            f"{answer.status or answer.error}: {answer.text[:200]}", answer)
-
-    def _invalid_creates(self):
-        seed = self.run.seed
-        phone_classes = {k: v for k, v in INVALID_PHONE_CLASSES.items() if k not in ("empty", "plus_alone")}
-        phone_class = list(phone_classes)[seed % len(phone_classes)]  # one class a run, each class in some run
-        bad_phone = draws(phone_classes[phone_class], 1, seed, f"model-bad-phone {phone_class}")[0]
-        bad_email = draws(next(iter(MALFORMED_EMAIL_CLASSES.values())), 1, seed, "model-bad-email")[0]
-        valid, malformed, bad_email_body = self._body("Invalid"), self._body("Malformed"), self._body("Invalid Email")
-        truncated = json.dumps(malformed, ensure_ascii=False)[:-3].encode()  # a lenient parser creates a tagged contact
-        yield "missing_name", lambda: self.client.create({"phone": valid["phone"]})
-        yield "missing_phone", lambda: self.client.create({"name": valid["name"]})
-        yield "malformed_json", lambda: self.client.call("POST", "/contacts", data=truncated)
-        yield "phone_not_e164", lambda: self.client.create({**valid, "phone": bad_phone})
-        yield "email_malformed", lambda: self.client.create({**bad_email_body, "email": bad_email})
 
     # --- the model ----------------------------------------------------------------------------------------------
     def _admit(self, body: dict, answer) -> None:
