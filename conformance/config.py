@@ -31,7 +31,7 @@ class Profile:
 
 PROFILES = {
     "quick": Profile("quick", phone_regions=6, examples=8, stateful_steps=0, parallel_creates=8,
-                     request_budget=1000, walk_contacts=5, model_contacts=6),
+                     request_budget=1500, walk_contacts=5, model_contacts=6),
     "default": Profile("default", phone_regions=20, examples=20, stateful_steps=0, parallel_creates=16,
                        request_budget=2500, walk_contacts=7, model_contacts=12),
     "thorough": Profile("thorough", phone_regions=0, examples=100, stateful_steps=50, parallel_creates=32,
