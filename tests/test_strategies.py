@@ -7,7 +7,7 @@ import unicodedata
 import phonenumbers
 import pytest
 from email_validator import validate_email
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 
 from conformance.mock.app import LIST_ID, email_is_valid
 from conformance.sampling import draws
@@ -104,10 +104,18 @@ def test_raw_names_keep_leading_spaces_runs_of_spaces_and_decomposed_marks():
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_person_names_are_nfc_and_span_1_to_1000_characters(seed):
+def test_person_names_are_nfc_and_at_most_1000_characters(seed):
     names = draws(person_names(), 80, seed, "test")
     assert all(name and unicodedata.normalize("NFC", name) == name and name == name.strip() for name in names)
-    assert max(map(len, names)) <= 1000 and max(map(len, names)) > 255 and min(map(len, names)) <= 3
+    assert max(map(len, names)) <= 1000
+
+
+def test_person_names_span_1_to_1000_characters():
+    # a search, not a sample: which lengths 80 draws hit depends on the constants of the modules loaded (hypothesis
+    # mixes them into its draws)
+    quiet = settings(database=None, derandomize=True, max_examples=2000)
+    assert len(find(person_names(), lambda name: len(name) <= 3, settings=quiet)) <= 3
+    assert len(find(person_names(), lambda name: len(name) > 255, settings=quiet)) <= 1000
 
 
 @pytest.mark.parametrize("seed", SEEDS)
