@@ -62,7 +62,7 @@ $(REDOCLY): | node
 # worker (xdist's first batches would queue a third of the suite behind the self-check).
 test:
 	@$(MAKE) --no-print-directory -j4 $(STAMP) tools prism linters
-	$(BIN)/python -m pytest -q -n 3 --dist load --maxschedchunk 2 -m 'not sweep' -rf tests/test_selfcheck.py tests/test_other_pythons.py tests
+	$(BIN)/python -m pytest -q -n 4 --dist load --maxschedchunk 2 -m 'not sweep' -rf tests/test_selfcheck.py tests/test_other_pythons.py tests
 
 # The wheel, installed into a fresh venv, passes a quick run on every other Python 3.11-3.13 of this machine.
 other-pythons: $(STAMP)
