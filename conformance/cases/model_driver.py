@@ -28,7 +28,6 @@ from conformance.model import (Contact, Finding, Listing, Model, check_account_t
 from conformance.settling import settled
 
 LIST_PURPOSES = ("m1", "m10", "m1x", "m11", "m2")  # ids that are prefixes of one another catch a LIKE-style filter
-HEAD_PAGES = 3  # the account's first pages at a small size: page boundaries crossed on every run
 UNFILTERED_PER_PAGE, MAX_PAGES = 100, 10  # a longer walk (a filter ignored, a huge account) is judged by page 1
 INVALID_CREATES = {  # documented class: (expected status, requirement)
     "missing_name": (400, "CREATE-400-MISSING-FIELD"),
