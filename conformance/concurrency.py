@@ -153,15 +153,16 @@ class CpuUse:
 
 
 class CaseAdmission:
-    """How many cases run at once: up to `ceiling` against a target that answers slowly, else `floor` (a case's own
-    work between its requests takes longer than an answer: one case computes while the other waits, and more would
-    only take turns for the CPU, each turn a switch between threads), and one more each time the process has left
-    the CPU mostly idle (its cases sleep while a list settles, or wait for a busy machine to run the target)."""
+    """How many cases run at once: `floor` (one computes while the other waits for an answer), and one more each
+    time the process has left the CPU mostly idle, up to `ceiling`. Against a distant target the cases wait and the
+    CPU idles, so they grow to the ceiling; against a quick one the interpreter is the bottleneck, and more cases
+    would only take turns for it, each turn a switch between threads. The CPU decides, not how long answers take:
+    those include the time an answering thread waited for the interpreter, so with many cases running every answer
+    looks slow, and more cases would be admitted."""
 
-    def __init__(self, ceiling: int, answers_quickly: Callable[[], bool], floor: int = 2,
-                 cpu: CpuUse | None = None, idle_below: float = 0.5) -> None:
+    def __init__(self, ceiling: int, floor: int = 2, cpu: CpuUse | None = None, idle_below: float = 0.5) -> None:
         self.ceiling, self.floor = max(1, ceiling), max(1, min(floor, ceiling))
-        self._answers_quickly, self._cpu, self._idle_below = answers_quickly, cpu or CpuUse(), idle_below
+        self._cpu, self._idle_below = cpu or CpuUse(), idle_below
         self._cv = threading.Condition()
         self._head = threading.Lock()
         self._running = 0
@@ -184,8 +185,6 @@ class CaseAdmission:
             return True
         if self._running >= self.ceiling:
             return False
-        if not self._answers_quickly():
-            return True
         # a case admitted within the window has not had the time to show what it uses
         return time.monotonic() - self._admitted_at >= self._cpu.window and self._cpu.share() < self._idle_below
 

@@ -5,7 +5,7 @@ Against a distant target a case spends its time waiting for answers, and most ca
 to a pool of threads as a plain function, its arguments resolved here; pytest then goes through the cases in their
 usual order, waits for each one's result and reports it as if it had just run it (its error raised again, its own
 exchanges as evidence). The session's in-flight bound still holds for all of them together; two cases run at once
-while the target answers quickly, all the threads once it is slow (concurrency.CaseAdmission), and at
+while they keep the CPU busy, more while it idles (concurrency.CaseAdmission), and at
 `--concurrency 1` the one thread runs the cases in order, one at a time.
 
 The cases' fixtures are declared with fixtures.fixture, and resolved here the way pytest would: function fixtures per
@@ -165,8 +165,7 @@ class Fixtures:
 
 class SideBySide:
     def __init__(self, session: pytest.Session, items: list[pytest.Item], workers: int,
-                 on_thread: Callable[[], None], done_with: Callable[[list], None],
-                 answers_quickly: Callable[[], bool] = lambda: False) -> None:
+                 on_thread: Callable[[], None], done_with: Callable[[list], None]) -> None:
         self._fixtures = Fixtures()
         self._on_thread = on_thread
         self._done_with = done_with  # given the exchanges of a case or fixture no case needs any more
@@ -177,7 +176,7 @@ class SideBySide:
         self._stopped = threading.Event()
         self._finished = False
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="conformance-case")
-        self._admission = CaseAdmission(workers, answers_quickly)
+        self._admission = CaseAdmission(workers)
         every = sorted({key for p in plans.values() for key in p.shared})
         case_context.REGISTRY.register([item.nodeid for item in session.items] + every)
         self.futures: dict[str, Future] = {}

@@ -43,8 +43,7 @@ def pytest_runtestloop(session: pytest.Session):
         runner = SideBySide(session, [item for item in session.items if _not_run_because(item) is None],
                             workers=_case_threads(config.stash[CONFIG].concurrency),
                             on_thread=client.session.stop_with_run,
-                            done_with=client.remove_created,
-                            answers_quickly=client.session.limit.answers_quickly)
+                            done_with=client.remove_created)
         config.stash[RUNNER] = runner
         import_before_cases()
     # What exists now (modules, the spec, the collected cases) lives for the whole run: kept out of every later
