@@ -49,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
                      help="with the bundled server only: switch on this fault or variant (the self-check uses it)")
     run.add_argument("--har", metavar="FILE", help="also write the run's own traffic as a HAR file (the key shows "
-                                                   "as $ZEXA_API_KEY), e.g. for `conformance judge`")
+                                                   "as $ZEXA_API_KEY; the account's other contacts show as the "
+                                                   "target sent them), e.g. for `conformance judge`")
     run.add_argument("--reference-request-log", help=argparse.SUPPRESS)  # the self-check compares evidence with it
 
     mock = sub.add_parser("mock", help="serve the bundled reference server")
