@@ -31,6 +31,7 @@ class Exchange:
     headers: dict[str, str] = field(default_factory=dict)
     text: str = ""
     truncated: bool = False
+    not_utf8: bool = False  # the body's bytes are not UTF-8 (text holds them decoded by the declared charset)
     elapsed: float = 0.0
     answered_at: float = 0.0  # time.monotonic() when the answer was read
     error: str | None = None

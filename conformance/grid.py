@@ -70,18 +70,19 @@ def contact_id_neighbours(probe: str, ids: list[str]) -> dict[str, str]:
     """Ids close to `probe`, an id the target made, that no account holds, given the ids it made (`ids`), each with
     how it differs. Safe to DELETE only for a target whose ids all have one length, a long one (the caller decides):
     one character off; upper-cased when every id starts with the documented lower-case cnt_; with a trailing space
-    or question mark, cut by two with a SQL wildcard, or its last character percent-encoded as text (lengths no id
-    has: a trim, an unescaped LIKE, a second URL decoding, an id spliced unquoted into another service's URL would
-    take them for the probe); its last character fullwidth when every id is ASCII (NFKC folds it back); the probe,
-    a slash, a dot segment and the probe again (no id holds a slash: a path decoded and its dot segments resolved
-    takes it for the probe, and for nothing else)."""
+    or question mark, cut by two with a SQL wildcard, its last character percent-encoded as text, or a .json
+    suffix (lengths no id has: a trim, an unescaped LIKE, a second URL decoding, an id spliced unquoted into another
+    service's URL, a router that reads an extension as the response format would take them for the probe); its
+    last character fullwidth when every id is ASCII (NFKC folds it back); the probe, a slash, a dot segment and the
+    probe again (no id holds a slash: a path decoded and its dot segments resolved takes it for the probe, and for
+    nothing else)."""
     near = {probe[:-1]: "one character off", probe + "0": "one character off"}
     if all(i.startswith("cnt_") for i in ids) and probe.upper() != probe:
         near[probe.upper()] = "upper-cased"
     near.update({probe + " ": "a space after", probe + "?": "a question mark after",
                  probe[:-2] + "%": "a SQL wildcard for the last two characters of",
                  f"{probe[:-1]}%{ord(probe[-1]):02X}": "the last character percent-encoded as text of",
-                 f"{probe}/../{probe}": "a dot segment back to"})
+                 f"{probe}/../{probe}": "a dot segment back to", probe + ".json": "a .json format suffix after"})
     if all(i.isascii() for i in ids) and "!" <= probe[-1] <= "~":
         near[probe[:-1] + chr(ord(probe[-1]) + 0xFEE0)] = "the last character fullwidth of"
     return near
@@ -118,6 +119,24 @@ PAGING_CLASSES = {
     "negative_zero": {"page": "-0"},
     "decimal_one": {"page": "1.0"},
 }
+
+# Page sizes over the documented maximum written so that a check in front of the code that reads the size (a gateway,
+# a validator, another parser) may let them through: the size twice, the small one first or last (HTTP parameter
+# pollution: one layer reads the first, the other the last), in exponent notation (parseInt reads 1e3 as 1, Number
+# as 1000), and under a name the docs do not give (a legacy limit parameter read as the size).
+PAGE_SIZES_PAST_THE_CHECK = ({"per_page": ["7", "1000"]}, {"per_page": ["1000", "7"]}, {"per_page": "1e3"},
+                             {"limit": 1000})
+
+
+def page_size_over_max(params: dict) -> bool:
+    """Whether a list query names a page size over 100 in any of its per_page or limit values."""
+    def over(value) -> bool:
+        try:
+            return float(value) > 100
+        except (TypeError, ValueError):
+            return False
+    values = [params.get("per_page"), params.get("limit")]
+    return any(over(v) for value in values for v in (value if isinstance(value, list) else [value]))
 
 
 def id_path_classes(unknown: str) -> dict[str, str]:

@@ -284,6 +284,7 @@ class GuardedSession(requests.Session):
         record.status = response.status_code
         record.headers = {k.lower(): v for k, v in response.headers.items()}
         record.text = response.text
+        record.not_utf8 = not record.truncated and not _is_utf8(response.content)
         record.answered_at = time.monotonic()
         record.elapsed = record.answered_at - started
         self._keep(record)
@@ -373,6 +374,14 @@ def _body_sent(kwargs: dict) -> str | bytes | None:
     UTF-8)."""
     body = kwargs.get("data", kwargs.get("json"))
     return body if isinstance(body, (str, bytes)) or body is None else jsonlib.dumps(body, ensure_ascii=False)
+
+
+def _is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _body_text(kwargs: dict) -> str | None:

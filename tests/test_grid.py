@@ -62,7 +62,7 @@ def test_contact_id_neighbours_are_ids_no_account_of_such_a_target_holds():
     ids in ASCII never makes (upper case, fullwidth), the others have a length no id of the target has."""
     probe, ids = "cnt_3f9a0c1d2e4b", ["cnt_3f9a0c1d2e4b", "cnt_0000aaaa1111"]
     near = grid.contact_id_neighbours(probe, ids)
-    assert probe not in near and len(near) == 9
+    assert probe not in near and len(near) == 10 and near[probe + ".json"] == "a .json format suffix after"
     same_length = [made for made in near if len(made) == len(probe)]
     assert sorted(same_length) == sorted([probe.upper(), probe[:-1] + "\uff42"])
     assert all(not made.startswith("cnt_") or not made.isascii() for made in same_length)
@@ -72,3 +72,9 @@ def test_contact_id_neighbours_leave_out_what_such_a_target_could_hold():
     """Upper case only when every id is cnt_-prefixed, fullwidth only when every id is ASCII."""
     near = grid.contact_id_neighbours("cnt_3f9a0c1d2e4b", ["cnt_3f9a0c1d2e4b", "CNT_3F9A0C1D2E4\uff42"])
     assert "CNT_3F9A0C1D2E4B" not in near and not any(not made.isascii() for made in near)
+
+
+def test_page_sizes_past_the_check_each_name_a_size_over_the_maximum():
+    assert all(grid.page_size_over_max(params) for params in grid.PAGE_SIZES_PAST_THE_CHECK)
+    assert not any(grid.page_size_over_max(params) for params in (
+        {}, {"per_page": 100}, {"per_page": ["5", "7"]}, {"per_page": "abc"}, {"page": 1000}, {"limit": "x"}))

@@ -33,6 +33,13 @@ def test_other_media_types_are_not_json(ctype):
     assert judgements.json_answer_problem(answer(200, {"a": 1}, ctype))
 
 
+def test_a_json_body_that_is_not_utf8_is_not_json_whatever_its_charset_says():
+    latin1 = answer(200, {"name": "Jo\u00e3o"}, "application/json;charset=ISO-8859-1")
+    assert judgements.json_answer_problem(latin1) == ""  # as requests decoded it by the declared charset
+    latin1.not_utf8 = True
+    assert "not UTF-8" in judgements.json_answer_problem(latin1)
+
+
 def test_email_may_differ_only_in_the_case_of_its_domain():
     assert judgements.email_matches("Maria+x@Mail.Example.AO", "Maria+x@mail.example.ao")
     assert judgements.email_matches("Maria.Santos@Example.COM", "Maria.Santos@example.com")

@@ -60,6 +60,16 @@ def test_json_in_any_spelling_of_its_media_type_is_created(new_contact, client):
         expect_status(answer, {201}, f"a valid contact sent with Content-Type: {ctype}")
 
 
+@pytest.mark.requirement("CREATE-201-CREATED")
+def test_create_sent_with_expect_100_continue_is_created(new_contact, client):
+    """C: POST /contacts adds a contact, answered 201 Created. curl, whose command the docs show, sends a large body
+    after Expect: 100-continue; HTTP/1.1 has the server answer that with 100 (Continue) or with the request's own
+    final status (RFC 9110 §10.1.1), so a valid contact sent with it is created like any other."""
+    answer = client.create(new_contact.body("Expect Continue"),
+                           headers={"Content-Type": "application/json", "Expect": "100-continue"})
+    expect_status(answer, {201}, "a valid contact sent with Expect: 100-continue")
+
+
 @pytest.mark.requirement("CREATE-400-MISSING-FIELD", "ERROR-CODE-MATCHES-STATUS")
 def test_missing_required_field_is_400_invalid_request(new_contact, client):
     """A body without name or phone, or with them under names in another letter case, is 400; a name given as null

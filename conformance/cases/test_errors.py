@@ -23,7 +23,8 @@ def error_samples(client, run_config, new_contact) -> dict[tuple[int, str], obje
              (401, "a list of one without a key"): lambda: client.list(auth=None, per_page=1)}
     if run_config.allow_writes:
         unknown, bad_email = client.unknown_id(), new_contact.body("Error Sample", email="no-at-sign.example.com")
-        first, second = new_contact.body("Error Sample"), new_contact.body("Error Sample")
+        # a name beyond ASCII, as the docs' João Ferreira's, so the 201 shows how the target encodes text
+        first, second = new_contact.body("Error Sample João"), new_contact.body("Error Sample")
         calls |= {(404, "a DELETE of an unknown id"): lambda: client.delete(unknown),
                   (400, "a malformed create"): lambda: client.call("POST", "/contacts", data=b'{"name": '),
                   (422, "a create with a bad email"): lambda: client.create(bad_email),

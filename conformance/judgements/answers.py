@@ -30,9 +30,13 @@ def is_json_type(content_type: str) -> bool:
 
 
 def json_answer_problem(exchange) -> str:
-    """JSON-CONTENT-TYPE: an answer other than 204 is JSON, by Content-Type and by its body."""
+    """JSON-CONTENT-TYPE: an answer other than 204 is JSON, by Content-Type and by its body, which is UTF-8 (RFC 8259
+    §8.1: JSON text exchanged between systems is encoded as UTF-8; a charset parameter changes nothing, §11)."""
     if not is_json_type(exchange.content_type):
         return f"{exchange.method} answered {exchange.status} with Content-Type {exchange.content_type!r}"
+    if getattr(exchange, "not_utf8", False):  # a recording may not say: the bytes were then not seen
+        return (f"{exchange.method} answered {exchange.status} with a body that is not UTF-8 (Content-Type "
+                f"{exchange.content_type!r}): {exchange.text[:200]!r}")
     if body_known(exchange) and exchange.json_or_none() is None:
         return f"{exchange.method} answered {exchange.status} with a body that is not JSON: {exchange.text[:200]!r}"
     return ""

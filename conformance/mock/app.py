@@ -70,6 +70,11 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             response.headers["Retry-After"] = retry_after
         return response
 
+    def expectation_failed(request: Request) -> JSONResponse | None:
+        if active.apply("expectation_met", True, request=request):
+            return None
+        return error(417, "The expectation given in the Expect header cannot be met.", code="expectation_failed")
+
     async def validated_contact(request: Request) -> dict | JSONResponse:
         raw = await request.body()
         try:
@@ -154,10 +159,12 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
 
     def paging(request: Request) -> tuple[int, int] | JSONResponse:
         values = {}
-        for name, default in (("page", 1), ("per_page", active.apply("default_per_page", DEFAULT_PER_PAGE))):
+        number = active.apply("paging_number", int)
+        for name, default in (("page", 1), ("per_page", active.apply("default_per_page", DEFAULT_PER_PAGE,
+                                                                     request=request))):
             raw = request.query_params.get(name)
             try:
-                values[name] = default if raw is None else int(raw)
+                values[name] = default if raw is None else number(raw)
             except ValueError:
                 return error(400, f"{name} must be an integer.", {"field": name, "value": raw})
             if raw is not None and active.apply("paging_raw_crashes", False, raw=raw):
@@ -174,7 +181,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
                 return error(status, "page and per_page must be at least 1.", {"page": page, "per_page": per_page},
                              code=code)
             page, per_page = max(page, 1), max(per_page, 1)
-        cap = active.apply("per_page_cap", MAX_PER_PAGE, list_id=request.query_params.get("list_id"))
+        cap = active.apply("per_page_cap", MAX_PER_PAGE, list_id=request.query_params.get("list_id"), request=request)
         if cap is not None and per_page > cap:
             if active.apply("per_page_over_max", "reject") == "reject":
                 return error(status, f"per_page must be at most {cap}.", {"field": "per_page", "value": per_page},
@@ -251,7 +258,7 @@ def create_app(*, api_key: str, store: Store, active: Active, latency: float = 0
             if delay := active.apply("latency", delay):
                 await asyncio.sleep(delay)
             active.apply("request", None, store=store)
-            response = rate_limit(request) or await handler(request)
+            response = rate_limit(request) or expectation_failed(request) or await handler(request)
             return active.apply("response", response, request=request, operation=operation)
         return Route(path, endpoint, methods=[method])
 

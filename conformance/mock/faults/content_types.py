@@ -105,6 +105,23 @@ fault("conflict_without_content_type", "409 answers carry their JSON body with n
       only("response", _conflict_without_content_type), "JSON-CONTENT-TYPE", also=("SPEC-RESPONSES-CONFORM",))
 
 
+def _latin1_json(response: Response, **_: Any) -> Response:
+    """The answer's JSON written in ISO-8859-1, a servlet container's default response encoding, and declared so;
+    characters beyond it are \\u escapes, as Jackson writes them for an encoding that lacks them."""
+    if not response.headers.get("content-type", "").startswith("application/json") or not response.body:
+        return response
+    text = json.dumps(json.loads(response.body), ensure_ascii=False, separators=(",", ":"))
+    escaped = "".join(c if ord(c) < 256 else json.dumps(c)[1:-1] for c in text)
+    headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+    return Response(escaped.encode("latin-1"), status_code=response.status_code,
+                    headers={**headers, "content-type": "application/json;charset=ISO-8859-1"})
+
+
+fault("json_answers_in_latin1", "JSON answers are encoded in ISO-8859-1 and say so (application/json;charset="
+      "ISO-8859-1, a servlet container's default): João goes out as the byte E3, which a client reading JSON as "
+      "UTF-8 (RFC 8259 §8.1) cannot decode.", only("response", _latin1_json), "JSON-CONTENT-TYPE")
+
+
 def _charset_as_written(ok: bool, content_type: str, **_: Any) -> bool:
     """The charset is the text after 'charset=' up to the next ';', looked up as written, as Java's Charset.forName
     does: a quoted value (RFC 9110 §5.6.6 allows one) is an illegal charset name, and the body is refused as of an
@@ -125,6 +142,13 @@ fault("accept_compared_case_sensitively_406", "A list request whose Accept names
       only("accept_acceptable", lambda ok, accept, **_: ok and (
           not accept or "application/json" in accept or "*/*" in accept or "application/*" in accept)),
       "LIST-RESPONSE-SHAPE")
+
+fault("expect_continue_refused_417", "A create sent with Expect: 100-continue (curl sends it before a large body) is "
+      "refused by a proxy in front of the API with 417 Expectation Failed (RFC 9110 §10.1.1: a server answers "
+      "100-continue with 100 or with the request's final status), so a valid contact is not created.",
+      only("expectation_met", lambda met, request, **_: met and request.headers.get("expect", "").lower()
+           != "100-continue"),
+      "CREATE-201-CREATED")
 
 
 def _proxy_413_page() -> Hooks:

@@ -214,6 +214,10 @@ fault("delete_id_spliced_into_upstream_url", "The DELETE handler forwards to an 
 fault("delete_id_dot_segments_resolved", "A gateway decodes %2F in the path and resolves dot segments before routing: "
       "the id 'cnt_x/../cnt_abc' (sent as cnt_x%2F..%2Fcnt_abc) reaches /contacts/cnt_abc and deletes it.",
       _delete_looked_up_as(_dot_segments_resolved), "DELETE-ONLY-THE-GIVEN-ID")
+fault("delete_id_format_suffix_stripped", "The router takes a last path segment ending in an extension as the id "
+      "and a response format (Spring MVC's suffix pattern match, Rails' (.:format)): the id 'cnt_abc.json' reaches "
+      "cnt_abc and deletes it.", _delete_looked_up_as(lambda given: given.rpartition(".")[0] or given),
+      "DELETE-ONLY-THE-GIVEN-ID")
 fault("delete_takes_same_email", "A delete is a 'forget this person' cascade keyed on email: every contact with the "
       "deleted one's email goes too (on an account in use, the docs' Maria Santos with a run's maria@example.com; in "
       "a run, its own Maria, whose phone a later create then takes).",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -81,6 +82,27 @@ def _total_from_lookahead() -> Hooks:
     return {"offset": offset, "list_body": body}
 
 
+def _leading_digits(raw: str) -> int:
+    """What JavaScript's parseInt(raw, 10) reads: the digits before the first other character."""
+    digits = re.match(r"\s*[+-]?[0-9]*", raw).group().strip()
+    return int(digits) if digits.strip("+-") else 0
+
+
+def _gateway_checks(condition: Callable[[Any], bool]) -> Callable[..., int | None]:
+    """A per_page_cap hook of an app that leaves the cap to a gateway in front of it: the request passed the
+    gateway's check when `condition(request)` holds, and the app then honours whatever per_page it reads."""
+    return lambda cap, request, **_: None if condition(request) else cap
+
+
+def _first_per_page_within_max(request: Any) -> bool:
+    values = request.query_params.getlist("per_page")
+    return len(values) > 1 and values[0].isdigit() and int(values[0]) <= 100
+
+
+def _limit_alias(request: Any) -> bool:
+    return "per_page" not in request.query_params and request.query_params.get("limit", "").isdigit()
+
+
 fault("default_per_page_20", "Without per_page, pages hold 20 contacts.",
       only("default_per_page", lambda n, **_: 20), "LIST-DEFAULT-PAGING")
 fault("default_per_page_100", "Without per_page, pages hold the maximum, 100.",
@@ -106,6 +128,21 @@ fault("meta_per_page_echoes_over_max", "Validation lets any per_page through and
       lambda: {"per_page_cap": lambda cap, **_: None, "limit": lambda limit, **_: min(limit, 100)},
       "LIST-PER-PAGE-MAX-100",
       also=("SPEC-RESPONSES-CONFORM",))
+fault("repeated_per_page_checked_first_used_last", "A gateway checks the first per_page of the query string and "
+      "the app reads the last (HTTP parameter pollution): per_page=7&per_page=1000 answers pages of 1000 "
+      "(meta.per_page 1000).", only("per_page_cap", _gateway_checks(_first_per_page_within_max)),
+      "LIST-PER-PAGE-MAX-100")
+fault("per_page_checked_by_parseint", "per_page is checked against the maximum as parseInt reads it (its leading "
+      "digits) and used as Number reads it: per_page=1e3 passes as 1 and answers pages of 1000 (meta.per_page 1000).",
+      lambda: {"paging_number": lambda number, **_: lambda raw: int(float(raw)),
+               "per_page_cap": _gateway_checks(lambda request: 1 <= _leading_digits(
+                   request.query_params.get("per_page", "")) <= 100)},
+      "LIST-PER-PAGE-MAX-100")
+fault("limit_alias_uncapped", "A legacy limit parameter is still read as the page size when per_page is absent, and "
+      "the maximum is only checked on per_page: limit=1000 answers pages of 1000 (meta.per_page 1000).",
+      lambda: {"default_per_page": lambda n, request, **_: int(request.query_params["limit"]) if _limit_alias(
+          request) else n, "per_page_cap": _gateway_checks(_limit_alias)},
+      "LIST-PER-PAGE-MAX-100")
 fault("meta_page_always_1", "meta.page is always 1.",
       only("list_body", meta_changed(page=lambda page: 1)), "LIST-META-DESCRIBES-PAGE")
 fault("meta_page_zero_based", "meta.page counts from 0 (page=1 reports page 0).",

@@ -47,6 +47,19 @@ def _chunked(response: Response, size: int = 64) -> Response:
                              status_code=response.status_code, headers=_headers_for_new_body(response))
 
 
+def _every_answer_labelled_latin1(response: Response, **_: Any) -> Response:
+    """A filter sets one Content-Type on every answer, a 204 too, and JSON is written with every character beyond
+    ASCII as a \\u escape (Jackson's ESCAPE_NON_ASCII)."""
+    if response.status_code == 204:
+        response.headers["content-type"] = "application/json;charset=ISO-8859-1"
+        return response
+    if not response.headers.get("content-type", "").startswith("application/json") or not response.body:
+        return response
+    body = json.dumps(json.loads(response.body), separators=(",", ":")).encode()
+    headers = {**_headers_for_new_body(response), "content-type": "application/json;charset=ISO-8859-1"}
+    return Response(body, status_code=response.status_code, headers=headers)
+
+
 def _chunked_lists(response: Response, operation: str, **_: Any) -> Response:
     return _chunked(response) if operation == "list" and response.status_code == 200 else response
 
@@ -100,3 +113,7 @@ variant("error_details_text", "Error bodies carry details as a sentence, not an 
 variant("chunked_answers", "Every answer with a body, errors too, is sent with Transfer-Encoding: chunked in 64-byte "
         "chunks, no Content-Length (HTTP/1.1 framing; the docs say nothing of it).",
         only("response", lambda response, **_: _chunked(response)))
+variant("every_answer_labelled_latin1", "Every answer, a 204 too, says Content-Type: application/json;charset="
+        "ISO-8859-1 while JSON bodies write each character beyond ASCII as a \\u escape: the bytes are ASCII, so "
+        "UTF-8 too (RFC 8259 §11: a charset parameter has no effect on JSON), and a 204 still has an empty body.",
+        only("response", _every_answer_labelled_latin1))

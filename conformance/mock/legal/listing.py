@@ -36,6 +36,19 @@ def _past_end_404(answer: Response, operation: str) -> Response:
     return answer
 
 
+def _strict_query_string(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+    """A schema validator in front of the list: only the parameters the docs name, each at most once."""
+    if operation != "list" or answer.status_code != 200:
+        return answer
+    unknown = sorted(set(request.query_params) - {"list_id", "page", "per_page"})
+    repeated = sorted({name for name in request.query_params if len(request.query_params.getlist(name)) > 1})
+    if unknown:
+        return _error(400, "invalid_request", f"Unknown query parameter(s): {', '.join(unknown)}.")
+    if repeated:
+        return _error(400, "invalid_request", f"Query parameter(s) given more than once: {', '.join(repeated)}.")
+    return answer
+
+
 def _deep_paging_refused(answer: Response, request: Any, operation: str, **_: Any) -> Response:
     if operation != "list" or answer.status_code != 200:
         return answer
@@ -96,6 +109,10 @@ variant("past_end_page_404", "A page past the end is answered 404 not_found (the
 variant("deep_paging_refused", "A page whose offset, (page - 1) × per_page, reaches 10000 is refused with 400 "
         "invalid_request (a search index's result window; the docs bound no depth, and such a page is past the end "
         "of any account the run sees).", only("response", _deep_paging_refused))
+variant("strict_query_string_400", "A list request naming a query parameter other than list_id, page and per_page, "
+        "or one of them more than once, gets 400 invalid_request (C names the three and gives each one value; which "
+        "of two a server would read is not said, and refusing alters nothing).",
+        only("response", _strict_query_string))
 variant("ordered_by_name", "Lists are ordered by name, then id (C names no order).",
         only("order", lambda order, **_: "c.name ASC, c.id ASC"))
 variant("ordered_by_created_at_then_id", "Lists are ordered by created_at (whole seconds), newest first, ties by id "
