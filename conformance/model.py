@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from conformance.judgements import (DEFAULT_PER_PAGE, MAX_PER_PAGE, created_at_problems, echo_problems, email_matches,
-                                    id_problem, judge_list, meta_of, page_of, parse_instant)
+from conformance.judgements import (DEFAULT_PER_PAGE, MAX_PER_PAGE, created_at_order_problem, created_at_problems,
+                                    echo_problems, email_matches, id_problem, judge_list, meta_of, page_of,
+                                    parse_instant)
 from conformance.paging import as_key
 
 FIELDS = ("id", "name", "phone", "email", "created_at")
@@ -106,6 +107,13 @@ def check_create_answer(sent: dict, exchange) -> list[Finding]:
 def check_created_at(exchange, received_at: datetime, later: list = ()) -> list[Finding]:
     """created_at is when the contact was made (judgements.contacts.created_at_problems)."""
     return [Finding(j.requirement, j.problem, exchange) for j in created_at_problems(exchange, received_at, later)]
+
+
+def check_created_at_order(creates: list) -> list[Finding]:
+    """Contacts made one after the other have their created_at in that order (judgements.created_at_order_problem);
+    each answer may stand on its own within the Date slack and the pair still contradict each other."""
+    problem, later = created_at_order_problem(creates)
+    return [Finding("CREATE-CREATED-AT-MATCHES-DATE", problem, later, settles=False)] if problem else []
 
 
 # --- lists --------------------------------------------------------------------------------------------------

@@ -169,3 +169,33 @@ def test_a_create_refused_as_too_large_is_outside_the_documented_statuses_not_ag
     assert judgements.spec_problem(too_large, "create") == ""
     assert "does not document" in judgements.spec_problem(answer(413, {"error": "x", "message": "y"}), "list")
     assert "does not document" in judgements.spec_problem(answer(418, {"error": "x", "message": "y"}), "create")
+
+
+def test_a_field_the_body_left_out_comes_back_without_a_value():
+    """C: the email 'if provided'; lists, those the contact belongs to. A create naming neither is answered with
+    neither (absent, null, "" or []); a value left over from another create is a finding."""
+    sent = {"name": "Ana", "phone": "+244912345678"}
+    for empty in ({}, {"email": None, "lists": []}, {"email": ""}):
+        assert judgements.echo_problems(sent, {**sent, **empty}) == [], empty
+    found = judgements.echo_problems(sent, {**sent, "email": "maria@example.com", "lists": ["lst_a"]})
+    assert [j.requirement for j in found] == ["CREATE-ECHOES-FIELDS", "CREATE-ECHOES-FIELDS"]
+    assert "no email sent" in found[0].problem and "no lists sent" in found[1].problem
+
+
+def created(created_at: str, sent_at: float, answered_at: float) -> Exchange:
+    made = answer(201, {"id": f"cnt_{answered_at:g}", "created_at": created_at})
+    made.elapsed, made.answered_at = answered_at - sent_at, answered_at
+    return made
+
+
+def test_a_contact_created_after_another_is_not_dated_before_it():
+    """A create sent after another was answered has a created_at no earlier than that one's, give or take 1 s; creates
+    in flight together may be stamped in any order."""
+    first = created("2026-06-24T10:00:03Z", 0.0, 0.5)
+    together = created("2026-06-24T10:00:00Z", 0.1, 0.6)  # sent before the first was answered
+    assert judgements.created_at_order_problem([first, together]) == ("", None)
+    assert judgements.created_at_order_problem([first, created("2026-06-24T10:00:02Z", 0.7, 0.8)]) == ("", None)
+    assert judgements.created_at_order_problem([first, created("2026-06-24T10:00:02.000+00:00", 0.7, 0.8)])[0] == ""
+    later = created("2026-06-24T10:00:01Z", 0.7, 0.8)
+    problem, evidence = judgements.created_at_order_problem([later, first])
+    assert "the later contact has the earlier creation time" in problem and evidence is later

@@ -23,8 +23,8 @@ from conformance.cases.model_account import AccountPhases
 from conformance.cases.model_inputs import ModelInputs
 from conformance.judgements import created_id, error_code_problem, is_success, items_of, name_refusable
 from conformance.model import (Contact, Finding, Listing, Model, check_account_total, check_create_answer,
-                               check_created_at, check_listing, check_page_meta, may_be_lag, note_seen,
-                               stated_per_page)
+                               check_created_at, check_created_at_order, check_listing, check_page_meta, may_be_lag,
+                               note_seen, stated_per_page)
 from conformance.settling import settled
 
 LIST_PURPOSES = ("m1", "m10", "m1x", "m11", "m2")  # ids that are prefixes of one another catch a LIKE-style filter
@@ -84,6 +84,7 @@ class Driver(AccountPhases, ModelInputs):
         self.created_at_kept(list(self.client.history))  # every case's reads: the longer they span, the better
         for answer, received_at in self.created_at_answers:  # judged now: the answers after each one are known
             self.out.findings += check_created_at(answer, received_at, later)
+        self.out.findings += check_created_at_order([answer for answer, _ in self.created_at_answers])
         return self.out
 
     def lists_probe(self) -> None:
@@ -187,7 +188,11 @@ class Driver(AccountPhases, ModelInputs):
         return [c for c in doomed if c.deleted]
 
     def recreate_phase(self, deleted: list[Contact]) -> None:
-        bodies = [self._body("Phone Reused", phone=c.sent["phone"], lists=self._some_lists()) for c in deleted[:3]]
+        """Three deleted contacts' phones, each in a new contact without email: one of them had an email, which the
+        new contact must not come back with (a create 'enriched' from the deleted row)."""
+        had_email = [c for c in deleted if c.sent.get("email")][:1]
+        reused = had_email + [c for c in deleted if c not in had_email][:2]
+        bodies = [self._body("Phone Reused", phone=c.sent["phone"], lists=self._some_lists()) for c in reused]
         for body, answer in zip(bodies, self.client.gather([lambda b=b: self.client.create(b) for b in bodies])):
             if created_id(answer) is not None:  # a 2xx other than 201 is CREATE-201-CREATED's finding, made in _admit
                 self._admit(body, answer)

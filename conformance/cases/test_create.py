@@ -29,6 +29,7 @@ from conformance.strategies import (CONTROL_NAME_CLASSES, LONG_NAME_CLASSES, NAM
 pytestmark = [pytest.mark.create, pytest.mark.writes]
 CREATED_AT_GAP_S = 2.0  # between two creates whose created_at must differ: twice the Date header's resolution
 NO_SUCH_LIST = "lst_zxconf-no-such-list"  # no list has this id (a hyphen: not even the docs' id alphabet)
+LEADING_ZERO_REGION = "CI"  # every number of Côte d'Ivoire starts with 0 after +225 (since 2021)
 
 
 @fixture(scope="module")
@@ -80,13 +81,17 @@ def test_ids_are_unique(created_maria, new_contact, needs):
 
 @pytest.mark.requirement("CREATE-ECHOES-FIELDS")
 def test_fields_are_echoed(created_maria, new_contact, run_config, lists_accepted, observe):
-    """Maria plus seeded variety: mixed-case emails, 0-20 list ids sharing prefixes. Only created contacts are
-    judged: a rejected valid body is the finding of the case for that input class."""
+    """C, Response Fields: "phone: the contact's phone number in E.164 format", "email: the contact's email address,
+    if provided", "lists: an array of contact list IDs the contact belongs to". Maria plus seeded variety: mixed-case
+    emails, 0-20 list ids sharing prefixes, and a number whose subscriber digits start with 0 (Côte d'Ivoire's, +225
+    0…: that 0 is no trunk prefix). Only created contacts are judged: a rejected valid body is the finding of the
+    case for that input class."""
     emails = draws(valid_emails(), 4, run_config.seed, "echo:emails")
     list_sets = draws(list_id_sets(run_config.run_list("echo")), 4, run_config.seed, "echo:lists") \
         if lists_accepted and not run_config.list_ids else [[]]
     bodies = [new_contact.body("Echo", email=email, **({"lists": lists} if lists else {}))
               for email, lists in zip(emails, list_sets * len(emails))]
+    bodies.append(new_contact.body("Echo Leading Zero", region=LEADING_ZERO_REGION, email=emails[0]))
     echoed = [created_maria, *new_contact.create_all(bodies)]
     for created in echoed:
         if not is_success(created.exchange.status):

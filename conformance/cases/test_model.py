@@ -51,6 +51,8 @@ def test_model_ids_are_prefixed_cnt(model_run, observe):
 
 @pytest.mark.requirement("CREATE-ECHOES-FIELDS")
 def test_model_creates_echo_their_fields(model_run, observe):
+    """C, Response Fields: phone, "email: the contact's email address, if provided", "lists: an array of contact
+    list IDs the contact belongs to": each as sent, and none where the body gave none."""
     verdict(model_run, "CREATE-ECHOES-FIELDS", observe)
 
 
@@ -61,6 +63,8 @@ def test_model_names_come_back_exactly(model_run, observe):
 
 @pytest.mark.requirement("CREATE-CREATED-AT-MATCHES-DATE")
 def test_model_created_at_matches_the_date_header(model_run, observe):
+    """C, Response Fields: "created_at: ISO 8601 UTC timestamp of when the contact was created": near the answer's
+    Date, and a contact created after another's create was answered is not dated before it."""
     verdict(model_run, "CREATE-CREATED-AT-MATCHES-DATE", observe)
 
 

@@ -18,6 +18,7 @@ LONG_NAME = 100
 CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 DATE_SLACK_S = 5.0  # created_at against the answer's own Date header, plus the request's elapsed time
 CLOCK_SLACK_S = 300.0  # created_at against our clock, when the target sends no Date (clocks may be skewed)
+ORDER_SLACK_S = 1.0  # a create sent after another was answered: its created_at may be this much earlier, no more
 _CLEAR_LOCAL = re.compile(r"[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*")
 _CLEAR_DOMAIN = re.compile(r"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 
@@ -92,6 +93,29 @@ def created_at_problems(exchange, received_at: datetime, later: list = ()) -> li
     return []
 
 
+def created_at_order_problem(creates: list) -> tuple[str, object]:
+    """created_at is when the contact was made, so a contact whose create was sent after another's answer was read
+    was made later: its created_at is not earlier than the other's (by more than ORDER_SLACK_S: a clock stepped by
+    its time service). `creates`: 2xx create exchanges of one run. Two servers stamping with clocks apart break it
+    within the Date slack. The first such pair is named, with the later create's exchange; ("", None) when there is
+    none."""
+    stamped = [(e, parse_instant((e.json_or_none() or {}).get("created_at"))) for e in creates]
+    stamped = [(e, created) for e, created in stamped if created is not None]
+    answered = sorted(stamped, key=lambda s: s[0].answered_at)
+    latest, reached = None, 0
+    for later, created in sorted(stamped, key=lambda s: s[0].answered_at - s[0].elapsed):
+        while reached < len(answered) and answered[reached][0].answered_at < later.answered_at - later.elapsed:
+            if latest is None or answered[reached][1] > latest[1]:
+                latest = answered[reached]
+            reached += 1
+        if latest is not None and (latest[1] - created).total_seconds() > ORDER_SLACK_S:
+            earlier = latest[0].json_or_none()
+            return (f"contact {(later.json_or_none() or {}).get('id')} was created with created_at "
+                    f"{later.json_or_none()['created_at']}, sent after the create of {earlier.get('id')} was answered "
+                    f"with created_at {earlier['created_at']}: the later contact has the earlier creation time"), later
+    return "", None
+
+
 # --- the echo of what was sent --------------------------------------------------------------------------------
 
 def name_length(name: str) -> int:
@@ -159,6 +183,12 @@ def echo_problems(sent: dict, answer: dict) -> list[Judgement]:
     if sent.get("lists") and not lists_match(sent["lists"], answer.get("lists")):
         found.append(Judgement("CREATE-ECHOES-FIELDS", f"lists sent {sent['lists']!r}, answered "
                                f"{answer.get('lists')!r}"))
+    # What the body left out has nothing to echo (C: the email "if provided"; lists, those the contact belongs to,
+    # and a create naming none assigns it to none): leaving the field out, null, "" or [] all say so; a value does not
+    if not sent.get("email") and answer.get("email") not in (None, ""):
+        found.append(Judgement("CREATE-ECHOES-FIELDS", f"no email sent, answered email {answer.get('email')!r}"))
+    if not sent.get("lists") and isinstance(answer.get("lists"), list) and answer["lists"]:
+        found.append(Judgement("CREATE-ECHOES-FIELDS", f"no lists sent, answered lists {answer['lists']!r}"))
     return found
 
 

@@ -12,8 +12,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import unquote_plus
 
+import phonenumbers
+
 from conformance.mock.faults.common import (INVISIBLE, ISO_SECONDS, SOFT_DELETE_KEEPING_PHONE, seconds_later,
-                                            without)
+                                            soft_delete, without)
 from conformance.mock.formats import long_address_taken
 from conformance.mock.registry import Hooks, fault, only
 from conformance.mock.store import Store
@@ -246,3 +248,88 @@ fault("name_xml_invalid_characters_stripped", "Characters XML 1.0 cannot hold (C
 fault("name_line_breaks_normalised", "Line breaks in names are normalised to \\n on storage (a CR LF or a lone CR "
       "comes back as LF, as a text-mode layer writes them).",
       _stored("name", lambda name: name.replace("\r\n", "\n").replace("\r", "\n")), "CREATE-NAME-AS-PROVIDED")
+
+
+def _echo_keeps_previous(field: str) -> Callable[[], Hooks]:
+    """The create answer is built on a response object reused from one create to the next: an optional field the
+    body leaves out (lists, email) keeps the value the previous create gave it. What is stored is right."""
+    def make() -> Hooks:
+        kept: dict[str, Any] = {}
+
+        def hook(body: dict, **_: Any) -> dict:
+            if body.get(field):
+                kept[field] = body[field]
+                return body
+            return {**body, field: kept[field]} if field in kept else body
+        return {"created_body": hook}
+    return make
+
+
+fault("echo_lists_kept_from_previous_create", "The create answer is built on a response object reused from one "
+      "create to the next: a create that names no lists echoes the lists of the last create that did (the contact "
+      "joins none: memberships are stored from the body).", _echo_keeps_previous("lists"), "CREATE-ECHOES-FIELDS")
+fault("echo_email_kept_from_previous_create", "The create answer is built on a response object reused from one "
+      "create to the next: a create without an email echoes the email of the last create that had one (stored and "
+      "listed without).", _echo_keeps_previous("email"), "CREATE-ECHOES-FIELDS", also=("LIST-ITEM-MATCHES-CREATE",))
+
+
+def _two_clocks() -> Hooks:
+    """Creates go round robin to two application servers, each stamping created_at from its own clock; the second's
+    runs 3 s behind the first's (no time service on that host). Each answer is within a few seconds of its Date."""
+    turn = itertools.count()
+    return {"clock": lambda now, **_: now - timedelta(seconds=3) if next(turn) % 2 else now}
+
+
+fault("created_at_from_two_clocks", "Creates go round robin to two application servers whose clocks are 3 s apart, "
+      "each stamping created_at from its own: a contact created just after another can have the earlier created_at.",
+      _two_clocks, "CREATE-CREATED-AT-MATCHES-DATE")
+fault("created_at_zero_time_in_answer", "The create answers the contact as the handler built it, before the database "
+      "filled created_at's default: Go's zero time, 0001-01-01T00:00:00Z (the list shows the time the row got).",
+      only("created_body", lambda body, **_: {**body, "created_at": "0001-01-01T00:00:00Z"}),
+      "CREATE-CREATED-AT-MATCHES-DATE", also=("LIST-ITEM-MATCHES-CREATE",))
+
+
+def _email_kept_from_previous_create() -> Hooks:
+    """The handler fills a per-worker contact template (`template.update(body)`) that nothing resets: a body without
+    email keeps the address of the last create that named one, stored and answered."""
+    last: list[str] = []
+
+    def stored(contact: dict, **_: Any) -> dict:
+        if contact.get("email"):
+            last[:] = [contact["email"]]
+            return contact
+        return {**contact, "email": last[0]} if last else contact
+    return {"stored": stored}
+
+
+def _archived_email(contact: dict, store: Store, **_: Any) -> dict:
+    """A contact without email takes the address of the newest deleted (archived) contact with its phone."""
+    if contact.get("email"):
+        return contact
+    row = store.first("SELECT email FROM contacts WHERE phone = ? AND deleted = 1 AND email IS NOT NULL "
+                      "ORDER BY seq DESC", (contact["phone"],))
+    return {**contact, "email": row[0]} if row else contact
+
+
+fault("email_kept_from_previous_create", "A create without email is stored and answered with the email of the last "
+      "create that named one (a per-worker template filled with template.update(body) that nothing resets).",
+      _email_kept_from_previous_create, "CREATE-ECHOES-FIELDS")
+fault("recreate_takes_deleted_contacts_email", "Deletes archive the contact (its phone freed); a create with an "
+      "archived contact's phone and no email is 'enriched' from the archive: stored and answered with the deleted "
+      "contact's email.", soft_delete(stored=_archived_email), "CREATE-ECHOES-FIELDS")
+
+
+def _trunk_zero_dropped(phone: str) -> str:
+    """A 0 typed after the country code is taken for a national trunk prefix (+44 07700… written by hand) and
+    removed: right for the UK, wrong where the 0 belongs to the number (Côte d'Ivoire's +225 0…, Italy's +39 06…)."""
+    try:
+        country = str(phonenumbers.parse(phone).country_code)
+    except phonenumbers.NumberParseException:  # no country code it knows: nothing to strip after it
+        return phone
+    national = phone[1 + len(country):].lstrip("0")
+    return f"+{country}{national}" if len(national) >= 6 else phone  # all zeros, or too short: no trunk prefix
+
+
+fault("phone_trunk_zero_dropped", "A 0 right after the country code is taken for a trunk prefix and removed before "
+      "the phone is stored (+2250123456789 becomes +225123456789): a valid E.164 number comes back another number.",
+      _stored("phone", _trunk_zero_dropped), "CREATE-ECHOES-FIELDS")

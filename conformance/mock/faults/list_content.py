@@ -7,7 +7,7 @@ import dataclasses
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import unquote
 
@@ -292,3 +292,25 @@ def _undated_at_read_time() -> Hooks:
 fault("undated_contacts_listed_at_read_time", "The account already holds 62 contacts imported without a created_at "
       "(the docs' Maria Santos among them); lists show them with the time of each read (to the microsecond), so their "
       "created_at moves from one read to the next.", _undated_at_read_time, "LIST-ITEM-FIELDS")
+
+
+def _in_luanda_time(stamp: str) -> str:
+    """The same instant written in Angola's time zone (WAT, UTC+1), as a view that renders timestamps in the
+    server's local zone writes it: 2026-06-24T11:00:00+01:00."""
+    instant = datetime.strptime(stamp, ISO_SECONDS).replace(tzinfo=timezone.utc)
+    return instant.astimezone(timezone(timedelta(hours=1))).isoformat()
+
+
+fault("list_created_at_in_local_time", "List items show created_at in the server's local zone, Angola's "
+      "(2026-06-24T11:00:00+01:00: the same instant, not in UTC); the create answer says Z.",
+      only("list_body", map_items(lambda item: {**item, "created_at": _in_luanda_time(item["created_at"])})),
+      "SPEC-RESPONSES-CONFORM")
+fault("list_created_at_cut_to_seconds", "created_at is answered to the millisecond by the create (the application's "
+      "clock) and listed cut to the second (a DATETIME(0) column): one contact, two creation times.",
+      lambda: {"timestamp": lambda stamp, now, **_: now.isoformat(timespec="milliseconds")[:23] + "Z",
+               "list_body": map_items(lambda item: {**item, "created_at": item["created_at"][:19] + "Z"})},
+      "LIST-ITEM-MATCHES-CREATE")
+fault("list_created_at_local_wall_clock", "The list reads created_at from a column without a time zone that the "
+      "database session writes in Angola's time (UTC+1), and labels it Z: every listed contact is an hour later than "
+      "its create said.", only("list_body", map_items(lambda item: {**item, "created_at": seconds_later(
+          item["created_at"], 3600)})), "LIST-ITEM-MATCHES-CREATE")

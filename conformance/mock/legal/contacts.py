@@ -141,3 +141,16 @@ variant("nul_in_names_refused_400", "A name holding U+0000 gets 400 invalid_requ
             body.get("name"), str) and "\x00" in body["name"] else found,
                  "validation_status": lambda answer, problems, **_: (400, "invalid_request") if "name" in problems
                  else answer})
+variant("list_created_at_zero_offset", "List items write created_at with +00:00 (Python's isoformat()) while the "
+        "create answer writes Z (strftime): the same instant, in UTC, in both of ISO 8601's ways of saying so.",
+        only("list_body", map_items(lambda item: {**item, "created_at": item["created_at"].removesuffix("Z")
+                                                   + "+00:00"})))
+variant("lists_omitted_when_none", "A create that names no lists answers without a lists field (a serialiser that "
+        "leaves empty arrays out, Go's omitempty): C's lists are those the contact belongs to, and it belongs to none.",
+        only("created_body", lambda body, **_: body if body.get("lists") else {k: v for k, v in body.items()
+                                                                               if k != "lists"}))
+variant("email_empty_when_none", "A contact without email shows email: \"\" in the create's answer and in the list "
+        "(a Go struct's zero value, serialised without omitempty): C gives the address 'if provided' and names no way "
+        "of saying that none was; \"\" is no address.",
+        lambda: {"created_body": lambda body, **_: {"email": "", **body},
+                 "list_body": map_items(lambda item: {"email": "", **item})})
