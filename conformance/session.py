@@ -3,8 +3,6 @@ budget, the bound in flight and 429 back-off, the memory of requests a target ne
 capture of each exchange as sent, redaction, and the record of what the run created."""
 from __future__ import annotations
 
-import http.client
-import http.cookiejar
 import importlib.metadata
 import json as jsonlib
 import os
@@ -23,6 +21,7 @@ import urllib3
 from conformance import case_context, wire
 from conformance.concurrency import InFlightLimit, WriteGate, meet
 from conformance.config import Config
+from conformance.connection_policy import DROPS, NoCookies, ResendDropped
 from conformance.errors import BudgetExhausted, NotAnswered, RunStopping, TargetUnusable, UnsafeRequest
 from conformance.exchange import KEY_STAND_INS, REDACTED, Exchange, hide_key
 from conformance.judgements import created_id
@@ -40,35 +39,6 @@ _CONTACT_PATH = re.compile(r"/contacts/([^/?#]+)$")
 Sent = tuple["requests.Response | None", Exchange, "requests.RequestException | None"]
 
 
-class _NoCookies(http.cookiejar.DefaultCookiePolicy):
-    """The API keeps no sessions and uses no cookies (platform docs): a cookie a target or a proxy in front of it sets
-    is never sent back, so every request carries only what the case sent (and no thread changes a shared jar)."""
-
-    def set_ok(self, cookie, request) -> bool:
-        return False
-
-    def return_ok(self, cookie, request) -> bool:
-        return False
-
-
-_DROPPED = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
-_DROPS = threading.local()  # why this thread's request was sent again, read back by GuardedSession._send
-
-
-class _ResendDropped(urllib3.util.Retry):
-    """A target (or a proxy before it) closes a keep-alive connection it found idle whenever it likes; a request
-    sent on it that moment is dropped unread (RFC 9112 section 9.3.1). Like browsers, curl and schemathesis, send such
-    a request once more on a fresh connection; every other error stays exactly as urllib3 raises it without retries.
-    A target that drops the fresh one too is reported with that error."""
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        reason = error.args[-1] if isinstance(error, urllib3.exceptions.ProtocolError) and error.args else None
-        if self.total and isinstance(reason, _DROPPED):
-            _DROPS.reason = f"the first send was dropped unanswered ({type(reason).__name__}); sent once more"
-            return super().increment(method, url, response, error, _pool, _stacktrace)
-        return urllib3.util.Retry(0, read=False).increment(method, url, response, error, _pool, _stacktrace)
-
-
 class GuardedSession(requests.Session):
     """A requests session that every call of the run goes through, schemathesis' included."""
 
@@ -84,7 +54,7 @@ class GuardedSession(requests.Session):
         self.limit = InFlightLimit(config.concurrency)
         self.writes = WriteGate()
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, config.concurrency),
-                                                max_retries=_ResendDropped(total=1, connect=0, read=1, redirect=0,
+                                                max_retries=ResendDropped(total=1, connect=0, read=1, redirect=0,
                                                                            status=0, other=0, allowed_methods=None,
                                                                            raise_on_redirect=False,
                                                                            raise_on_status=False,
@@ -95,7 +65,7 @@ class GuardedSession(requests.Session):
         self.proxies = requests.utils.get_environ_proxies(config.base_url)  # {} when NO_PROXY covers the target
         self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self.trust_env = False
-        self.cookies.set_policy(_NoCookies())
+        self.cookies.set_policy(NoCookies())
         self.headers["User-Agent"] = USER_AGENT
         self.unmetered = False  # cleanup is never stopped by the request budget
         self.stopping = False  # set once the run ends: side-by-side calls may send nothing more, cleanup may
@@ -220,7 +190,7 @@ class GuardedSession(requests.Session):
         return super().send(request, **kwargs)
 
     def _record_prepared(self, record: Exchange) -> None:
-        record.resent, _DROPS.reason = _DROPS.reason, None
+        record.resent, DROPS.reason = DROPS.reason, None
         if record.resent:
             with self._lock:
                 self._ledger.resent += 1
@@ -256,7 +226,7 @@ class GuardedSession(requests.Session):
         record = Exchange(method.upper(), url, self._masked_headers(kwargs.get("headers")), request_body)
         creating = self._create_sent(record)
         self._sending.prepared = None
-        _DROPS.reason = None
+        DROPS.reason = None
         try:
             response = super().request(method, url, *args, **kwargs)
             self._record_prepared(record)
