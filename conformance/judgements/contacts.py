@@ -11,6 +11,8 @@ from conformance.judgements.http import Judgement, as_key
 
 # ISO 8601 writes a fraction after a full stop or a comma (the comma is its preferred decimal sign)
 ISO8601_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([.,]\d+)?(Z|[+-]00:?00)$")
+LEAP_SECOND = re.compile(r"(?<=T23:59):60")
+END_OF_DAY = re.compile(r"T24:00:00(?=([.,]0+)?[Z+-])")
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # ASCII digits only; fullmatch, so no trailing newline slips through
 # The docs set no length limit: a name longer than this many characters (code points, or UTF-16 units for a target
 # that counts those) may be refused with 400/422, an observation; a shorter one must be accepted.
@@ -33,10 +35,17 @@ def id_problem(contact_id: object) -> str:
 
 
 def created_at_format_problem(stamp: object) -> str:
-    """CREATE-CREATED-AT-ISO-UTC: created_at is an ISO 8601 timestamp in UTC."""
-    if isinstance(stamp, str) and ISO8601_UTC.match(stamp):
+    """CREATE-CREATED-AT-ISO-UTC: created_at is an ISO 8601 timestamp in UTC, of a day and time that exist."""
+    if isinstance(stamp, str) and ISO8601_UTC.match(stamp) and _on_the_calendar(stamp):
         return ""
     return f"created_at {stamp!r} is not an ISO 8601 UTC timestamp (e.g. 2026-06-24T10:00:00Z)"
+
+
+def _on_the_calendar(stamp: str) -> bool:
+    """Month 1-12, a day the month has, hours, minutes and seconds in range; ISO 8601 also writes a leap second
+    (23:59:60) and the end of a day (24:00:00), which datetime cannot hold."""
+    stamp = END_OF_DAY.sub("T23:59:59", LEAP_SECOND.sub(":59", stamp))
+    return parse_instant(stamp) is not None
 
 
 def parse_instant(stamp: object) -> datetime | None:
@@ -99,20 +108,23 @@ def created_at_order_problem(creates: list) -> tuple[str, object]:
     its time service). `creates`: 2xx create exchanges of one run. Two servers stamping with clocks apart break it
     within the Date slack. The first such pair is named, with the later create's exchange; ("", None) when there is
     none."""
-    stamped = [(e, parse_instant((e.json_or_none() or {}).get("created_at"))) for e in creates]
-    stamped = [(e, created) for e, created in stamped if created is not None]
-    answered = sorted(stamped, key=lambda s: s[0].answered_at)
-    latest, reached = None, 0
-    for later, created in sorted(stamped, key=lambda s: s[0].answered_at - s[0].elapsed):
-        while reached < len(answered) and answered[reached][0].answered_at < later.answered_at - later.elapsed:
-            if latest is None or answered[reached][1] > latest[1]:
-                latest = answered[reached]
-            reached += 1
-        if latest is not None and (latest[1] - created).total_seconds() > ORDER_SLACK_S:
+    stamped = [(e, created) for e in creates
+               if (created := parse_instant((e.json_or_none() or {}).get("created_at"))) is not None]
+    # the run's timeline: each create's send and its answer; at the same instant the send comes first (an answer
+    # counts only when it was read before the other create was sent)
+    timeline = sorted([(e.answered_at - e.elapsed, False, e, created) for e, created in stamped]
+                      + [(e.answered_at, True, e, created) for e, created in stamped], key=lambda event: event[:2])
+    latest = None  # the answered create of the latest created_at so far
+    for _, is_answer, exchange, created in timeline:
+        if is_answer:
+            if latest is None or created > latest[1]:
+                latest = (exchange, created)
+        elif latest is not None and (latest[1] - created).total_seconds() > ORDER_SLACK_S:
             earlier = latest[0].json_or_none()
-            return (f"contact {(later.json_or_none() or {}).get('id')} was created with created_at "
-                    f"{later.json_or_none()['created_at']}, sent after the create of {earlier.get('id')} was answered "
-                    f"with created_at {earlier['created_at']}: the later contact has the earlier creation time"), later
+            return (f"contact {(exchange.json_or_none() or {}).get('id')} was created with created_at "
+                    f"{exchange.json_or_none()['created_at']}, sent after the create of {earlier.get('id')} was "
+                    f"answered with created_at {earlier['created_at']}: the later contact has the earlier creation "
+                    "time"), exchange
     return "", None
 
 
