@@ -76,5 +76,7 @@ def test_contact_id_neighbours_leave_out_what_such_a_target_could_hold():
 
 def test_page_sizes_past_the_check_each_name_a_size_over_the_maximum():
     assert all(grid.page_size_over_max(params) for params in grid.PAGE_SIZES_PAST_THE_CHECK)
+    assert all(grid.page_size_over_max(params) for params in (
+        {"per_page": "100.5"}, {"per_page": ["5", "101"]}, {"limit": "1e3"}, {"per_page": "Infinity"}))
     assert not any(grid.page_size_over_max(params) for params in (
         {}, {"per_page": 100}, {"per_page": ["5", "7"]}, {"per_page": "abc"}, {"page": 1000}, {"limit": "x"}))
