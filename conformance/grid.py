@@ -104,9 +104,10 @@ NON_JSON_ACCEPTS = ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q
                     "text/plain")
 
 # page and per_page along the ways a number can be written in a query string: the docs say integer and nothing of
-# its spelling, so each is answered with a page or refused with 400/422, never a 5xx.
+# its spelling, so each is answered with a page or refused with 400/422, never a 5xx. Written in decimal digits, with
+# a leading zero too, a number is that decimal number (a parser that reads 010 as octal answers pages of 8).
 PAGING_CLASSES = {
-    "leading_zero": {"per_page": "05"},
+    "leading_zero": {"per_page": "010"},
     "plus_sign": {"per_page": "+5"},
     "spaces": {"per_page": " 5 "},
     "exponent": {"per_page": "1e1"},
