@@ -69,17 +69,17 @@ def neighbours(list_id: str) -> dict[str, str]:
 def contact_id_neighbours(probe: str, ids: list[str]) -> dict[str, str]:
     """Ids close to `probe`, an id the target made, that no account holds, given the ids it made (`ids`), each with
     how it differs. Safe to DELETE only for a target whose ids all have one length, a long one (the caller decides):
-    one character off; upper-cased when every id starts with the documented lower-case cnt_; with a trailing space
-    or question mark, cut by two with a SQL wildcard, its last character percent-encoded as text, or a .json
+    one character off; upper-cased when every id starts with the documented lower-case cnt_; with a trailing space,
+    question mark or slash, cut by two with a SQL wildcard, its last character percent-encoded as text, or a .json
     suffix (lengths no id has: a trim, an unescaped LIKE, a second URL decoding, an id spliced unquoted into another
-    service's URL, a router that reads an extension as the response format would take them for the probe); its
-    last character fullwidth when every id is ASCII (NFKC folds it back); the probe, a slash, a dot segment and the
-    probe again (no id holds a slash: a path decoded and its dot segments resolved takes it for the probe, and for
-    nothing else)."""
+    service's URL, a router that reads an extension as the response format, a gateway that drops a trailing slash
+    would take them for the probe); its last character fullwidth when every id is ASCII (NFKC folds it back); the
+    probe, a slash, a dot segment and the probe again (no id holds a slash: a path decoded and its dot segments
+    resolved takes it for the probe, and for nothing else)."""
     near = {probe[:-1]: "one character off", probe + "0": "one character off"}
     if all(i.startswith("cnt_") for i in ids) and probe.upper() != probe:
         near[probe.upper()] = "upper-cased"
-    near.update({probe + " ": "a space after", probe + "?": "a question mark after",
+    near.update({probe + " ": "a space after", probe + "?": "a question mark after", probe + "/": "a slash after",
                  probe[:-2] + "%": "a SQL wildcard for the last two characters of",
                  f"{probe[:-1]}%{ord(probe[-1]):02X}": "the last character percent-encoded as text of",
                  f"{probe}/../{probe}": "a dot segment back to", probe + ".json": "a .json format suffix after"})
@@ -104,9 +104,10 @@ NON_JSON_ACCEPTS = ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q
                     "text/plain")
 
 # page and per_page along the ways a number can be written in a query string: the docs say integer and nothing of
-# its spelling, so each is answered with a page or refused with 400/422, never a 5xx.
+# its spelling, so each is answered with a page or refused with 400/422, never a 5xx. Written in decimal digits, with
+# a leading zero too, a number is that decimal number (a parser that reads 010 as octal answers pages of 8).
 PAGING_CLASSES = {
-    "leading_zero": {"per_page": "05"},
+    "leading_zero": {"per_page": "010"},
     "plus_sign": {"per_page": "+5"},
     "spaces": {"per_page": " 5 "},
     "exponent": {"per_page": "1e1"},

@@ -251,6 +251,9 @@ NAME_CLASSES: dict[str, str] = {name: unicodedata.normalize("NFC", text) for nam
     # ({{ }}) would change
     "url_and_shell_characters": "Sousa+Filhos 100% a%2Fb $HOME `x` | y; C:\\Dados {{ apelido }}",
     "single_character": "Z",
+    # a first character a spreadsheet reads as the start of a formula: a CSV-injection defence applied on the way in
+    # puts an apostrophe before it
+    "formula_lead": "=Santos, Maria",
     "length_1000": ("Maria da Conceição Santos " * 40)[:999] + "s",
 }.items()}
 # A name past the lengths text columns and validators cut at (1,024, 2,048, 4,000, 4,096 characters), sent by the
@@ -268,13 +271,17 @@ RAW_NAME_CLASSES: dict[str, str] = {
     "nfd_stacked_marks": unicodedata.normalize("NFD", "Nguyễn Thị Minh Khai"),
 }
 TAG_FIRST_NAME_CLASSES = frozenset({"trailing_spaces"})
-# Names holding control characters, which C says nothing of: a target may refuse them (400/422); one it takes comes
-# back with the very characters sent (not cut at a NUL, stripped of controls or with its line breaks rewritten)
+# Names holding control characters or line separators, which C says nothing of: a target may refuse them (400/422);
+# one it takes comes back with the very characters sent (not cut at a NUL, stripped of controls or separators, or with
+# its line breaks rewritten)
 CONTROL_NAME_CLASSES: dict[str, str] = {
     "line_breaks": "Maria\r\nda Concei\u00e7\u00e3o\rSantos\nFerreira",
     "tab": "Maria\tSantos",
     "nul": "Maria\u0000Santos",
     "escape_and_bell": "Maria\u001b[1mSantos\u0007",
+    # Unicode's own line and paragraph separators: a filter for JavaScript string literals (which they ended before
+    # ES2019) removes them
+    "line_and_paragraph_separators": "Maria\u2028da Concei\u00e7\u00e3o\u2029Santos",
 }
 _EMOJI = ("", "", "", " 🌍", " 👩🏽\u200d💻", " 👨\u200d👩\u200d👧", " ✨")
 

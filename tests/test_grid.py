@@ -62,7 +62,8 @@ def test_contact_id_neighbours_are_ids_no_account_of_such_a_target_holds():
     ids in ASCII never makes (upper case, fullwidth), the others have a length no id of the target has."""
     probe, ids = "cnt_3f9a0c1d2e4b", ["cnt_3f9a0c1d2e4b", "cnt_0000aaaa1111"]
     near = grid.contact_id_neighbours(probe, ids)
-    assert probe not in near and len(near) == 10 and near[probe + ".json"] == "a .json format suffix after"
+    assert probe not in near and len(near) == 11 and near[probe + ".json"] == "a .json format suffix after"
+    assert near[probe + "/"] == "a slash after"
     same_length = [made for made in near if len(made) == len(probe)]
     assert sorted(same_length) == sorted([probe.upper(), probe[:-1] + "\uff42"])
     assert all(not made.startswith("cnt_") or not made.isascii() for made in same_length)

@@ -96,6 +96,9 @@ def test_unknown_key_is_401_unauthorized(client, new_contact, run_config):
     variants = {"an unknown key": f"Bearer zx_conformance_not_a_key_{secrets.token_hex(12)}", **forged}
     answers = send_all(client, new_contact, variants) + send_all(
         client, new_contact, grid.forged_authorizations(run_config.api_key), only=READ_ONLY)
+    client.list(per_page=4)  # the URL read with the key first: a cache that ignores which key was sent would answer it
+    answers.append(("an unknown key on a list URL just read with the key",
+                    client.list(auth=variants["an unknown key"], per_page=4)))
     for what, answer in answers:
         expect_status(answer, 401, what, requirement="AUTH-401-INVALID-KEY")
     expect_api_errors(answers, 401)  # whatever was wrong with the key

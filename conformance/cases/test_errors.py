@@ -78,9 +78,11 @@ def test_error_bodies_carry_request_id(error_samples):
 @pytest.mark.requirement("JSON-CONTENT-TYPE")
 def test_responses_are_json(error_samples, client, run_config):
     """Every answer with a body, successful or not: the error samples, a create's 201, a page of contacts, a page
-    that matches none, and pages asked for with an Accept that names no JSON type (grid.NON_JSON_ACCEPTS)."""
+    that matches none, pages asked for with an Accept that names no JSON type (grid.NON_JSON_ACCEPTS), and a page
+    asked for with a callback parameter (a server that serves JSONP wraps the page in a JavaScript call)."""
     lists = [lambda: client.list(per_page=1), lambda: client.list(list_id=run_config.run_list("walk")),
              lambda: client.list(list_id=run_config.run_list("none"), per_page=1),
+             lambda: client.list(per_page=1, callback="zexaConformance"),
              *[lambda a=accept: client.call("GET", "/contacts", params={"per_page": 1}, headers={"Accept": a})
                for accept in grid.NON_JSON_ACCEPTS]]
     answers = [*error_samples.values(), *client.gather(lists)]

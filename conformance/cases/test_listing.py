@@ -229,10 +229,11 @@ def test_pages_partition_the_matching_contacts(client, members, run_config, excl
                                             f"{sorted(set(result.ids) - expected)}", result.last)
 
 
-@pytest.mark.requirement("LIST-PAGE-PAST-END-EMPTY")
-def test_page_past_end_is_empty(client, members, run_config):
-    """The page after the last one the total gives is empty. The total is read (again, bounded) until it counts every
-    member: a list that shows creates late would otherwise put the end too early."""
+@pytest.mark.requirement("LIST-PAGE-PAST-END-EMPTY", "LIST-TOTAL-COUNTS-MATCHES")
+def test_page_past_end_is_empty(client, members, run_config, exclusive):
+    """The page after the last one the total gives is empty, and its meta.total still counts every member (the query
+    matches them all, whichever page is asked). The total is read (again, bounded) until it counts every member: a
+    list that shows creates late would otherwise put the end too early, or show the page past it without them."""
     params = {"list_id": run_config.run_list("walk"), "per_page": WALK_PER_PAGE}
 
     def counts_members(exchange) -> bool:
@@ -244,13 +245,19 @@ def test_page_past_end_is_empty(client, members, run_config):
     if not isinstance(total, int) or isinstance(total, bool):  # LIST-RESPONSE-SHAPE's finding, judged there
         total = len(members)
     past = math.ceil(total / WALK_PER_PAGE) + 1
-    beyond = client.list(list_id=run_config.run_list("walk"), page=past, per_page=WALK_PER_PAGE)
+    beyond = settled(lambda: client.list(**params, page=past), counts_members, client.config.settle,
+                     client.ledger.settle_waits)
     if beyond.status in (400, 404, 422):  # the docs are silent on a page past the end: an error is fine too
         return
     body = beyond.json_or_none()
     expect(beyond.status == 200 and isinstance(body, dict) and body.get("data") == [],
            f"page {past} is past the end of {meta.get('total')} contacts and should be empty, got {beyond.status} "
-           f"with {len((body or {}).get('data') or [])} contacts", beyond)
+           f"with {len((body or {}).get('data') or [])} contacts", beyond, requirement="LIST-PAGE-PAST-END-EMPTY")
+    counted = (judgements.meta_of(beyond) or {}).get("total")
+    holds = f"{'' if exclusive else 'at least '}{len(members)}"
+    expect(counted == len(members) if exclusive else isinstance(counted, int) and counted >= len(members),
+           f"page {past}, past the end of list {params['list_id']}, says meta.total {counted!r}: the list holds "
+           f"{holds} contacts", beyond, requirement="LIST-TOTAL-COUNTS-MATCHES")
 
 
 # Page numbers past what a 32-bit or a 64-bit column holds, alone and as an offset (page × per_page): integers the
@@ -315,7 +322,8 @@ def test_page_zero_is_rejected_or_clamped(client, new_contact, run_config):
     """Out-of-range page and per_page values, and every spelling of a number in grid.PAGING_CLASSES, are refused
     (400/422) or answered with a page that exists (a SHOULD: the docs are silent), never with a 5xx. Whatever a 200
     says, its page holds no more contacts than its own meta.per_page (a MUST: per_page is the number of results per
-    page); a contact of the run is made first, so the account is never empty here."""
+    page), and a per_page written in decimal digits, a leading zero too, is that number; a contact of the run is made
+    first, so the account is never empty here."""
     if run_config.allow_writes:
         new_contact("Out Of Range Paging")
     plan = [{"page": 0}, {"page": -1}, {"per_page": 0}, {"per_page": -5}, {"page": "abc"}, {"per_page": "2.5"},
@@ -332,6 +340,12 @@ def test_page_zero_is_rejected_or_clamped(client, new_contact, run_config):
             expect(isinstance(meta.get("per_page"), int) and len(data) <= meta["per_page"],
                    f"{params} answered a page of {len(data)} contacts whose meta.per_page is "
                    f"{meta.get('per_page')!r}", exchange, requirement="LIST-META-DESCRIBES-PAGE")
+    for params, exchange in zip(plan, answers):
+        asked, page = params.get("per_page"), judgements.page_of(exchange)
+        if page is not None and isinstance(asked, str) and asked.isascii() and asked.isdigit() \
+                and 1 <= int(asked) <= 100:
+            expect(page[1].get("per_page") == int(asked), f"per_page={asked}, the decimal number {int(asked)}, "
+                   f"answered pages of {page[1].get('per_page')!r}", exchange, requirement="LIST-META-DESCRIBES-PAGE")
     for params, exchange in zip(plan, answers):
         if exchange.status in (400, 422):
             continue

@@ -17,7 +17,7 @@ E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # ASCII digits only; fullmatch, so no 
 # The docs set no length limit: a name longer than this many characters (code points, or UTF-16 units for a target
 # that counts those) may be refused with 400/422, an observation; a shorter one must be accepted.
 LONG_NAME = 100
-CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # and Unicode's line and paragraph separators
 DATE_SLACK_S = 5.0  # created_at against the answer's own Date header, plus the request's elapsed time
 CLOCK_SLACK_S = 300.0  # created_at against our clock, when the target sends no Date (clocks may be skewed)
 ORDER_SLACK_S = 1.0  # a create sent after another was answered: its created_at may be this much earlier, no more
@@ -137,7 +137,8 @@ def name_length(name: str) -> int:
 
 def name_refusable(name: str) -> bool:
     """C names no limit on a name's characters or length: a long one, or one holding a control character (a tab, a
-    line break, U+0000), may be refused with 400/422; any other name must be taken."""
+    line break, U+0000) or a line or paragraph separator (U+2028, U+2029), may be refused with 400/422; any other
+    name must be taken."""
     return name_length(name) > LONG_NAME or bool(CONTROL_CHARACTER.search(name))
 
 

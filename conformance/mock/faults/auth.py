@@ -50,6 +50,25 @@ def _cached_lists() -> Hooks:
     return {"response": response}
 
 
+def _cached_lists_behind_gateway() -> Hooks:
+    """A caching layer keyed on the URL alone, behind a gateway that lets through any request carrying a Bearer key
+    (the application checks which key it is)."""
+    cache: dict[str, tuple[bytes, dict]] = {}
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        if operation != "list":
+            return answer
+        key = str(request.url.query)
+        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+        if answer.status_code == 200 and getattr(answer, "body", None):
+            cache[key] = (answer.body, answer.headers.get("content-type", "application/json"))
+        elif answer.status_code == 401 and scheme == "Bearer" and sent.strip() and key in cache:
+            body, content_type = cache[key]
+            return Response(body, status_code=200, media_type=content_type)
+        return answer
+    return {"response": response}
+
+
 def _on_401(rewrite) -> Hooks:
     def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
         return rewrite(answer, request, operation) if answer.status_code == 401 else answer
@@ -100,6 +119,9 @@ fault("key_accepted_from_cookie", "A request without Authorization is authentica
 fault("cached_list_served_without_key", "A cache in front of GET /contacts keys on the URL alone: a request "
       "without Authorization for a URL read before with the key gets that 200.", _cached_lists,
       "AUTH-401-MISSING-KEY")
+fault("cached_list_served_to_any_key", "A cache in front of GET /contacts keys on the URL alone, behind a gateway "
+      "that lets through any request carrying a Bearer key (the application checks which): a wrong key for a URL "
+      "read before with the right one gets that 200.", _cached_lists_behind_gateway, "AUTH-401-INVALID-KEY")
 fault("lowercase_bearer_crashes", "An Authorization header whose scheme is not spelt exactly `Bearer ` makes the "
       "key parser raise (split on 'Bearer '): 500.", only("credentials", _split_on_bearer), "SPEC-NO-SERVER-ERROR")
 fault("delete_401_code_unauthenticated", "DELETE's 401 carries error 'unauthenticated' (create and list say "

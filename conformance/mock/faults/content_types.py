@@ -169,3 +169,16 @@ def _proxy_413_page() -> Hooks:
 fault("body_too_large_html_413", "A create body over 64 kB is refused by a proxy's own HTML page, 413 Request "
       "Entity Too Large (P: the API always answers with JSON, and every error has the same JSON body).",
       _proxy_413_page, "JSON-CONTENT-TYPE", also=("ERROR-BODY-SHAPE",))
+
+
+def _jsonp(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+    callback = request.query_params.get("callback")
+    if operation != "list" or answer.status_code != 200 or not callback:
+        return answer
+    return Response(f"/**/{callback}({answer.body.decode()});", status_code=200,
+                    media_type="application/javascript")
+
+
+fault("list_jsonp_callback", "A list request naming a callback query parameter is answered as JSONP, the page "
+      "wrapped in a call of that function, application/javascript (Express's res.jsonp, Spring's old JSONP advice): "
+      "P says the API always answers with JSON.", only("response", _jsonp), "JSON-CONTENT-TYPE")

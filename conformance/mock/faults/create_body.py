@@ -333,3 +333,31 @@ def _trunk_zero_dropped(phone: str) -> str:
 fault("phone_trunk_zero_dropped", "A 0 right after the country code is taken for a trunk prefix and removed before "
       "the phone is stored (+2250123456789 becomes +225123456789): a valid E.164 number comes back another number.",
       _stored("phone", _trunk_zero_dropped), "CREATE-ECHOES-FIELDS")
+fault("name_unicode_line_separators_removed", "U+2028 and U+2029, which ended a JavaScript string literal before "
+      "ES2019, are removed from names by a filter meant for the campaign preview's inline script: a name typed with "
+      "them comes back without.",
+      only("stored", lambda contact, **_: {**contact, "name": re.sub("[\u2028\u2029]", "", contact["name"])}),
+      "CREATE-NAME-AS-PROVIDED")
+
+
+def _rowid_ids() -> Hooks:
+    """Ids are the row's number, worked out as SQLite gives an INTEGER PRIMARY KEY without AUTOINCREMENT its value:
+    one more than the largest in the table now."""
+    stores: list[Store] = []
+
+    def new_id(fresh: str, **_: Any) -> str:
+        row = stores[0].first("SELECT COALESCE(MAX(CAST(substr(id, 5) AS INTEGER)), 0) FROM contacts "
+                              "WHERE id GLOB 'cnt_[0-9]*'")
+        return f"cnt_{row[0] + 1:06d}"
+    return {"opened": lambda store, **_: stores.append(store) or store, "new_id": new_id}
+
+
+fault("ids_reused_after_delete", "Ids are the row's number, an INTEGER PRIMARY KEY without AUTOINCREMENT (SQLite "
+      "gives a new row one more than the largest now in the table): once the newest contact is deleted, the next "
+      "create gets its id again, and the deleted id names a live contact.", _rowid_ids, "CREATE-ID-UNIQUE",
+      also=("DELETE-GONE-FROM-LIST", "DELETE-404-AFTER-DELETE", "LIST-ITEM-FIELDS"))
+fault("name_spreadsheet_formula_escaped", "Names that start with =, +, -, @, a tab or a carriage return get a "
+      "leading apostrophe on storage (OWASP's CSV-injection defence, applied when the name comes in rather than when "
+      "a file is exported): '=Santos, Maria' comes back as \"'=Santos, Maria\".",
+      only("stored", lambda contact, **_: {**contact, "name": "'" + contact["name"]}
+           if contact["name"][:1] in ("=", "+", "-", "@", "\t", "\r") else contact), "CREATE-NAME-AS-PROVIDED")

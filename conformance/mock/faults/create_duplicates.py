@@ -165,3 +165,15 @@ def _upsert_by_email() -> dict:
 fault("create_upserts_by_email", "The account already holds 62 contacts (the docs' Maria Santos, maria@example.com, "
       "among them); a create with the email of a live contact rewrites that contact's name and phone and answers "
       "201 with its id (an upsert keyed on email): no new contact is made.", _upsert_by_email, "CREATE-ID-UNIQUE")
+
+
+NEWEST_50_HOLD = ("SELECT 1 FROM (SELECT phone FROM contacts WHERE deleted = 0 ORDER BY seq DESC LIMIT 50) "
+                  "WHERE phone = ?")
+
+
+fault("duplicate_check_sees_newest_50", "The duplicate check reads the account's first page (the newest 50 contacts, "
+      "the list query reused) and the database holds no unique key on the phone: a phone held by an older contact "
+      "is stored again (and parallel creates of one phone race past the check).",
+      lambda: {"duplicate_precheck_delay": lambda delay, **_: 0.0, "precheck_query": lambda query, **_: NEWEST_50_HOLD,
+               "phone_key": lambda key, **_: None}, "CREATE-409-DUPLICATE-PHONE",
+      also=("CREATE-409-CONCURRENT-DUPLICATES",))

@@ -224,3 +224,21 @@ fault("delete_takes_same_email", "A delete is a 'forget this person' cascade key
       only("delete_mode", lambda mode, **_: ("DELETE FROM contacts WHERE id = :id OR email = (SELECT email FROM "
                                              "contacts WHERE id = :id)", mode[1])), "DELETE-ONLY-THE-GIVEN-ID",
       also=("LIST-TOTAL-COUNTS-MATCHES", "CREATE-409-DUPLICATE-PHONE"))
+
+
+def _memberships_handed_to_new_holder(contact: dict, store: Store, **_: Any) -> dict:
+    """The memberships deleted contacts with the new contact's phone left behind become the new contact's."""
+    store.write("UPDATE memberships SET contact_id = ? WHERE contact_id IN "
+                "(SELECT id FROM contacts WHERE phone = ? AND deleted = 1)", (contact["id"], contact["phone"]))
+    return contact
+
+
+fault("delete_id_trailing_slash_dropped", "A gateway decodes %2F in the path and drops a trailing slash before "
+      "routing (/contacts/cnt_abc/ and /contacts/cnt_abc are one route to it): the id 'cnt_abc/' (sent as "
+      "cnt_abc%2F) reaches cnt_abc and deletes it.",
+      _delete_looked_up_as(lambda given: given[:-1] if given.endswith("/") else given), "DELETE-ONLY-THE-GIVEN-ID")
+fault("memberships_follow_the_phone", "List memberships are kept per phone number (the campaign service targets "
+      "numbers): a delete flags the contact and leaves its memberships, and a later contact with that phone takes "
+      "them over: it is listed under lists it never joined.",
+      lambda: {"delete_mode": lambda mode, **_: (SOFT_DELETE, None), "stored": _memberships_handed_to_new_holder},
+      "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))

@@ -314,3 +314,7 @@ fault("list_created_at_local_wall_clock", "The list reads created_at from a colu
       "database session writes in Angola's time (UTC+1), and labels it Z: every listed contact is an hour later than "
       "its create said.", only("list_body", map_items(lambda item: {**item, "created_at": seconds_later(
           item["created_at"], 3600)})), "LIST-ITEM-MATCHES-CREATE")
+fault("list_created_at_ruby_time_to_s", "The list view writes created_at with Ruby's Time#to_s (2026-06-24 10:00:00 "
+      "UTC): a space for the T and a zone name, not ISO 8601; the create answer says 2026-06-24T10:00:00Z.",
+      only("list_body", map_items(lambda item: {**item, "created_at": item["created_at"].replace("T", " ").replace(
+          "Z", " UTC")})), "SPEC-RESPONSES-CONFORM", also=("LIST-ITEM-MATCHES-CREATE",))

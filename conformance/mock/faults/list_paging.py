@@ -315,3 +315,27 @@ fault("filtered_deep_pages_lose_the_filter", "Under list_id, a page starting pas
       "read from the unfiltered query (the filter is served from a cache of 100 members per list): page 2 of 100 "
       "shows the account's contacts.", _deep_filtered_pages_unfiltered, "LIST-FILTER-BY-LIST",
       also=("LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))
+
+
+def _total_from_window(body: dict, **_: Any) -> dict:
+    """COUNT(*) OVER () rides on the page's rows: a page without rows has nothing to read the count from."""
+    return body if body["data"] else {**body, "meta": {**body["meta"], "total": 0}}
+
+
+def _java_decoded(raw: str) -> int:
+    """Java's Long.decode: a sign, then 0x, 0X or # for hexadecimal, a leading 0 for octal, else decimal."""
+    sign, digits = (-1, raw[1:]) if raw[:1] == "-" else (1, raw[1:] if raw[:1] == "+" else raw)
+    for prefix, base in (("0x", 16), ("0X", 16), ("#", 16)):
+        if digits.startswith(prefix):
+            return sign * int(digits[len(prefix):], base)
+    if len(digits) > 1 and digits.startswith("0"):
+        return sign * int(digits[1:], 8)
+    return sign * int(digits, 10)
+
+
+fault("total_zero_past_end", "meta.total is read from the rows as COUNT(*) OVER () (one query for the page and its "
+      "count): a page past the end has no row to carry it and says total 0.", only("list_body", _total_from_window),
+      "LIST-TOTAL-COUNTS-MATCHES")
+fault("paging_read_by_java_decode", "page and per_page are read with Java's Long.decode, which takes a leading 0 for "
+      "octal (and 0x or # for hexadecimal): per_page=010 answers pages of 8 (meta.per_page 8).",
+      only("paging_number", lambda number, **_: _java_decoded), "LIST-META-DESCRIBES-PAGE")

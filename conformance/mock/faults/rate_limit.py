@@ -53,3 +53,6 @@ fault("retry_after_date_numeric_zone", "Every 40th request gets 429 with Retry-A
       "written by email.utils.formatdate() without usegmt: '… -0000', neither a number of seconds nor an HTTP date "
       "(RFC 9110's IMF-fixdate ends in GMT).",
       rate_limited_every(40, retry_after=lambda value, **_: formatdate()), "RATE-LIMIT-RETRY-AFTER")
+fault("retry_after_negative", "Every 40th request gets 429 with Retry-After: -1 (the window's end minus now, "
+      "worked out after the window had ended), not a number of seconds to wait.",
+      rate_limited_every(40, retry_after=lambda value, **_: "-1"), "RATE-LIMIT-RETRY-AFTER")

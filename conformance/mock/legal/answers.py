@@ -81,6 +81,11 @@ def _as_problem_json(answer: Response) -> Response:
     return answer
 
 
+def _labelled_json(answer: Response) -> Response:
+    answer.headers["Content-Type"] = "application/json"
+    return answer
+
+
 variant("bare_error_bodies", "Error bodies carry only error and message (P: details optional, request_id "
         "expected but not promised).",
         only("error_body", lambda body, **_: {"error": body["error"], "message": body["message"]}))
@@ -117,3 +122,6 @@ variant("every_answer_labelled_latin1", "Every answer, a 204 too, says Content-T
         "ISO-8859-1 while JSON bodies write each character beyond ASCII as a \\u escape: the bytes are ASCII, so "
         "UTF-8 too (RFC 8259 §11: a charset parameter has no effect on JSON), and a 204 still has an empty body.",
         only("response", _every_answer_labelled_latin1))
+variant("no_content_labelled_json", "A 204 carries Content-Type: application/json beside its empty body (a framework "
+        "that labels every answer of a JSON controller; P: a 204 has no body at all, and it has none).",
+        only("response", lambda answer, **_: _labelled_json(answer) if answer.status_code == 204 else answer))

@@ -154,3 +154,7 @@ variant("email_empty_when_none", "A contact without email shows email: \"\" in t
         "of saying that none was; \"\" is no address.",
         lambda: {"created_body": lambda body, **_: {"email": "", **body},
                  "list_body": map_items(lambda item: {"email": "", **item})})
+variant("blank_names_refused_422", "A name that is empty or only whitespace gets 422 validation_error (C: the "
+        "contact's full name; it sets no length, and refusing a name with no letters is no alteration).",
+        only("problems", lambda found, body, **_: {**found, "name": "is blank"}
+             if isinstance(body.get("name"), str) and not body["name"].strip() else found))
