@@ -82,13 +82,14 @@ def test_the_id_is_a_string_prefixed_cnt():
 def test_created_at_is_iso8601_utc():
     for good in ("2026-06-24T10:00:00Z", "2026-06-24T10:00:00.123Z", "2026-06-24T10:00:00+00:00",
                  "2026-06-24T10:00:00,5Z", "2024-02-29T10:00:00Z", "2016-12-31T23:59:60Z", "2026-06-24T24:00:00Z",
-                 "2026-06-24T24:00:00.000Z"):
+                 "2026-06-24T24:00:00.000Z", "20260624T100000Z", "20260624T100000,5+0000", "20161231T235960Z",
+                 "20260624T240000Z"):
         assert judgements.created_at_format_problem(good) == "", good
     # the last ones: months from a minutes pattern (yyyy-mm-dd), a day the month lacks, hours and minutes past the clock
     for bad in ("2026-06-24T10:00:00", "2026-06-24T11:00:00+01:00", "24/06/2026", None, 1719223200,
                 "2026-37-24T10:37:00Z", "2026-00-24T10:00:00Z", "2026-02-29T10:00:00Z", "2026-06-31T10:00:00Z",
                 "2026-06-24T25:00:00Z", "2026-06-24T10:60:00Z", "2026-06-24T10:00:60Z", "2026-06-24T24:00:01Z",
-                "2026-06-24T24:00:00.5Z"):
+                "2026-06-24T24:00:00.5Z", "20263724T100000Z", "20260624T1000Z", "20260624T100000+01"):
         assert judgements.created_at_format_problem(bad), bad
 
 

@@ -9,10 +9,12 @@ from email.utils import parsedate_to_datetime
 
 from conformance.judgements.http import Judgement, as_key
 
-# ISO 8601 writes a fraction after a full stop or a comma (the comma is its preferred decimal sign)
-ISO8601_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([.,]\d+)?(Z|[+-]00:?00)$")
-LEAP_SECOND = re.compile(r"(?<=T23:59):60")
-END_OF_DAY = re.compile(r"T24:00:00(?=([.,]0+)?[Z+-])")
+# ISO 8601 writes a fraction after a full stop or a comma (the comma is its preferred decimal sign), and a date and
+# time in its extended format (2026-06-24T10:00:00Z) or its basic one (20260624T100000Z)
+ISO8601_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([.,]\d+)?(Z|[+-]00:?00)"
+                         r"|\d{8}T\d{6}([.,]\d+)?(Z|[+-]00(00)?))$")
+LEAP_SECOND = re.compile(r"(?<=T23:59:)60|(?<=T2359)60")
+END_OF_DAY = re.compile(r"T24(?P<sep>:?)00(?P=sep)00(?=([.,]0+)?[Z+-])")
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # ASCII digits only; fullmatch, so no trailing newline slips through
 # The docs set no length limit: a name longer than this many characters (code points, or UTF-16 units for a target
 # that counts those) may be refused with 400/422, an observation; a shorter one must be accepted.
@@ -44,7 +46,7 @@ def created_at_format_problem(stamp: object) -> str:
 def _on_the_calendar(stamp: str) -> bool:
     """Month 1-12, a day the month has, hours, minutes and seconds in range; ISO 8601 also writes a leap second
     (23:59:60) and the end of a day (24:00:00), which datetime cannot hold."""
-    stamp = END_OF_DAY.sub("T23:59:59", LEAP_SECOND.sub(":59", stamp))
+    stamp = END_OF_DAY.sub(r"T23\g<1>59\g<1>59", LEAP_SECOND.sub("59", stamp))
     return parse_instant(stamp) is not None
 
 

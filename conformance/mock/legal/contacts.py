@@ -92,6 +92,9 @@ variant("created_at_milliseconds", "created_at carries milliseconds (2026-06-24T
         "UTC).", only("timestamp", lambda stamp, now, **_: now.isoformat(timespec="milliseconds")[:23] + "Z"))
 variant("created_at_nanoseconds", "created_at carries nine fractional digits (ISO 8601 and RFC 3339 set no limit "
         "on the fraction).", only("timestamp", lambda stamp, now, **_: now.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z"))
+variant("created_at_basic_format", "created_at in ISO 8601's basic format, without separators (20260624T100000Z: C "
+        "and P say ISO 8601 UTC, not the extended format its examples use).",
+        only("timestamp", lambda stamp, now, **_: now.strftime("%Y%m%dT%H%M%SZ")))
 variant("created_at_zero_offset", "created_at ends in +00:00 instead of Z (ISO 8601 UTC either way).",
         only("timestamp", lambda stamp, **_: stamp.removesuffix("Z") + "+00:00"))
 variant("email_domain_lowercased", "The email's domain is lower-cased on storage and echo (the domain of an "
