@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import random
 from typing import Any
@@ -117,3 +118,7 @@ variant("every_answer_labelled_latin1", "Every answer, a 204 too, says Content-T
         "ISO-8859-1 while JSON bodies write each character beyond ASCII as a \\u escape: the bytes are ASCII, so "
         "UTF-8 too (RFC 8259 §11: a charset parameter has no effect on JSON), and a 204 still has an empty body.",
         only("response", _every_answer_labelled_latin1))
+variant("request_id_as_number", "Error bodies carry request_id as a number from a sequence (48213), not a string (P: "
+        "request_id is the unique id of the request; it names no type, and its req_ example is ours).",
+        lambda: (lambda counter: {"error_body": lambda body, **_: {**body, "request_id": next(counter)}
+                                  if "request_id" in body else body})(itertools.count(48213)))
