@@ -1,10 +1,16 @@
 """Faults of error bodies: their shape, the error code for each status, and request_id."""
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
+from typing import Any
 
-from conformance.mock.faults.common import without
+from starlette.responses import JSONResponse, Response
+
+from conformance.mock.faults.common import soft_delete, without
 from conformance.mock.registry import Hooks, fault, only
+from conformance.mock.store import Store
 
 
 def _error_code(fn: Callable[[str], str], status: int | None = None) -> Callable[[], Hooks]:
@@ -59,3 +65,61 @@ fault("request_id_fixed_on_401", "401 bodies come from an auth middleware that r
       "every 401 carries the same placeholder request_id (other errors carry their own).",
       only("error_body", lambda body, status, **_: {**body, "request_id": "req_0000000000000000"}
            if status == 401 and "request_id" in body else body), "ERROR-REQUEST-ID")
+
+
+def _error_rewritten(answer: Response, change: Callable[[dict], dict]) -> Response:
+    """An error answer whose JSON body a layer after the app rewrites (Content-Length follows the new body)."""
+    body = json.loads(answer.body)
+    headers = {k: v for k, v in answer.headers.items() if k not in ("content-length", "content-type")}
+    return JSONResponse(change(body), status_code=answer.status_code, headers=headers)
+
+
+def _per_connection_request_id(answer: Response, request: Any, **_: Any) -> Response:
+    if answer.status_code < 400 or not isinstance(answer, JSONResponse):
+        return answer
+    host, port = request.scope.get("client") or ("", 0)
+    return _error_rewritten(answer, lambda body: {**body, "request_id": f"req_{abs(hash((host, port))):016x}"[:20]})
+
+
+def _clock_request_id(body: dict, **_: Any) -> dict:
+    return {**body, "request_id": f"req_{int(time.time()):x}"} if "request_id" in body else body
+
+
+def _list_query_errors(change: Callable[[dict], dict]) -> Callable[[], Hooks]:
+    def response(answer: Response, operation: str, **_: Any) -> Response:
+        if operation != "list" or answer.status_code not in (400, 422):
+            return answer
+        return _error_rewritten(answer, change)
+    return only("response", response)
+
+
+def _deleted_id_404_without_message() -> Hooks:
+    seen: list[Store] = []
+
+    def request(value: None, store: Store, **_: Any) -> None:
+        seen[:] = [store]
+        return value
+
+    def response(answer: Response, request: Any, operation: str, **_: Any) -> Response:
+        if operation != "delete" or answer.status_code != 404 or not seen:
+            return answer
+        deleted = seen[0].first("SELECT 1 FROM contacts WHERE id = ? AND deleted = 1",
+                                (request.path_params.get("id", ""),))
+        return answer if deleted is None else _error_rewritten(answer, without("message"))
+    return {**soft_delete()(), "request": request, "response": response}
+
+
+fault("request_id_per_connection", "The request id is made once per keep-alive connection (stored on the socket by a "
+      "middleware that runs on connect): every error answered on one connection carries the same request_id.",
+      only("response", _per_connection_request_id), "ERROR-REQUEST-ID")
+fault("request_id_from_clock_seconds", "The request id is the Unix second in hex (req_6592f3a1): errors answered in "
+      "the same second carry the same request_id.", only("error_body", _clock_request_id), "ERROR-REQUEST-ID")
+fault("list_query_errors_without_request_id", "GET /contacts's query is validated by a middleware in front of the "
+      "app: its 400 and 422 bodies carry error, message and details but no request_id (the app's errors do).",
+      _list_query_errors(without("request_id")), "ERROR-REQUEST-ID")
+fault("list_query_errors_without_message", "GET /contacts's query is validated by a middleware in front of the app: "
+      "its 400 and 422 bodies carry error and details, no message (the app's errors carry one).",
+      _list_query_errors(without("message")), "ERROR-BODY-SHAPE", also=("SPEC-RESPONSES-CONFORM",))
+fault("deleted_id_404_without_message", "Deletes are soft; deleting a deleted contact again is answered by a branch "
+      "of its own: 404 not_found whose body has no message (an unknown id's 404 has one).",
+      _deleted_id_404_without_message, "ERROR-BODY-SHAPE")
