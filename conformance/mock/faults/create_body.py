@@ -333,3 +333,16 @@ def _trunk_zero_dropped(phone: str) -> str:
 fault("phone_trunk_zero_dropped", "A 0 right after the country code is taken for a trunk prefix and removed before "
       "the phone is stored (+2250123456789 becomes +225123456789): a valid E.164 number comes back another number.",
       _stored("phone", _trunk_zero_dropped), "CREATE-ECHOES-FIELDS")
+
+
+def _revived_created_at(contact: dict, store: Store, **_: Any) -> dict:
+    """The newest deleted row with the phone lends the new contact its created_at."""
+    row = store.first("SELECT created_at FROM contacts WHERE phone = ? AND deleted = 1 ORDER BY seq DESC",
+                      (contact["phone"],))
+    return {**contact, "created_at": row[0]} if row else contact
+
+
+fault("recreate_keeps_deleted_created_at", "Deletes are soft; a create with a deleted contact's phone revives that "
+      "row with INSERT … ON CONFLICT (phone) DO UPDATE SET id, name, email, deleted = 0, whose column list leaves "
+      "created_at out: the new contact (a new id) is answered and listed with the deleted one's creation time.",
+      soft_delete(stored=_revived_created_at), "CREATE-CREATED-AT-MATCHES-DATE")
