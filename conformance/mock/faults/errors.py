@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from conformance.mock.faults.common import soft_delete, without
 from conformance.mock.registry import Hooks, fault, only
@@ -123,3 +123,15 @@ fault("list_query_errors_without_message", "GET /contacts's query is validated b
 fault("deleted_id_404_without_message", "Deletes are soft; deleting a deleted contact again is answered by a branch "
       "of its own: 404 not_found whose body has no message (an unknown id's 404 has one).",
       _deleted_id_404_without_message, "ERROR-BODY-SHAPE")
+fault("list_type_errors_code_bad_request", "GET /contacts's query is converted by the framework before the app sees "
+      "it: a page or per_page that is no integer gets its own 400 with error 'bad_request' (the app's 400s say "
+      "invalid_request).",
+      only("response", lambda answer, operation, **_: _error_rewritten(answer, lambda body: {**body, "error":
+           "bad_request"}) if operation == "list" and answer.status_code == 400 else answer),
+      "ERROR-CODE-MATCHES-STATUS", also=("SPEC-RESPONSES-CONFORM",))
+fault("list_query_errors_as_text", "GET /contacts's query is validated by a middleware in front of the app that "
+      "answers its 400 and 422 as text/plain ('per_page: must be at most 100'), not JSON (the app's errors are).",
+      only("response", lambda answer, operation, **_: PlainTextResponse(
+          "; ".join(f"{k}: {v}" for k, v in (json.loads(answer.body).get("details") or {}).items()) or "bad query",
+          status_code=answer.status_code) if operation == "list" and answer.status_code in (400, 422) else answer),
+      "JSON-CONTENT-TYPE", also=("ERROR-BODY-SHAPE", "ERROR-CODE-MATCHES-STATUS", "SPEC-RESPONSES-CONFORM"))
