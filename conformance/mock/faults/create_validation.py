@@ -325,3 +325,8 @@ fault("deleted_contacts_email_suppressed", "Deletes are soft and put the contact
       "phone too).",
       soft_delete(problems=_suppressed_email), "CREATE-VALID-EMAIL-ACCEPTED",
       also=("CREATE-201-CREATED", "CREATE-409-DUPLICATE-PHONE"))
+fault("apostrophe_name_with_lists_crashes", "A create that assigns lists writes an audit line per membership with "
+      "the name spliced into its SQL: a name holding an apostrophe (O'Brien) breaks that statement, 500 (without "
+      "lists it is stored).",
+      only("crash", lambda crash, body, **_: crash or ("'" in str(body.get("name", "")) and bool(body.get("lists")))),
+      "CREATE-201-CREATED", also=("SPEC-NO-SERVER-ERROR",))

@@ -314,3 +314,21 @@ fault("list_created_at_local_wall_clock", "The list reads created_at from a colu
       "database session writes in Angola's time (UTC+1), and labels it Z: every listed contact is an hour later than "
       "its create said.", only("list_body", map_items(lambda item: {**item, "created_at": seconds_later(
           item["created_at"], 3600)})), "LIST-ITEM-MATCHES-CREATE")
+
+
+def _lists_capped_at_100_members() -> Hooks:
+    seen: list = []
+
+    def request(value: None, store: Any, **_: Any) -> None:
+        seen[:] = [store]
+        return value
+
+    def memberships(lists: list, **_: Any) -> list:
+        return [i for i in lists if not seen or seen[0].first(
+            "SELECT COUNT(*) FROM memberships WHERE list_id = ?", (i,))[0] < 100]
+    return {"request": request, "memberships": memberships}
+
+
+fault("lists_capped_at_100_members", "A list holds at most 100 members (a plan limit applied silently after the echo is "
+      "built): a contact created into a full list is stored without that membership.",
+      _lists_capped_at_100_members, "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
