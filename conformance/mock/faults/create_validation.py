@@ -321,8 +321,8 @@ def _suppressed_email(problems: dict, body: dict, store, **_: Any) -> dict:
 
 fault("deleted_contacts_email_suppressed", "Deletes are soft and put the contact's email on a suppression list (the "
       "Note's 'permanently excludes them from future campaigns' read as a block): a create with the email of a "
-      "deleted contact gets 422 validation_error, however well-formed the address (and whatever else was wrong: a taken "
-      "phone too).",
+      "deleted contact gets 422 validation_error, however well-formed the address (and whatever else was wrong: "
+      "a taken phone too).",
       soft_delete(problems=_suppressed_email), "CREATE-VALID-EMAIL-ACCEPTED",
       also=("CREATE-201-CREATED", "CREATE-409-DUPLICATE-PHONE"))
 fault("apostrophe_name_with_lists_crashes", "A create that assigns lists writes an audit line per membership with "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextvars import ContextVar
 from collections.abc import Callable
 from typing import Any
 
@@ -135,3 +136,21 @@ fault("list_query_errors_as_text", "GET /contacts's query is validated by a midd
           "; ".join(f"{k}: {v}" for k, v in (json.loads(answer.body).get("details") or {}).items()) or "bad query",
           status_code=answer.status_code) if operation == "list" and answer.status_code in (400, 422) else answer),
       "JSON-CONTENT-TYPE", also=("ERROR-BODY-SHAPE", "ERROR-CODE-MATCHES-STATUS", "SPEC-RESPONSES-CONFORM"))
+
+
+def _conflict_code_on_the_lists_path() -> Hooks:
+    """The create path that assigns lists has a conflict handler of its own, with its own code."""
+    with_lists: ContextVar[bool] = ContextVar("with_lists", default=False)
+
+    def problems(found: dict, body: dict, **_: Any) -> dict:
+        with_lists.set(bool(body.get("lists")))
+        return found
+
+    def error_body(body: dict, status: int, **_: Any) -> dict:
+        return {**body, "error": "duplicate_contact"} if status == 409 and with_lists.get() else body
+    return {"problems": problems, "error_body": error_body}
+
+
+fault("conflict_code_on_the_lists_path", "A create that assigns lists goes through the list-import path, whose "
+      "conflict handler answers a taken phone with 409 and error 'duplicate_contact' (the plain path says "
+      "conflict).", _conflict_code_on_the_lists_path, "ERROR-CODE-MATCHES-STATUS", also=("SPEC-RESPONSES-CONFORM",))

@@ -329,6 +329,6 @@ def _lists_capped_at_100_members() -> Hooks:
     return {"request": request, "memberships": memberships}
 
 
-fault("lists_capped_at_100_members", "A list holds at most 100 members (a plan limit applied silently after the echo is "
-      "built): a contact created into a full list is stored without that membership.",
+fault("lists_capped_at_100_members", "A list holds at most 100 members (a plan limit applied silently after the "
+      "echo is built): a contact created into a full list is stored without that membership.",
       _lists_capped_at_100_members, "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
