@@ -354,8 +354,10 @@ def _next_after_highest(contact: dict, store: Store, **_: Any) -> dict:
 
 
 fault("ids_reuse_the_highest_freed", "Ids are the row number, one more than the highest held (SQLite's rowid without "
-      "AUTOINCREMENT, MAX(id) + 1): once the newest contact is deleted, the next create is given its id again.",
-      only("stored", _next_after_highest), "CREATE-ID-UNIQUE")
+      "AUTOINCREMENT, MAX(id) + 1): once the newest contact is deleted, the next create is given its id again (so the "
+      "deleted id is listed again, and deleting it again deletes the new contact).",
+      only("stored", _next_after_highest), "CREATE-ID-UNIQUE",
+      also=("DELETE-GONE-FROM-LIST", "DELETE-REMOVED-FROM-LISTS", "DELETE-404-AFTER-DELETE"))
 fault("email_lowercased_with_lists", "A create that assigns lists goes through the list-import path, which lower-cases "
       "the whole email before it is stored (the plain path keeps it as sent): Maria@Example.com joined to a list "
       "comes back maria@example.com.",
