@@ -346,18 +346,6 @@ fault("recreate_keeps_deleted_created_at", "Deletes are soft; a create with a de
       "row with INSERT … ON CONFLICT (phone) DO UPDATE SET id, name, email, deleted = 0, whose column list leaves "
       "created_at out: the new contact (a new id) is answered and listed with the deleted one's creation time.",
       soft_delete(stored=_revived_created_at), "CREATE-CREATED-AT-MATCHES-DATE")
-
-
-def _next_after_highest(contact: dict, store: Store, **_: Any) -> dict:
-    row = store.first("SELECT MAX(CAST(substr(id, 5) AS INTEGER)) FROM contacts WHERE id GLOB 'cnt_[0-9]*'")
-    return {**contact, "id": f"cnt_{(row[0] or 0) + 1:06d}"}
-
-
-fault("ids_reuse_the_highest_freed", "Ids are the row number, one more than the highest held (SQLite's rowid without "
-      "AUTOINCREMENT, MAX(id) + 1): once the newest contact is deleted, the next create is given its id again (so the "
-      "deleted id is listed again, and deleting it again deletes the new contact).",
-      only("stored", _next_after_highest), "CREATE-ID-UNIQUE",
-      also=("DELETE-GONE-FROM-LIST", "DELETE-REMOVED-FROM-LISTS", "DELETE-404-AFTER-DELETE"))
 fault("email_lowercased_with_lists", "A create that assigns lists goes through the list-import path, which lower-cases "
       "the whole email before it is stored (the plain path keeps it as sent): Maria@Example.com joined to a list "
       "comes back maria@example.com.",
