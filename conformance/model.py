@@ -181,6 +181,14 @@ def check_listing(model: Model, listing: Listing) -> list[Finding]:
         repeated = sorted({i for i in ids if ids.count(i) > 1}, key=str)
         found.append(Finding("LIST-PAGES-PARTITION", f"{where} at per_page={listing.per_page} shows {repeated[:5]} "
                              f"on more than one page, every page under meta.total {totals[0]}", last))
+    elif overcounted := _more_than_total(model, listing, bodies, ids, totals[0]):
+        # pages read under one total hold each of more contacts than it counts, and pages before the last are full:
+        # the total is what is wrong (a walk that trusts it stops short), not the pages
+        found.append(Finding("LIST-TOTAL-COUNTS-MATCHES", f"{where}: meta.total is {totals[0]} on every page, but "
+                             f"the {len(bodies)} page(s) of per_page={listing.per_page} read under it hold "
+                             f"{overcounted} contacts, each once, every page before the last full", last,
+                             settles=False))
+        return found + _items(model, listing, items, where)
     elif listing.complete and len(ids) != totals[0]:  # each once, under one total: another client's create and
         # delete between two pages shift a contact but leave the count; pages short of their per_page do not
         short = [n for n, b in enumerate(bodies, 1) if n < len(bodies) and len(b["data"]) < listing.per_page]
@@ -202,6 +210,26 @@ def check_listing(model: Model, listing: Listing) -> list[Finding]:
             found.append(Finding("LIST-TOTAL-COUNTS-MATCHES", f"{where}: meta.total is {totals[0]}, the list holds "
                                  f"{'' if model.exclusive else 'at least '}{want} of this run's contacts", last))
     return found
+
+
+def total_undercounts(model: Model, listing: Listing) -> bool:
+    """Whether a walk of the unfiltered list shows that its total counts fewer contacts than the account holds (as
+    check_listing finds it): another walk of the same moment that stops where that total says may stop short."""
+    bodies = listing.bodies()
+    if listing.list_id is not None or bodies is None or len({b["meta"]["total"] for b in bodies}) > 1:
+        return False
+    ids = [as_key(item.get("id")) for body in bodies for item in body["data"] if isinstance(item, dict)]
+    return len(set(ids)) == len(ids) and bool(_more_than_total(model, listing, bodies, ids, bodies[0]["meta"]["total"]))
+
+
+def _more_than_total(model: Model, listing: Listing, bodies: list[dict], ids: list, total: int) -> int:
+    """How many contacts a complete walk of the unfiltered list holds when that is more than its one total counts
+    by more than one a page (each page's total and rows may be read a write apart), each once, every page before
+    the last full and none of the run's deleted contacts among them; else 0."""
+    gone = {c.id for c in model.contacts.values() if c.deleted}
+    full = all(len(b["data"]) == listing.per_page for b in bodies[:-1]) and len(bodies[-1]["data"]) <= listing.per_page
+    held = len(ids) if listing.complete and full and not gone & set(ids) else 0
+    return held if held > total + len(bodies) else 0
 
 
 def _items(model: Model, listing: Listing, items: list, where: str) -> list[Finding]:

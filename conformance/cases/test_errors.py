@@ -5,11 +5,13 @@ import pytest
 
 from conformance import grid
 from conformance.cases.fixtures import fixture
-from conformance.judgements import (error_body_problem, error_code_problem, json_answer_problem, request_id_problem,
-                                    retry_after_problem)
+from conformance.judgements import (body_known, error_body_problem, error_code_problem, json_answer_problem,
+                                    operation, request_id_problem, retry_after_problem)
 from conformance.results import expect
 
 pytestmark = pytest.mark.errors
+# The error statuses the Contacts page's tables name; a 429 is judged by its own case, a 5xx by SPEC-NO-SERVER-ERROR.
+TABLE_ERRORS = frozenset({400, 401, 404, 409, 422})
 
 
 @fixture(scope="module")
@@ -109,3 +111,36 @@ def test_rate_limit_answers_say_when_to_retry(client):
         expect(not problem, problem, exchange, "JSON-CONTENT-TYPE")
         problem = error_body_problem(exchange)
         expect(not problem, problem, exchange, "ERROR-BODY-SHAPE")
+
+
+def table_errors_of_the_run(client) -> list:
+    """Every answer of the run with a status of the Contacts tables to one of its operations."""
+    return [e for e in list(client.history) if e.status in TABLE_ERRORS and operation(e.method, e.url) is not None
+            and body_known(e)]
+
+
+@pytest.mark.after_all
+@pytest.mark.requirement("JSON-CONTENT-TYPE", "ERROR-BODY-SHAPE", "ERROR-REQUEST-ID")
+def test_every_error_of_the_run_is_the_platform_error(client):
+    """P: the API always answers with JSON, and every error response has the same JSON body, error and message among
+    its fields, and a request_id, the unique id of the request. Judged on every error the run was answered (this case
+    starts once every other one is done), whichever case provoked it: a list's paging errors, a second delete's 404,
+    a model's 409 or 422 too. The first failure of each rule is named."""
+    errors = table_errors_of_the_run(client)
+    if not errors:
+        pytest.skip("not checked: the target answered no request of this run with an error of the Contacts tables")
+    for exchange in errors:
+        problem = json_answer_problem(exchange)
+        expect(not problem, f"{exchange.method} {exchange.url}: {problem}", exchange, "JSON-CONTENT-TYPE")
+    for exchange in errors:
+        problem = error_body_problem(exchange)
+        expect(not problem, f"{exchange.method} {exchange.url}: {problem}", exchange, "ERROR-BODY-SHAPE")
+    named_by: dict[str, object] = {}
+    for exchange in errors:
+        problem = request_id_problem(exchange)
+        expect(not problem, f"{exchange.method} {exchange.url}: {problem}", exchange, "ERROR-REQUEST-ID")
+        request_id = exchange.json_or_none()["request_id"]
+        earlier = named_by.setdefault(repr(request_id), exchange)
+        expect(earlier is exchange, f"the {exchange.status} answer to {exchange.method} {exchange.url} repeats the "
+                                    f"request_id {request_id!r} of the {earlier.status} answer to {earlier.method} "
+                                    f"{earlier.url}: a request id names one request", exchange, "ERROR-REQUEST-ID")

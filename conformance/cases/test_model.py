@@ -193,6 +193,11 @@ def test_model_phone_of_a_deleted_contact_is_free(model_run, observe):
     verdict(model_run, "DELETE-FREES-PHONE", observe)
 
 
+@pytest.mark.requirement("CREATE-VALID-EMAIL-ACCEPTED")
+def test_model_email_of_a_deleted_contact_is_accepted(model_run, observe):
+    verdict(model_run, "CREATE-VALID-EMAIL-ACCEPTED", observe)
+
+
 @pytest.mark.requirement("LIST-ITEM-FIELDS")
 def test_model_created_at_is_the_same_in_every_read(model_run, observe):
     verdict(model_run, "LIST-ITEM-FIELDS", observe)

@@ -311,3 +311,25 @@ def _lists_path_skips_auth() -> Hooks:
 fault("create_with_lists_skips_auth", "A create that assigns lists takes another code path (insert the contact, "
       "then its memberships) that never checks the key: without a key it is stored and answered 201.",
       _lists_path_skips_auth, "AUTH-401-MISSING-KEY", also=("AUTH-401-INVALID-KEY",))
+
+
+def _key_checked_once_per_connection() -> Hooks:
+    """A keep-alive connection whose request carried the right key is trusted: later requests on it that send a key
+    have it taken without a comparison (a request without one still gets 401)."""
+    trusted: set[tuple] = set()
+    peer: ContextVar[tuple] = ContextVar("peer", default=())
+
+    def credentials(header: str, request: Any, **_: Any) -> str:
+        peer.set(tuple(request.scope.get("client") or ()))
+        return header
+
+    def key_valid(valid: bool, **_: Any) -> bool:
+        if valid:
+            trusted.add(peer.get())
+        return valid or peer.get() in trusted
+    return {"credentials": credentials, "key_valid": key_valid}
+
+
+fault("key_checked_once_per_connection", "An auth middleware compares the key once per keep-alive connection: once a "
+      "request on it carried the right key, a later request on it with any Bearer key is taken (one without a key "
+      "still gets 401).", _key_checked_once_per_connection, "AUTH-401-INVALID-KEY")

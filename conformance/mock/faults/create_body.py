@@ -361,3 +361,21 @@ fault("name_spreadsheet_formula_escaped", "Names that start with =, +, -, @, a t
       "a file is exported): '=Santos, Maria' comes back as \"'=Santos, Maria\".",
       only("stored", lambda contact, **_: {**contact, "name": "'" + contact["name"]}
            if contact["name"][:1] in ("=", "+", "-", "@", "\t", "\r") else contact), "CREATE-NAME-AS-PROVIDED")
+
+
+def _revived_created_at(contact: dict, store: Store, **_: Any) -> dict:
+    """The newest deleted row with the phone lends the new contact its created_at."""
+    row = store.first("SELECT created_at FROM contacts WHERE phone = ? AND deleted = 1 ORDER BY seq DESC",
+                      (contact["phone"],))
+    return {**contact, "created_at": row[0]} if row else contact
+
+
+fault("recreate_keeps_deleted_created_at", "Deletes are soft; a create with a deleted contact's phone revives that "
+      "row with INSERT … ON CONFLICT (phone) DO UPDATE SET id, name, email, deleted = 0, whose column list leaves "
+      "created_at out: the new contact (a new id) is answered and listed with the deleted one's creation time.",
+      soft_delete(stored=_revived_created_at), "CREATE-CREATED-AT-MATCHES-DATE")
+fault("email_lowercased_with_lists", "A create that assigns lists goes through the list-import path, which lower-cases "
+      "the whole email before it is stored (the plain path keeps it as sent): Maria@Example.com joined to a list "
+      "comes back maria@example.com.",
+      only("stored", lambda c, **_: {**c, "email": c["email"].lower()} if c.get("email") and c.get("lists") else c),
+      "CREATE-ECHOES-FIELDS")

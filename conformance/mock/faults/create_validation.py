@@ -15,7 +15,7 @@ import phonenumbers
 from starlette.responses import JSONResponse, Response
 
 from conformance.mock.app import error_body
-from conformance.mock.faults.common import INVISIBLE, ISO_SECONDS
+from conformance.mock.faults.common import INVISIBLE, ISO_SECONDS, soft_delete
 from conformance.mock.formats import E164, email_is_valid, first_wins
 from conformance.mock.registry import Hooks, fault, only
 
@@ -308,3 +308,25 @@ fault("repeated_key_checked_first_stored_last", "A field named twice in a body i
       "stored with its last (a first-wins validating reader before a last-wins handler): {\"phone\": \"+244…\", "
       "\"phone\": \"0912345678\"} is created with the local-format phone.", _first_checked_last_stored,
       "CREATE-422-PHONE-NOT-E164", also=("CREATE-422-EMAIL-MALFORMED",))
+
+
+def _suppressed_email(problems: dict, body: dict, store, **_: Any) -> dict:
+    """An email a deleted contact had is on the suppression list: refused as if it were malformed."""
+    email = body.get("email")
+    if not isinstance(email, str) or store.first("SELECT 1 FROM contacts WHERE email = ? AND deleted = 1",
+                                                 (email,)) is None:
+        return problems
+    return {**problems, "email": "belongs to a deleted contact and is suppressed"}
+
+
+fault("deleted_contacts_email_suppressed", "Deletes are soft and put the contact's email on a suppression list (the "
+      "Note's 'permanently excludes them from future campaigns' read as a block): a create with the email of a "
+      "deleted contact gets 422 validation_error, however well-formed the address (and whatever else was wrong: "
+      "a taken phone too).",
+      soft_delete(problems=_suppressed_email), "CREATE-VALID-EMAIL-ACCEPTED",
+      also=("CREATE-201-CREATED", "CREATE-409-DUPLICATE-PHONE"))
+fault("apostrophe_name_with_lists_crashes", "A create that assigns lists writes an audit line per membership with "
+      "the name spliced into its SQL: a name holding an apostrophe (O'Brien) breaks that statement, 500 (without "
+      "lists it is stored).",
+      only("crash", lambda crash, body, **_: crash or ("'" in str(body.get("name", "")) and bool(body.get("lists")))),
+      "CREATE-201-CREATED", also=("SPEC-NO-SERVER-ERROR",))

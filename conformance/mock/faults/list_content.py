@@ -318,3 +318,21 @@ fault("list_created_at_ruby_time_to_s", "The list view writes created_at with Ru
       "UTC): a space for the T and a zone name, not ISO 8601; the create answer says 2026-06-24T10:00:00Z.",
       only("list_body", map_items(lambda item: {**item, "created_at": item["created_at"].replace("T", " ").replace(
           "Z", " UTC")})), "SPEC-RESPONSES-CONFORM", also=("LIST-ITEM-MATCHES-CREATE",))
+
+
+def _lists_capped_at_100_members() -> Hooks:
+    seen: list = []
+
+    def request(value: None, store: Any, **_: Any) -> None:
+        seen[:] = [store]
+        return value
+
+    def memberships(lists: list, **_: Any) -> list:
+        return [i for i in lists if not seen or seen[0].first(
+            "SELECT COUNT(*) FROM memberships WHERE list_id = ?", (i,))[0] < 100]
+    return {"request": request, "memberships": memberships}
+
+
+fault("lists_capped_at_100_members", "A list holds at most 100 members (a plan limit applied silently after the "
+      "echo is built): a contact created into a full list is stored without that membership.",
+      _lists_capped_at_100_members, "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))

@@ -339,3 +339,21 @@ fault("total_zero_past_end", "meta.total is read from the rows as COUNT(*) OVER 
 fault("paging_read_by_java_decode", "page and per_page are read with Java's Long.decode, which takes a leading 0 for "
       "octal (and 0x or # for hexadecimal): per_page=010 answers pages of 8 (meta.per_page 8).",
       only("paging_number", lambda number, **_: _java_decoded), "LIST-META-DESCRIBES-PAGE")
+fault("total_capped_at_100", "The unfiltered meta.total is counted over at most 100 rows (SELECT COUNT(*) FROM (… "
+      "LIMIT 100), a '100+' counter): once the account holds more than 100 contacts, it says 100.",
+      only("total", lambda total, query, **_: min(total, 100) if query.list_id is None else total),
+      "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGE-PAST-END-EMPTY", "LIST-PAGES-PARTITION"))
+fault("filtered_past_end_clamps_to_last_page", "Under list_id a page past the end answers the list's last page (the "
+      "membership route clamps page to the last one; the unfiltered list answers an empty page).",
+      only("offset", lambda offset, per_page, total, list_id, **_:
+           (total - 1) // per_page * per_page if list_id is not None and offset >= total > 0 else offset),
+      "LIST-PAGE-PAST-END-EMPTY")
+fault("filtered_default_per_page_25", "Under list_id, a request without per_page gets pages of 25 (the membership "
+      "route's own default, the docs' example value); the unfiltered list's default is 50.",
+      only("default_per_page", lambda n, request, **_: 25 if "list_id" in request.query_params else n),
+      "LIST-DEFAULT-PAGING")
+fault("deep_pages_ordered_by_id", "Pages that start past the 100th contact are read from a search index ordered by id "
+      "(the database serves the first 100, newest first): once a query matches more than 100 contacts, its later "
+      "pages repeat some contacts of the first and never show others.",
+      lambda: {"offset": _remember_offset, "order": lambda order, **_: "c.id ASC" if _offset.get() >= 100 else order},
+      "LIST-PAGES-PARTITION")

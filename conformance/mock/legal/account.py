@@ -121,3 +121,10 @@ variant("lagging_replicas", f"Each list read goes at random to the primary or to
 variant("burst_limited", "More than 4 requests in flight at once: the others get 429 with Retry-After: 1 (P: "
         "per-account limits, 429 with Retry-After; how a limit is counted is not said).",
         lambda: _burst_limited(4))
+variant("retry_after_zero", "Every 40th request is rate limited with Retry-After: 0 (RFC 9110's delay-seconds is any "
+        "number of seconds, 0 included: retry at once).", rate_limited_every(40, retry_after=lambda value, **_: "0"))
+variant("rate_limit_code_too_many_requests", "Every 40th request is rate limited with Retry-After: 1 and error "
+        "'too_many_requests' (the Contacts tables name no 429 and no code for it; the messages page's "
+        "rate_limit_exceeded is another API's).",
+        rate_limited_every(40, error_body=lambda body, status, **_: {**body, "error": "too_many_requests"}
+                           if status == 429 else body))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import random
 from typing import Any
@@ -125,3 +126,7 @@ variant("every_answer_labelled_latin1", "Every answer, a 204 too, says Content-T
 variant("no_content_labelled_json", "A 204 carries Content-Type: application/json beside its empty body (a framework "
         "that labels every answer of a JSON controller; P: a 204 has no body at all, and it has none).",
         only("response", lambda answer, **_: _labelled_json(answer) if answer.status_code == 204 else answer))
+variant("request_id_as_number", "Error bodies carry request_id as a number from a sequence (48213), not a string (P: "
+        "request_id is the unique id of the request; it names no type, and its req_ example is ours).",
+        lambda: (lambda counter: {"error_body": lambda body, **_: {**body, "request_id": next(counter)}
+                                  if "request_id" in body else body})(itertools.count(48213)))
