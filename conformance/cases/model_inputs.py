@@ -8,12 +8,13 @@ import json
 from conformance import grid
 from conformance.paging import tag_name
 from conformance.sampling import draws
-from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, RAW_NAME_CLASSES, person_names,
-                                    valid_emails)
+from conformance.strategies import (INVALID_PHONE_CLASSES, MALFORMED_EMAIL_CLASSES, NAME_CLASSES, RAW_NAME_CLASSES,
+                                    person_names, valid_emails)
 
 MANY_LISTS = (20, 100)  # how many lists each of two contacts of the model joins (the docs set no limit)
 LONG_NAME = "Maria da Conceição " * 20  # about 380 characters, in every list: kept exactly, or refused with 400/422
 OTHER_PLANES = "𝔐𝔞𝔯𝔦𝔞 𠀋𠂉 Santos 👩🏽\u200d💻"  # mathematical letters, CJK extension B, an emoji sequence
+SYNTAX_NAMES = tuple(name for name in NAME_CLASSES.values() if set(name) & set("'\"%;\\`$"))  # O'Brien, 100%, …
 
 
 class ModelInputs:
@@ -49,7 +50,10 @@ class ModelInputs:
         shared = next((b["email"] for b in bodies if b.get("email")), None)
         twin = [self._body("Shared Email", email=shared)] if shared else []
         # names as typed (leading spaces, runs of spaces, NFD): the list shows the very name the create answered
-        return bodies + twin + [self._body(name, lists=self._some_lists()) for name in RAW_NAME_CLASSES.values()]
+        typed = [self._body(name, lists=self._some_lists()) for name in RAW_NAME_CLASSES.values()]
+        # names holding what SQL, a URL or a shell reads as syntax, in every list: each membership is written too
+        spliced = [self._body(name, lists=list(self.model.lists)) for name in SYNTAX_NAMES]
+        return bodies + twin + typed + spliced
 
     def _grid_bodies(self) -> list[tuple[str, dict]]:
         """One contact per class of email in the grid, and one per class of list id, each in that list alone (a
