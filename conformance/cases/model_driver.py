@@ -194,7 +194,8 @@ class Driver(AccountPhases, ModelInputs):
         new contact must not come back with (a create 'enriched' from the deleted row). And that email in a new
         contact with a phone of its own: a well-formed address is accepted, whoever had it before."""
         had_email = [c for c in deleted if c.sent.get("email")][:1]
-        reused = had_email + [c for c in deleted if c not in had_email][:2]
+        # those that were in lists first: a new contact must not take over a deleted one's memberships
+        reused = had_email + sorted((c for c in deleted if c not in had_email), key=lambda c: not c.lists)[:2]
         bodies = [self._body("Phone Reused", phone=c.sent["phone"], lists=self._some_lists()) for c in reused]
         emails = [self._body("Email Reused", email=c.sent["email"]) for c in had_email]
         answers = self.client.gather([lambda b=b: self.client.create(b) for b in bodies + emails])

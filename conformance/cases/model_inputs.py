@@ -49,8 +49,10 @@ class ModelInputs:
         # and keeps that one, which a delete keyed on the email would take too
         shared = next((b["email"] for b in bodies if b.get("email")), None)
         twin = [self._body("Shared Email", email=shared)] if shared else []
-        # names as typed (leading spaces, runs of spaces, NFD): the list shows the very name the create answered
-        typed = [self._body(name, lists=self._some_lists()) for name in RAW_NAME_CLASSES.values()]
+        # names as typed (leading spaces, runs of spaces, NFD), each in a list at least: the reads before any delete
+        # see them there
+        typed = [self._body(name, lists=self._some_lists() or self.model.lists[:1])
+                 for name in RAW_NAME_CLASSES.values()]
         # names holding what SQL, a URL or a shell reads as syntax, in every list: each membership is written too
         spliced = [self._body(name, lists=list(self.model.lists)) for name in SYNTAX_NAMES]
         return bodies + twin + typed + spliced
