@@ -1,7 +1,8 @@
 """The model's phases that read the whole account: the run's own contacts filled up past a page of the maximum size
 in one of the run's lists, that list and the account read across pages,
 the account's first pages at a small size, a contact created, read back, deleted and read back again with no other
-write of the run between, and a create with the phone of a contact the run did not make. A mixin of the driver
+write of the run between, a create with the phone of the run's oldest contact and one with the phone of a
+contact the run did not make. A mixin of the driver
 (model_driver.Driver): it uses the driver's client, model and helpers."""
 from __future__ import annotations
 
@@ -139,6 +140,19 @@ class AccountPhases:
         if again := repeated(pages):
             self._find("LIST-PAGES-PARTITION", f"the unfiltered list's first {HEAD_PAGES} pages of per_page={per_page} "
                        f"show {again[:5]} on more than one page, every page under one meta.total", pages[-1])
+
+    def buried_phone_phase(self) -> None:
+        """A create with the phone of the run's oldest live contact, once the fillers and the other cases' contacts
+        are newer than it, must be refused with 409 like the create phase's duplicate, sent while it was newest: a
+        duplicate check that reads only the newest contacts (the first page's query reused, a cache of recent
+        phones) misses a phone held this long. The fill made at least FILL_TO - 1 live contacts after it."""
+        if not (live := self.model.live()):
+            return
+        oldest = live[0]
+        self._expect_status(lambda: self.client.create(self._body("Buried Duplicate", phone=oldest.sent["phone"])),
+                            409, "CREATE-409-DUPLICATE-PHONE",
+                            f"a create with the phone of {oldest.id}, the run's oldest live contact, once "
+                            f"{len(live) - 1} of the run's live contacts were made after it")()
 
     def others_phone_phase(self, walks: list) -> None:
         """A create with the phone of the oldest listed contact the run did not make must be refused with 409: a

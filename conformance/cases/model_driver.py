@@ -80,6 +80,7 @@ class Driver(AccountPhases, ModelInputs):
             listings = self.account_read_phase()
             self.head_of_account_phase()
             self.read_back_at_once_phase()
+            self.buried_phone_phase()
             self.others_phone_phase(listings[-2:])
         self.refused_left_no_trace(listings[-2:])
         later = sorted(case_context.current().exchanges, key=lambda e: e.answered_at - e.elapsed)
