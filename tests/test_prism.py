@@ -40,7 +40,8 @@ def prism():
     while True:
         assert process.poll() is None, "Prism exited while starting"
         try:
-            requests.get(base_url + "/contacts", timeout=1)
+            # listening is what is awaited; its first answer (the spec compiled) may come late on a busy machine
+            requests.get(base_url + "/contacts", timeout=(1, max(1.0, deadline - time.monotonic())))
             break
         except requests.ConnectionError:
             assert time.monotonic() < deadline, "Prism did not start listening within 60 s"
