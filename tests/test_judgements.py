@@ -151,6 +151,14 @@ def test_a_list_filter_asks_for_a_verdict():
 def test_an_error_names_its_request():
     assert judgements.request_id_problem(answer(404, {"error": "not_found", "request_id": "req_1"})) == ""
     assert judgements.request_id_problem(answer(404, {"error": "not_found"})) == "the 404 body has no request_id"
+    assert judgements.request_id_problem(answer(422, {"request_id": "   "})) == "the 422 body has no request_id"
+
+
+def test_an_error_says_what_went_wrong_in_words():
+    said = {"error": "not_found", "message": "No contact with id cnt_x"}
+    assert judgements.error_body_problem(answer(404, said)) == ""
+    assert judgements.error_body_problem(answer(404, {**said, "message": " \t"}))
+    assert judgements.error_body_problem(answer(404, {**said, "error": "  "}))
 
 
 def test_every_rule_names_the_one_file_where_it_is_judged():

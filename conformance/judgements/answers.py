@@ -43,12 +43,12 @@ def json_answer_problem(exchange) -> str:
 
 
 def error_body_problem(exchange) -> str:
-    """ERROR-BODY-SHAPE: an error is a JSON object with the strings error and message."""
+    """ERROR-BODY-SHAPE: an error is a JSON object with the strings error and message (blanks say nothing)."""
     body = exchange.json_or_none()
     if not isinstance(body, dict):
         return f"the {exchange.status} body is not a JSON object: {exchange.text[:200]!r}"
     for name in ("error", "message"):
-        if not (isinstance(body.get(name), str) and body[name]):
+        if not (isinstance(body.get(name), str) and body[name].strip()):
             return f"the {exchange.status} body has no string {name!r}: {body!r:.300}"
     return ""
 
@@ -64,7 +64,9 @@ def error_code_problem(exchange) -> str:
 def request_id_problem(exchange) -> str:
     """ERROR-REQUEST-ID: an error body names its request (a SHOULD: P gives request_id in every error body)."""
     body = exchange.json_or_none()
-    return "" if isinstance(body, dict) and body.get("request_id") else f"the {exchange.status} body has no request_id"
+    request_id = body.get("request_id") if isinstance(body, dict) else None
+    named = request_id.strip() if isinstance(request_id, str) else request_id
+    return "" if named else f"the {exchange.status} body has no request_id"
 
 
 def retry_after_problem(exchange) -> str:

@@ -154,3 +154,17 @@ def _conflict_code_on_the_lists_path() -> Hooks:
 fault("conflict_code_on_the_lists_path", "A create that assigns lists goes through the list-import path, whose "
       "conflict handler answers a taken phone with 409 and error 'duplicate_contact' (the plain path says "
       "conflict).", _conflict_code_on_the_lists_path, "ERROR-CODE-MATCHES-STATUS", also=("SPEC-RESPONSES-CONFORM",))
+
+
+fault("request_id_empty", "A request-id middleware that reads an upstream header it never receives: every error body "
+      "carries request_id \"\".", only("error_body", lambda body, **_: {**body, "request_id": ""}
+                                      if "request_id" in body else body), "ERROR-REQUEST-ID")
+fault("error_code_trailing_space", "Error codes come from a CHAR(20) column, padded with spaces: 'conflict            '.",
+      _error_code(lambda code: code.ljust(20)), "ERROR-CODE-MATCHES-STATUS", also=("SPEC-RESPONSES-CONFORM",))
+fault("message_blank_on_404", "404 bodies carry a message of one space (a template whose only placeholder was "
+      "empty).", only("error_body", lambda body, status, **_: {**body, "message": " "} if status == 404 else body),
+      "ERROR-BODY-SHAPE")
+fault("request_id_blank_on_422", "422 bodies come from a validation handler that formats the request id into a "
+      "fixed-width field it never fills: request_id \"        \".",
+      only("error_body", lambda body, status, **_: {**body, "request_id": " " * 8}
+           if status == 422 and "request_id" in body else body), "ERROR-REQUEST-ID")
