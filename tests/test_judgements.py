@@ -20,14 +20,15 @@ def answer(status: int | None, body: object = None, content_type: str = "applica
 
 
 @pytest.mark.parametrize("ctype", ["application/json", "application/json; charset=utf-8", "Application/JSON",
-                                   "application/problem+json", "application/vnd.zexa.contact+json"])
+                                   'application/json; profile="a,b"', "application/problem+json", "application/vnd.zexa.contact+json"])
 def test_every_json_media_type_is_json(ctype):
     assert judgements.is_json_type(ctype)
     assert judgements.json_answer_problem(answer(200, {"a": 1}, ctype)) == ""
 
 
 @pytest.mark.parametrize("ctype", ["text/plain; charset=utf-8", "text/html", "", "application/jsonp",
-                                   "application/json-seq", "application/json, text/plain"])
+                                   "application/json-seq", "application/json, text/plain",
+                                   "application/json; charset=utf-8, text/html"])
 def test_other_media_types_are_not_json(ctype):
     assert not judgements.is_json_type(ctype)
     assert judgements.json_answer_problem(answer(200, {"a": 1}, ctype))

@@ -10,6 +10,7 @@ from conformance import resources
 from conformance.judgements.http import GATEWAY, Judgement, body_known, operation
 
 # The error code each documented error row of the docs pins, per method; every status keeps one code throughout.
+_OUTSIDE_QUOTES_COMMA = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')
 DOCUMENTED_CODES = {
     ("POST", 400): "invalid_request", ("POST", 401): "unauthorized", ("POST", 409): "conflict",
     ("POST", 422): "validation_error", ("GET", 401): "unauthorized", ("DELETE", 401): "unauthorized",
@@ -24,7 +25,10 @@ DOCUMENTED_STATUSES = {"create": {201, 400, 401, 404, 409, 422, 429}, "list": {2
 def is_json_type(content_type: str) -> bool:
     """JSON-CONTENT-TYPE's one rule: P says only that the API "always answers with JSON", naming no media type, so
     application/json and every type with the +json structured suffix (RFC 6839: application/problem+json, a vendor's
-    application/vnd.…+json) are JSON; a parameter (charset) and the letter case do not change the type."""
+    application/vnd.…+json) are JSON; a parameter (charset) and the letter case do not change the type. Content-Type
+    names one type (RFC 9110 §8.3): two of them, as two headers joined by a comma, leave the type unknown."""
+    if _OUTSIDE_QUOTES_COMMA.search(content_type):
+        return False
     media = content_type.split(";")[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
 

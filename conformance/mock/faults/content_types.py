@@ -182,3 +182,15 @@ def _jsonp(answer: Response, request: Any, operation: str, **_: Any) -> Response
 fault("list_jsonp_callback", "A list request naming a callback query parameter is answered as JSONP, the page "
       "wrapped in a call of that function, application/javascript (Express's res.jsonp, Spring's old JSONP advice): "
       "P says the API always answers with JSON.", only("response", _jsonp), "JSON-CONTENT-TYPE")
+
+
+def _second_content_type(answer: Response, **_: Any) -> Response:
+    answer.headers["content-type"] = "application/json; charset=utf-8"
+    answer.raw_headers.append((b"content-type", b"text/html"))
+    return answer
+
+
+fault("second_content_type_on_lists", "A proxy's `add_header Content-Type text/html` on the list route adds a second "
+      "Content-Type header to GET /contacts's answers instead of replacing the app's application/json.",
+      only("response", lambda answer, operation, **kw: _second_content_type(answer) if operation == "list"
+           else answer), "JSON-CONTENT-TYPE")
