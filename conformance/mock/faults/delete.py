@@ -242,3 +242,6 @@ fault("memberships_follow_the_phone", "List memberships are kept per phone numbe
       "them over: it is listed under lists it never joined.",
       lambda: {"delete_mode": lambda mode, **_: (SOFT_DELETE, None), "stored": _memberships_handed_to_new_holder},
       "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("delete_id_cut_at_nul", "The DELETE handler looks the id up in a key-value store through a C client that reads "
+      "it as a NUL-terminated string: the id 'cnt_abc\\x00' (sent as cnt_abc%00) reaches cnt_abc and deletes it.",
+      _delete_looked_up_as(lambda given: given.partition("\x00")[0]), "DELETE-ONLY-THE-GIVEN-ID")

@@ -72,6 +72,11 @@ def _first_of_each(key: Callable[[str], str]) -> Callable[..., list[str]]:
     return memberships
 
 
+def _width_folded(text: str) -> str:
+    """Fullwidth ASCII forms (U+FF01-U+FF5E) as the ASCII characters they stand for."""
+    return "".join(chr(ord(ch) - 0xFEE0) if "\uff01" <= ch <= "\uff5e" else ch for ch in text)
+
+
 def _any_list_id(**hooks: Callable[..., Any]) -> Callable[[], Hooks]:
     """Any string is taken as a list id on create (as the legal variant accepts_any_list_id does), plus `hooks`."""
     return lambda: {"list_id_valid": lambda valid, **_: True, **hooks}
@@ -336,3 +341,11 @@ def _lists_capped_at_100_members() -> Hooks:
 fault("lists_capped_at_100_members", "A list holds at most 100 members (a plan limit applied silently after the "
       "echo is built): a contact created into a full list is stored without that membership.",
       _lists_capped_at_100_members, "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("list_filter_cut_at_nul", "The list filter is looked up through a C client that reads list_id as a "
+      "NUL-terminated string: list_id=lst_x%00 shows the members of lst_x.",
+      _any_list_id(list_filter=lambda list_id, **_: list_id.partition("\x00")[0] if list_id else list_id),
+      "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("list_filter_width_folded", "The list filter is served by a search index whose analyzer folds fullwidth forms "
+      "to ASCII (a cjk_width filter) while memberships keep the id as sent: list_id=lst_ｘ shows the members of "
+      "lst_x.", _any_list_id(list_filter=lambda list_id, **_: _width_folded(list_id) if list_id else list_id),
+      "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))
