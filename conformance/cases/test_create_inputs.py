@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from conformance import grid
-from conformance.judgements import CODES, created_id, email_matches, error_code_problem, is_success
+from conformance.judgements import CODES, created_id, email_matches, error_code_problem, is_success, lists_match
 from conformance.plugin.support import expect_created
 from conformance.results import expect, expect_status
 from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
@@ -140,6 +140,23 @@ def test_e164_phones_of_every_region_are_accepted(new_contact, run_config):
         f"a valid {kind.replace('_', ' ')} number of 15 digits (E.164's maximum)" for kind in longest]
     for kind, contact in zip(kinds, new_contact.create_all(bodies)):
         expect_created(contact.exchange, f"{contact.body['phone']}, {kind}")
+
+
+@pytest.mark.requirement("CREATE-ECHOES-FIELDS")
+def test_lists_given_as_a_string_join_no_other_list(new_contact, run_config):
+    """C: lists is "an array of contact list IDs to assign this contact to"; the docs do not say what a string in its
+    place does. A target may refuse it (400/422), take it as that one id, or ignore it; it never makes the contact
+    belong to lists the body does not name, as a handler that iterates the string (its characters as list ids)
+    does."""
+    list_id = run_config.run_list("text")
+    created = new_contact("Lists Text", lists=list_id)
+    answer = created.exchange
+    if created_id(answer) is None:
+        expect_status(answer, {400, 409, 422}, f"lists given as the string {list_id!r}")
+        return
+    echoed = created.response.get("lists")
+    expect(echoed in (None, []) or lists_match([list_id], echoed),
+           f"lists sent as the string {list_id!r}, echoed {echoed!r}: lists the create did not name", answer)
 
 
 @pytest.mark.requirement("OBSERVE-AMBIGUOUS-EMAILS", "CREATE-ECHOES-FIELDS")

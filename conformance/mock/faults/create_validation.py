@@ -330,3 +330,23 @@ fault("apostrophe_name_with_lists_crashes", "A create that assigns lists writes 
       "lists it is stored).",
       only("crash", lambda crash, body, **_: crash or ("'" in str(body.get("name", "")) and bool(body.get("lists")))),
       "CREATE-201-CREATED", also=("SPEC-NO-SERVER-ERROR",))
+
+
+def _lists_text_iterated() -> Hooks:
+    """lists given as a JSON string skips the per-id check (it runs on arrays only) and the insert loop iterates it:
+    each of its characters becomes a list id."""
+    def parse(parser: Callable[[bytes], object]) -> Callable[[bytes], object]:
+        def parsed(raw: bytes) -> object:
+            body = parser(raw)
+            if isinstance(body, dict) and isinstance(body.get("lists"), str):
+                return {**body, "lists": [], "lists_text": body["lists"]}
+            return body
+        return parsed
+    return {"parse_json": lambda parser, **_: parse(parser),
+            "answer_fields_taken": lambda taken, body, **_: {**taken, "lists": list(dict.fromkeys(body["lists_text"]))}
+            if "lists_text" in body else taken}
+
+
+fault("lists_string_iterated", "lists given as a string (\"lists\": \"lst_abc\") skips the list id check, which "
+      "runs on arrays only, and the insert loop iterates it: the contact joins the lists l, s, t, _, a, b and c.",
+      _lists_text_iterated, "CREATE-ECHOES-FIELDS")
