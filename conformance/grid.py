@@ -49,8 +49,9 @@ def email_classes() -> dict[str, str]:
 def neighbours(list_id: str) -> dict[str, str]:
     """Strings close to `list_id` that an exact filter matches nothing of the run's by (unless one is itself a list
     the run used): other case, one character more, less or different, SQL wildcards and globs in a character's
-    place, a U+0000 after it (a C string ends there), its last character fullwidth (a width-folding analyzer takes it
-    for the ASCII one), and the id cut at each common storage limit it passes."""
+    place, a regular expression's any-character in place of its last one, a U+0000 after it (a C string ends there) or
+    a zero-width space (a sanitiser removes it), its last character fullwidth (a width-folding analyzer takes it for
+    the ASCII one), and the id cut at each common storage limit it passes."""
     last = list_id[-1]
     other = "0" if last != "0" else "1"
     near = {
@@ -63,6 +64,8 @@ def neighbours(list_id: str) -> dict[str, str]:
         "nul_after": list_id + "\x00",
         "glob_one_char": list_id[:-1] + "?",
         "glob_any_tail": list_id[:-1] + "*",
+        "regex_one_char": list_id[:-1] + ".",
+        "zero_width_after": list_id + "\u200b",
     }
     if "!" <= last <= "~":
         near["fullwidth_last"] = list_id[:-1] + chr(ord(last) + 0xFEE0)
@@ -74,17 +77,18 @@ def contact_id_neighbours(probe: str, ids: list[str]) -> dict[str, str]:
     """Ids close to `probe`, an id the target made, that no account holds, given the ids it made (`ids`), each with
     how it differs. Safe to DELETE only for a target whose ids all have one length, a long one (the caller decides):
     one character off; upper-cased when every id starts with the documented lower-case cnt_; with a trailing space,
-    question mark, slash or U+0000, cut by two with a SQL wildcard, its last character percent-encoded as text, or a .json
-    suffix (lengths no id has: a trim, an unescaped LIKE, a second URL decoding, an id spliced unquoted into another
-    service's URL, a router that reads an extension as the response format, a gateway that drops a trailing slash
-    would take them for the probe); its last character fullwidth when every id is ASCII (NFKC folds it back); the
-    probe, a slash, a dot segment and the probe again (no id holds a slash: a path decoded and its dot segments
-    resolved takes it for the probe, and for nothing else). A U+0000 after the probe: a lookup through a C string
-    reads the probe."""
+    question mark, slash, U+0000 or zero-width space, cut by two with a SQL wildcard, its last character
+    percent-encoded as text, or a .json suffix (lengths no id has: a trim, a C string, a sanitiser of invisible
+    characters, an unescaped LIKE, a second URL decoding, an id spliced unquoted into another service's URL, a router
+    that reads an extension as the response format, a gateway that drops a trailing slash would take them for the
+    probe); its last character fullwidth when every id is ASCII (NFKC folds it back); the probe, a slash, a dot
+    segment and the probe again (no id holds a slash: a path decoded and its dot segments resolved takes it for the
+    probe, and for nothing else)."""
     near = {probe[:-1]: "one character off", probe + "0": "one character off"}
     if all(i.startswith("cnt_") for i in ids) and probe.upper() != probe:
         near[probe.upper()] = "upper-cased"
-    near.update({probe + " ": "a space after", probe + "\x00": "a U+0000 (which ends a C string) after", probe + "?": "a question mark after", probe + "/": "a slash after",
+    near.update({probe + " ": "a space after", probe + "?": "a question mark after", probe + "/": "a slash after",
+                 probe + "\x00": "a U+0000 (which ends a C string) after", probe + "\u200b": "a zero-width space after",
                  probe[:-2] + "%": "a SQL wildcard for the last two characters of",
                  f"{probe[:-1]}%{ord(probe[-1]):02X}": "the last character percent-encoded as text of",
                  f"{probe}/../{probe}": "a dot segment back to", probe + ".json": "a .json format suffix after"})

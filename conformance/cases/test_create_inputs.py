@@ -19,8 +19,8 @@ from conformance.judgements import CODES, created_id, email_matches, error_code_
 from conformance.plugin.support import expect_created
 from conformance.results import expect, expect_status
 from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
-                                    MALFORMED_EMAIL_CLASSES, NON_STRING_PHONES, SHORTEST_PHONE_REGIONS,
-                                    e164_15_digits, every_class, phone_regions)
+                                    MALFORMED_EMAIL_CLASSES, NON_ASCII_DIGIT_PHONES, NON_STRING_PHONES,
+                                    SHORTEST_PHONE_REGIONS, e164_15_digits, every_class, phone_regions)
 
 pytestmark = [pytest.mark.create, pytest.mark.writes]
 DOCS_BAD_PHONES = [("local_format", "0912345678"), ("spaces", "+244 912 345 678")]
@@ -104,7 +104,8 @@ def test_malformed_json_is_400_invalid_request(client, new_contact):
 def test_phone_not_e164_is_422_validation_error(new_contact, client, run_config):
     per_class = max(1, run_config.profile.examples // 10)
     cases = list(dict.fromkeys((kind, json.dumps(phone)) for kind, phone in DOCS_BAD_PHONES + every_class(
-        {**INVALID_PHONE_CLASSES, **NON_STRING_PHONES}, per_class, run_config.seed, "phones:invalid")))
+        {**INVALID_PHONE_CLASSES, **NON_ASCII_DIGIT_PHONES, **NON_STRING_PHONES}, per_class, run_config.seed,
+        "phones:invalid")))
     bodies = [{**new_contact.body("Bad Phone"), "phone": json.loads(phone)} for _, phone in cases]
     answers = client.gather([lambda b=body: client.create(b) for body in bodies])
     for (kind, _), body, answer in zip(cases, bodies, answers):

@@ -21,6 +21,8 @@ from conformance.mock.registry import Hooks, fault, only
 
 
 E164_UP_TO_16 = re.compile(r"\+[1-9][0-9]{1,15}")
+FULLWIDTH_DIGITS = {0xFF10 + d: ord("0") + d for d in range(10)}
+ARABIC_DIGITS = {zero + d: ord("0") + d for zero in (0x0660, 0x06F0) for d in range(10)}  # Arabic-Indic, Persian
 DIGITS_WITHOUT_PLUS = re.compile(r"[1-9][0-9]{7,14}")
 TWO_DIGIT_COUNTRY_CODES = {"20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
                            "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
@@ -150,6 +152,19 @@ fault("phone_read_up_to_nul", "The phone is checked and stored as a C string: it
       "'+244912345678\\u0000x' is accepted and stored as +244912345678.",
       lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.split("\x00")[0])),
                "stored": lambda c, **_: {**c, "phone": c["phone"].split("\x00")[0]}}, "CREATE-422-PHONE-NOT-E164")
+fault("phone_fullwidth_digits_converted", "Fullwidth digits in the phone are converted to ASCII before the E.164 "
+      "check, and it is stored converted (a Japanese-input normaliser, jaconv.z2h(digit=True), which leaves the "
+      "fullwidth plus and every other script alone): '+２４４９１２３４５６７８' is accepted as +244912345678.",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(
+          phone.translate(FULLWIDTH_DIGITS))), "stored": lambda c, **_: {**c, "phone": c["phone"].translate(
+              FULLWIDTH_DIGITS)}},
+      "CREATE-422-PHONE-NOT-E164")
+fault("phone_persian_digits_converted", "Arabic-Indic and Persian digits in the phone are converted to ASCII before "
+      "the E.164 check, and it is stored converted (a normaliser for right-to-left keyboards): '+2٤٤٩١٢٣٤٥٦٧٨' is "
+      "accepted as +244912345678.",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.translate(ARABIC_DIGITS))),
+               "stored": lambda c, **_: {**c, "phone": c["phone"].translate(ARABIC_DIGITS)}},
+      "CREATE-422-PHONE-NOT-E164")
 fault("phone_00_prefix_accepted", "The international call prefix 00 is taken for + (00244912345678 is accepted "
       "and stored as +244912345678).",
       lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(re.fullmatch(r"00[1-9][0-9]{1,14}", phone)),

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from starlette.responses import Response
 
-from conformance.mock.faults.common import ISO_SECONDS, meta_changed, seconds_later, without
+from conformance.mock.faults.common import INVISIBLE, ISO_SECONDS, meta_changed, seconds_later, without
 from conformance.mock.formats import LIST_ID, repeats_an_item
 from conformance.mock.registry import Hooks, fault, map_items, only
 from conformance.mock.seeds import seed
@@ -348,4 +348,15 @@ fault("list_filter_cut_at_nul", "The list filter is looked up through a C client
 fault("list_filter_width_folded", "The list filter is served by a search index whose analyzer folds fullwidth forms "
       "to ASCII (a cjk_width filter) while memberships keep the id as sent: list_id=lst_ｘ shows the members of "
       "lst_x.", _any_list_id(list_filter=lambda list_id, **_: _width_folded(list_id) if list_id else list_id),
+      "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("list_filter_invisible_characters_stripped", "An input sanitiser removes invisible characters (zero-width "
+      "spaces, bidirectional marks, a BOM) from every query parameter while memberships keep the id as sent: "
+      "list_id=lst_x\\u200b shows the members of lst_x.",
+      _any_list_id(list_filter=lambda list_id, **_: INVISIBLE.sub("", list_id) if list_id else list_id),
+      "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("list_filter_regex_unescaped", "The filter matches a membership's list id with the regular expression "
+      "'^' || list_id || '$' (an array field of a document store searched by pattern), the id unescaped: list ids "
+      "are checked on create (lst_ and [A-Za-z0-9_]), the filter is not, and a dot in list_id=lst_x. matches any "
+      "character, so it shows the members of lst_xa.",
+      only("query", lambda query, **_: _compared(query, "REGEXP ('^' || ? || '$')")),
       "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))
