@@ -97,11 +97,12 @@ def contact_id_neighbours(probe: str, ids: list[str]) -> dict[str, str]:
     return near
 
 
-# Spellings of the one media type the docs name for request bodies: a media type's name is case-insensitive, a
-# parameter's value may be a quoted string, whitespace may come before the ';', and a charset parameter does not
-# change what application/json is (RFC 9110 §8.3.1 and §5.6.6, RFC 8259 §11).
+# Spellings of the one media type the docs name for request bodies: a media type's name and a parameter's name are
+# case-insensitive, a parameter's value may be a quoted string, whitespace may come before the ';', and a charset
+# parameter does not change what application/json is (RFC 9110 §8.3.1 and §5.6.6, RFC 8259 §11).
 JSON_CONTENT_TYPES = ("application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8",
-                      'application/json; charset="utf-8"', "application/json ;charset=utf-8")
+                      'application/json; charset="utf-8"', "application/json ;charset=utf-8",
+                      "application/json; Charset=UTF-8")
 # Accept headers every JSON answer satisfies: what curl and requests send, the exact type, with a parameter, a range,
 # in other letter case (media types are case-insensitive, RFC 9110 §8.3.1).
 JSON_ACCEPTS = ("*/*", "application/json", "application/json; charset=utf-8", "application/*",

@@ -144,20 +144,21 @@ def test_e164_phones_of_every_region_are_accepted(new_contact, run_config):
 
 
 @pytest.mark.requirement("CREATE-ECHOES-FIELDS")
-def test_lists_given_as_a_string_join_no_other_list(new_contact, run_config):
+def test_lists_of_another_json_type_join_no_list_they_do_not_name(new_contact, run_config):
     """C: lists is "an array of contact list IDs to assign this contact to"; the docs do not say what a string in its
-    place does. A target may refuse it (400/422), take it as that one id, or ignore it; it never makes the contact
-    belong to lists the body does not name, as a handler that iterates the string (its characters as list ids)
-    does."""
-    list_id = run_config.run_list("text")
-    created = new_contact("Lists Text", lists=list_id)
-    answer = created.exchange
-    if created_id(answer) is None:
-        expect_status(answer, {400, 409, 422}, f"lists given as the string {list_id!r}")
-        return
-    echoed = created.response.get("lists")
-    expect(echoed in (None, []) or lists_match([list_id], echoed),
-           f"lists sent as the string {list_id!r}, echoed {echoed!r}: lists the create did not name", answer)
+    place, or a null among the ids, does. A target may refuse either (400/422), or take the ids it names (the
+    string as one id, the array without its null) or none of them; the contact never belongs to a list the body does
+    not name, as when a handler iterates the string (its characters as list ids) or stores str(None)."""
+    list_id = run_config.run_list("types")
+    shapes = {f"the string {list_id!r}": list_id, f"[{list_id!r}, null]": [list_id, None]}
+    created = new_contact.create_all([new_contact.body("Lists Types", lists=lists) for lists in shapes.values()])
+    for what, contact in zip(shapes, created):
+        if created_id(contact.exchange) is None:
+            expect_status(contact.exchange, {400, 409, 422}, f"lists given as {what}")
+            continue
+        echoed = contact.response.get("lists")
+        expect(echoed in (None, []) or lists_match([list_id], echoed),
+               f"lists given as {what}, echoed {echoed!r}: lists the create did not name", contact.exchange)
 
 
 @pytest.mark.requirement("OBSERVE-AMBIGUOUS-EMAILS", "CREATE-ECHOES-FIELDS")

@@ -182,3 +182,15 @@ def _jsonp(answer: Response, request: Any, operation: str, **_: Any) -> Response
 fault("list_jsonp_callback", "A list request naming a callback query parameter is answered as JSONP, the page "
       "wrapped in a call of that function, application/javascript (Express's res.jsonp, Spring's old JSONP advice): "
       "P says the API always answers with JSON.", only("response", _jsonp), "JSON-CONTENT-TYPE")
+
+
+def _parameters_named_as_written(ok: bool, content_type: str, **_: Any) -> bool:
+    """Each parameter of the Content-Type is looked up by its name as written: only `charset` is known."""
+    names = [param.partition("=")[0].strip() for param in content_type.split(";")[1:]]
+    return ok and all(name == "charset" for name in names)
+
+
+fault("charset_name_case_sensitive_415", "A create whose Content-Type names its charset parameter in other letter "
+      "case (application/json; Charset=UTF-8; parameter names are case-insensitive, RFC 9110 §5.6.6) is answered "
+      "415: parameters are looked up by name as written, and an unknown one is refused.",
+      only("content_type_accepted", _parameters_named_as_written), "CREATE-201-CREATED")

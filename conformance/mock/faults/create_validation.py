@@ -347,21 +347,35 @@ fault("apostrophe_name_with_lists_crashes", "A create that assigns lists writes 
       "CREATE-201-CREATED", also=("SPEC-NO-SERVER-ERROR",))
 
 
-def _lists_text_iterated() -> Hooks:
-    """lists given as a JSON string skips the per-id check (it runs on arrays only) and the insert loop iterates it:
-    each of its characters becomes a list id."""
-    def parse(parser: Callable[[bytes], object]) -> Callable[[bytes], object]:
-        def parsed(raw: bytes) -> object:
-            body = parser(raw)
-            if isinstance(body, dict) and isinstance(body.get("lists"), str):
-                return {**body, "lists": [], "lists_text": body["lists"]}
-            return body
-        return parsed
-    return {"parse_json": lambda parser, **_: parse(parser),
-            "answer_fields_taken": lambda taken, body, **_: {**taken, "lists": list(dict.fromkeys(body["lists_text"]))}
-            if "lists_text" in body else taken}
+def _lists_read_loosely(loose: Callable[[object], list[str] | None]) -> Callable[[], Hooks]:
+    """lists the per-id check never sees: `loose(lists)` gives the ids a handler stores for a value the check
+    (which runs on arrays of strings only, skipping empty items) lets through, or None for a value it checks."""
+    def hooks() -> Hooks:
+        def parse(parser: Callable[[bytes], object]) -> Callable[[bytes], object]:
+            def parsed(raw: bytes) -> object:
+                body = parser(raw)
+                stored = loose(body.get("lists")) if isinstance(body, dict) else None
+                return body if stored is None else {**body, "lists": [], "lists_stored": stored}
+            return parsed
+        return {"parse_json": lambda parser, **_: parse(parser),
+                "answer_fields_taken": lambda taken, body, **_: {**taken, "lists": body["lists_stored"]}
+                if "lists_stored" in body else taken}
+    return hooks
+
+
+def _characters_of_text(lists: object) -> list[str] | None:
+    return list(dict.fromkeys(lists)) if isinstance(lists, str) else None
+
+
+def _nulls_as_text(lists: object) -> list[str] | None:
+    if not isinstance(lists, list) or None not in lists:
+        return None
+    return list(dict.fromkeys(str(list_id) for list_id in lists))
 
 
 fault("lists_string_iterated", "lists given as a string (\"lists\": \"lst_abc\") skips the list id check, which "
       "runs on arrays only, and the insert loop iterates it: the contact joins the lists l, s, t, _, a, b and c.",
-      _lists_text_iterated, "CREATE-ECHOES-FIELDS")
+      _lists_read_loosely(_characters_of_text), "CREATE-ECHOES-FIELDS")
+fault("lists_null_stored_as_text", "A null among the list ids passes the per-id check (`if list_id and not "
+      "valid(list_id)`) and is stored as str(None): [\"lst_abc\", null] makes the contact a member of lst_abc and "
+      "of a list 'None'.", _lists_read_loosely(_nulls_as_text), "CREATE-ECHOES-FIELDS")

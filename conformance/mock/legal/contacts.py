@@ -165,11 +165,14 @@ variant("blank_names_refused_422", "A name that is empty or only whitespace gets
              if isinstance(body.get("name"), str) and not body["name"].strip() else found))
 
 
-def _lists_text_as_one_list(parse, **_: Any):
+def _lists_read_leniently(parse, **_: Any):
     def read(raw: bytes) -> Any:
         body = parse(raw)
-        if isinstance(body, dict) and isinstance(body.get("lists"), str):
-            return {**body, "lists": [body["lists"]]}
+        lists = body.get("lists") if isinstance(body, dict) else None
+        if isinstance(lists, str):
+            return {**body, "lists": [lists]}
+        if isinstance(lists, list) and None in lists:
+            return {**body, "lists": [list_id for list_id in lists if list_id is not None]}
         return body
     return read
 
@@ -183,9 +186,10 @@ def _wrong_types_422(answer: Any, operation: str, **_: Any) -> Any:
     return JSONResponse({**body, "error": "validation_error"}, status_code=422)
 
 
-variant("lists_string_taken_as_one_list", "lists given as a string is read as an array of that one id (Jackson's "
-        "ACCEPT_SINGLE_VALUE_AS_ARRAY): C documents the array and says nothing of a string in its place.",
-        only("parse_json", lambda parse, **_: _lists_text_as_one_list(parse)))
+variant("lists_read_leniently", "lists given as a string is read as an array of that one id (Jackson's "
+        "ACCEPT_SINGLE_VALUE_AS_ARRAY), and a null among the ids is skipped: C documents an array of list ids and says "
+        "nothing of a string in its place or of a null in it.",
+        only("parse_json", lambda parse, **_: _lists_read_leniently(parse)))
 variant("wrong_json_types_are_422", "A field of another JSON type than the docs give (a number for a string, a string "
         "for an array) gets 422 validation_error: the JSON is well-formed and no field is missing, so C's 400 "
         "reasons do not fit it, and P's 422 is for a well-formed request that failed validation.",
