@@ -158,6 +158,8 @@ VALID_EMAIL_CLASSES: dict[str, str] = {
     "address_254": "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".com",
     "long_tld": "maria@studio.photography",
     "longest_tlds": "joao.ferreira@correio.international",
+    # an internationalised domain in its ASCII form (angolá as xn--angol-1qa): LDH labels, a double hyphen inside
+    "punycode_domain": "joao@correio.xn--angol-1qa.ao",
 }
 
 

@@ -23,6 +23,7 @@ from conformance.mock.registry import Hooks, fault, only
 E164_UP_TO_16 = re.compile(r"\+[1-9][0-9]{1,15}")
 FULLWIDTH_DIGITS = {0xFF10 + d: ord("0") + d for d in range(10)}
 ARABIC_DIGITS = {zero + d: ord("0") + d for zero in (0x0660, 0x06F0) for d in range(10)}  # Arabic-Indic, Persian
+SINGLE_HYPHEN_LABEL = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
 DIGITS_WITHOUT_PLUS = re.compile(r"[1-9][0-9]{7,14}")
 TWO_DIGIT_COUNTRY_CODES = {"20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
                            "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
@@ -232,6 +233,12 @@ fault("rejects_subdomain_emails", "Emails whose domain has more than two labels 
       "CREATE-VALID-EMAIL-ACCEPTED", also=("CREATE-201-CREATED",))
 fault("rejects_long_tlds", "Emails whose top-level domain is longer than 3 letters (.info, .museum) get 422.",
       only("email_valid", lambda valid, email, **_: valid and len(email.rpartition(".")[2]) <= 3),
+      "CREATE-VALID-EMAIL-ACCEPTED", also=("CREATE-201-CREATED",))
+fault("rejects_punycode_domains", "Each label of the email's domain is checked by [A-Za-z0-9]+(-[A-Za-z0-9]+)* (a "
+      "hyphen only between letters or digits): a domain in its ASCII form (correio.xn--angol-1qa.ao: LDH labels, "
+      "RFC 5321) gets 422.",
+      only("email_valid", lambda valid, email, **_: valid and all(
+          SINGLE_HYPHEN_LABEL.fullmatch(label) for label in email.rpartition("@")[2].split("."))),
       "CREATE-VALID-EMAIL-ACCEPTED", also=("CREATE-201-CREATED",))
 fault("rejects_uppercase_emails", "Emails with upper-case letters get 422.",
       only("email_valid", lambda valid, email, **_: valid and email == email.lower()), "CREATE-VALID-EMAIL-ACCEPTED",

@@ -194,3 +194,17 @@ variant("wrong_json_types_are_422", "A field of another JSON type than the docs 
         "for an array) gets 422 validation_error: the JSON is well-formed and no field is missing, so C's 400 "
         "reasons do not fit it, and P's 422 is for a well-formed request that failed validation.",
         only("response", _wrong_types_422))
+
+
+def _domain_decoded(contact: dict, **_: Any) -> dict:
+    if not contact.get("email"):
+        return contact
+    local, _, domain = contact["email"].rpartition("@")
+    labels = [label.encode().decode("idna") if label.lower().startswith("xn--") else label
+              for label in domain.split(".")]
+    return {**contact, "email": f"{local}@{'.'.join(labels)}"}
+
+
+variant("email_domain_stored_in_unicode", "An email's domain in its ASCII form (xn-- labels) is stored and shown in "
+        "Unicode (email-validator's normalized address): correio.xn--angol-1qa.ao comes back as correio.angolá.ao, "
+        "the same domain (IDNA), so the same address.", only("stored", _domain_decoded))
