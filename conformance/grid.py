@@ -49,7 +49,9 @@ def email_classes() -> dict[str, str]:
 def neighbours(list_id: str) -> dict[str, str]:
     """Strings close to `list_id` that an exact filter matches nothing of the run's by (unless one is itself a list
     the run used): other case, one character more, less or different, SQL wildcards and globs in a character's
-    place, and the id cut at each common storage limit it passes."""
+    place, a regular expression's any-character in place of its last one, a U+0000 after it (a C string ends there) or
+    a zero-width space (a sanitiser removes it), its last character fullwidth (a width-folding analyzer takes it for
+    the ASCII one), and the id cut at each common storage limit it passes."""
     last = list_id[-1]
     other = "0" if last != "0" else "1"
     near = {
@@ -59,9 +61,14 @@ def neighbours(list_id: str) -> dict[str, str]:
         "one_different": list_id[:-1] + other,
         "sql_one_char": list_id[:-1] + "_",
         "sql_any_tail": list_id[:-1] + "%",
+        "nul_after": list_id + "\x00",
         "glob_one_char": list_id[:-1] + "?",
         "glob_any_tail": list_id[:-1] + "*",
+        "regex_one_char": list_id[:-1] + ".",
+        "zero_width_after": list_id + "\u200b",
     }
+    if "!" <= last <= "~":
+        near["fullwidth_last"] = list_id[:-1] + chr(ord(last) + 0xFEE0)
     near.update({f"cut_at_{n}": list_id[:n] for n in TRUNCATIONS if len(list_id) > n})
     return {name: value for name, value in near.items() if value != list_id}
 
@@ -70,16 +77,18 @@ def contact_id_neighbours(probe: str, ids: list[str]) -> dict[str, str]:
     """Ids close to `probe`, an id the target made, that no account holds, given the ids it made (`ids`), each with
     how it differs. Safe to DELETE only for a target whose ids all have one length, a long one (the caller decides):
     one character off; upper-cased when every id starts with the documented lower-case cnt_; with a trailing space,
-    question mark or slash, cut by two with a SQL wildcard, its last character percent-encoded as text, or a .json
-    suffix (lengths no id has: a trim, an unescaped LIKE, a second URL decoding, an id spliced unquoted into another
-    service's URL, a router that reads an extension as the response format, a gateway that drops a trailing slash
-    would take them for the probe); its last character fullwidth when every id is ASCII (NFKC folds it back); the
-    probe, a slash, a dot segment and the probe again (no id holds a slash: a path decoded and its dot segments
-    resolved takes it for the probe, and for nothing else)."""
+    question mark, slash, U+0000 or zero-width space, cut by two with a SQL wildcard, its last character
+    percent-encoded as text, or a .json suffix (lengths no id has: a trim, a C string, a sanitiser of invisible
+    characters, an unescaped LIKE, a second URL decoding, an id spliced unquoted into another service's URL, a router
+    that reads an extension as the response format, a gateway that drops a trailing slash would take them for the
+    probe); its last character fullwidth when every id is ASCII (NFKC folds it back); the probe, a slash, a dot
+    segment and the probe again (no id holds a slash: a path decoded and its dot segments resolved takes it for the
+    probe, and for nothing else)."""
     near = {probe[:-1]: "one character off", probe + "0": "one character off"}
     if all(i.startswith("cnt_") for i in ids) and probe.upper() != probe:
         near[probe.upper()] = "upper-cased"
     near.update({probe + " ": "a space after", probe + "?": "a question mark after", probe + "/": "a slash after",
+                 probe + "\x00": "a U+0000 (which ends a C string) after", probe + "\u200b": "a zero-width space after",
                  probe[:-2] + "%": "a SQL wildcard for the last two characters of",
                  f"{probe[:-1]}%{ord(probe[-1]):02X}": "the last character percent-encoded as text of",
                  f"{probe}/../{probe}": "a dot segment back to", probe + ".json": "a .json format suffix after"})
@@ -88,11 +97,12 @@ def contact_id_neighbours(probe: str, ids: list[str]) -> dict[str, str]:
     return near
 
 
-# Spellings of the one media type the docs name for request bodies: a media type's name is case-insensitive, a
-# parameter's value may be a quoted string, whitespace may come before the ';', and a charset parameter does not
-# change what application/json is (RFC 9110 §8.3.1 and §5.6.6, RFC 8259 §11).
+# Spellings of the one media type the docs name for request bodies: a media type's name and a parameter's name are
+# case-insensitive, a parameter's value may be a quoted string, whitespace may come before the ';', and a charset
+# parameter does not change what application/json is (RFC 9110 §8.3.1 and §5.6.6, RFC 8259 §11).
 JSON_CONTENT_TYPES = ("application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8",
-                      'application/json; charset="utf-8"', "application/json ;charset=utf-8")
+                      'application/json; charset="utf-8"', "application/json ;charset=utf-8",
+                      "application/json; Charset=UTF-8")
 # Accept headers every JSON answer satisfies: what curl and requests send, the exact type, with a parameter, a range,
 # in other letter case (media types are case-insensitive, RFC 9110 §8.3.1).
 JSON_ACCEPTS = ("*/*", "application/json", "application/json; charset=utf-8", "application/*",
@@ -124,9 +134,12 @@ PAGING_CLASSES = {
 # Page sizes over the documented maximum written so that a check in front of the code that reads the size (a gateway,
 # a validator, another parser) may let them through: the size twice, the small one first or last (HTTP parameter
 # pollution: one layer reads the first, the other the last), in exponent notation (parseInt reads 1e3 as 1, Number
-# as 1000), and under a name the docs do not give (a legacy limit parameter read as the size).
+# as 1000), and under a name the docs do not give (a legacy limit parameter read as the size); with a digit separator
+# or in fullwidth digits (Python's int() reads both, a check of ASCII digits passes them on), and as PER_PAGE (a
+# framework that binds query names in any letter case reads it as per_page).
 PAGE_SIZES_PAST_THE_CHECK = ({"per_page": ["7", "1000"]}, {"per_page": ["1000", "7"]}, {"per_page": "1e3"},
-                             {"limit": 1000})
+                             {"limit": 1000}, {"per_page": "1_000"}, {"per_page": "\uff11\uff10\uff10\uff10"},
+                             {"PER_PAGE": 1000})
 
 
 def page_size_over_max(params: dict) -> bool:
@@ -136,7 +149,7 @@ def page_size_over_max(params: dict) -> bool:
             return float(value) > 100
         except (TypeError, ValueError):
             return False
-    values = [params.get("per_page"), params.get("limit")]
+    values = [value for name, value in params.items() if name.lower() in ("per_page", "limit")]
     return any(over(v) for value in values for v in (value if isinstance(value, list) else [value]))
 
 

@@ -124,6 +124,12 @@ INVALID_PHONE_CLASSES: dict[str, st.SearchStrategy] = {
     # a valid number, a U+0000 and more: a check that reads a C string stops at the NUL and takes it
     "nul_inside": st.deferred(lambda: e164_phones().map(lambda phone: phone + "\x00" + phone[1:4])),
 }
+# A valid number in the digits of each script `\d`, str.isdigit() and int() take, one class a script, so each is sent
+# on every run: a converter of one script's digits alone (fullwidth to ASCII, as Japanese input normalisers do) meets
+# its own (the non_ascii_digits class draws one script a value).
+NON_ASCII_DIGIT_PHONES: dict[str, st.SearchStrategy] = {
+    f"{script}_digits": st.deferred(lambda zero=zero: st.builds(_digits_of_script, e164_phones(), st.just(zero)))
+    for script, zero in zip(("fullwidth", "arabic_indic", "extended_arabic_indic", "devanagari", "bengali"), _ZEROS)}
 # Not a JSON string at all: the docs' 422 (not E.164) or 400 (not a valid request) are both right.
 NON_STRING_PHONES: dict[str, st.SearchStrategy] = {
     "json_number": st.integers(10**8, 10**14),
@@ -152,6 +158,8 @@ VALID_EMAIL_CLASSES: dict[str, str] = {
     "address_254": "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".com",
     "long_tld": "maria@studio.photography",
     "longest_tlds": "joao.ferreira@correio.international",
+    # an internationalised domain in its ASCII form (angolá as xn--angol-1qa): LDH labels, a double hyphen inside
+    "punycode_domain": "joao@correio.xn--angol-1qa.ao",
 }
 
 

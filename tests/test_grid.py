@@ -62,22 +62,34 @@ def test_contact_id_neighbours_are_ids_no_account_of_such_a_target_holds():
     ids in ASCII never makes (upper case, fullwidth), the others have a length no id of the target has."""
     probe, ids = "cnt_3f9a0c1d2e4b", ["cnt_3f9a0c1d2e4b", "cnt_0000aaaa1111"]
     near = grid.contact_id_neighbours(probe, ids)
-    assert probe not in near and len(near) == 11 and near[probe + ".json"] == "a .json format suffix after"
-    assert near[probe + "/"] == "a slash after"
+    assert probe not in near and len(near) == 13 and near[probe + ".json"] == "a .json format suffix after"
+    assert near[probe + "/"] == "a slash after" and probe + "\x00" in near and probe + "\u200b" in near
     same_length = [made for made in near if len(made) == len(probe)]
     assert sorted(same_length) == sorted([probe.upper(), probe[:-1] + "\uff42"])
     assert all(not made.startswith("cnt_") or not made.isascii() for made in same_length)
 
 
 def test_contact_id_neighbours_leave_out_what_such_a_target_could_hold():
-    """Upper case only when every id is cnt_-prefixed, fullwidth only when every id is ASCII."""
-    near = grid.contact_id_neighbours("cnt_3f9a0c1d2e4b", ["cnt_3f9a0c1d2e4b", "CNT_3F9A0C1D2E4\uff42"])
-    assert "CNT_3F9A0C1D2E4B" not in near and not any(not made.isascii() for made in near)
+    """Upper case only when every id is cnt_-prefixed, fullwidth only when every id is ASCII (the ids of another
+    length may hold any character: no id of such a target has their length)."""
+    probe = "cnt_3f9a0c1d2e4b"
+    near = grid.contact_id_neighbours(probe, [probe, "CNT_3F9A0C1D2E4\uff42"])
+    assert "CNT_3F9A0C1D2E4B" not in near and all(made.isascii() for made in near if len(made) == len(probe))
+
+
+def test_list_id_neighbours_hold_what_a_loose_filter_folds_back():
+    """A NUL or a zero-width space after the id, a regex dot and a fullwidth form for its last character: a C string,
+    a sanitiser, an unescaped regex and a width-folding analyzer take each for the id itself."""
+    near = grid.neighbours("lst_zxconf_1a2b_walk")
+    assert near["nul_after"] == "lst_zxconf_1a2b_walk\x00" and near["zero_width_after"].endswith("\u200b")
+    assert near["regex_one_char"] == "lst_zxconf_1a2b_wal." and near["fullwidth_last"] == "lst_zxconf_1a2b_wal\uff4b"
+    assert "lst_zxconf_1a2b_walk" not in near.values()
 
 
 def test_page_sizes_past_the_check_each_name_a_size_over_the_maximum():
     assert all(grid.page_size_over_max(params) for params in grid.PAGE_SIZES_PAST_THE_CHECK)
     assert all(grid.page_size_over_max(params) for params in (
-        {"per_page": "100.5"}, {"per_page": ["5", "101"]}, {"limit": "1e3"}, {"per_page": "Infinity"}))
+        {"per_page": "100.5"}, {"per_page": ["5", "101"]}, {"limit": "1e3"}, {"per_page": "Infinity"},
+        {"Per_Page": 101}))
     assert not any(grid.page_size_over_max(params) for params in (
         {}, {"per_page": 100}, {"per_page": ["5", "7"]}, {"per_page": "abc"}, {"page": 1000}, {"limit": "x"}))

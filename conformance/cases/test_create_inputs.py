@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 import pytest
 
 from conformance import grid
-from conformance.judgements import CODES, created_id, email_matches, error_code_problem, is_success
+from conformance.judgements import CODES, created_id, email_matches, error_code_problem, is_success, lists_match
 from conformance.plugin.support import expect_created
 from conformance.results import expect, expect_status
 from conformance.strategies import (AMBIGUOUS_EMAILS, INVALID_PHONE_CLASSES, LONGEST_PHONE_PREFIXES,
-                                    MALFORMED_EMAIL_CLASSES, NON_STRING_PHONES, SHORTEST_PHONE_REGIONS,
-                                    e164_15_digits, every_class, phone_regions)
+                                    MALFORMED_EMAIL_CLASSES, NON_ASCII_DIGIT_PHONES, NON_STRING_PHONES,
+                                    SHORTEST_PHONE_REGIONS, e164_15_digits, every_class, phone_regions)
 
 pytestmark = [pytest.mark.create, pytest.mark.writes]
 DOCS_BAD_PHONES = [("local_format", "0912345678"), ("spaces", "+244 912 345 678")]
@@ -104,7 +104,8 @@ def test_malformed_json_is_400_invalid_request(client, new_contact):
 def test_phone_not_e164_is_422_validation_error(new_contact, client, run_config):
     per_class = max(1, run_config.profile.examples // 10)
     cases = list(dict.fromkeys((kind, json.dumps(phone)) for kind, phone in DOCS_BAD_PHONES + every_class(
-        {**INVALID_PHONE_CLASSES, **NON_STRING_PHONES}, per_class, run_config.seed, "phones:invalid")))
+        {**INVALID_PHONE_CLASSES, **NON_ASCII_DIGIT_PHONES, **NON_STRING_PHONES}, per_class, run_config.seed,
+        "phones:invalid")))
     bodies = [{**new_contact.body("Bad Phone"), "phone": json.loads(phone)} for _, phone in cases]
     answers = client.gather([lambda b=body: client.create(b) for body in bodies])
     for (kind, _), body, answer in zip(cases, bodies, answers):
@@ -140,6 +141,24 @@ def test_e164_phones_of_every_region_are_accepted(new_contact, run_config):
         f"a valid {kind.replace('_', ' ')} number of 15 digits (E.164's maximum)" for kind in longest]
     for kind, contact in zip(kinds, new_contact.create_all(bodies)):
         expect_created(contact.exchange, f"{contact.body['phone']}, {kind}")
+
+
+@pytest.mark.requirement("CREATE-ECHOES-FIELDS")
+def test_lists_of_another_json_type_join_no_list_they_do_not_name(new_contact, run_config):
+    """C: lists is "an array of contact list IDs to assign this contact to"; the docs do not say what a string in its
+    place, or a null among the ids, does. A target may refuse either (400/422), or take the ids it names (the
+    string as one id, the array without its null) or none of them; the contact never belongs to a list the body does
+    not name, as when a handler iterates the string (its characters as list ids) or stores str(None)."""
+    list_id = run_config.run_list("types")
+    shapes = {f"the string {list_id!r}": list_id, f"[{list_id!r}, null]": [list_id, None]}
+    created = new_contact.create_all([new_contact.body("Lists Types", lists=lists) for lists in shapes.values()])
+    for what, contact in zip(shapes, created):
+        if created_id(contact.exchange) is None:
+            expect_status(contact.exchange, {400, 409, 422}, f"lists given as {what}")
+            continue
+        echoed = contact.response.get("lists")
+        expect(echoed in (None, []) or lists_match([list_id], echoed),
+               f"lists given as {what}, echoed {echoed!r}: lists the create did not name", contact.exchange)
 
 
 @pytest.mark.requirement("OBSERVE-AMBIGUOUS-EMAILS", "CREATE-ECHOES-FIELDS")

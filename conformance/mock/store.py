@@ -1,6 +1,7 @@
 """SQLite store of the reference server: contacts, list memberships, phone uniqueness enforced by the database."""
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -59,10 +60,20 @@ class Query:
         return cls(list_id, f"({MEMBER_OF}) AND {LIVE}", (list_id,))
 
 
+def _regexp(pattern: str, text: str) -> bool:
+    """SQL's `text REGEXP pattern`; a pattern that is no regular expression matches nothing."""
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return False
+
+
 class Store:
     def __init__(self, path: str = ":memory:") -> None:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
+        # the REGEXP operator MySQL and PostgreSQL have built in, for deviations that compare with it
+        self._db.create_function("regexp", 2, _regexp, deterministic=True)
         self._lock = threading.Lock()
         with self._lock:
             self._db.executescript(SCHEMA)

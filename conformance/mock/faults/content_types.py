@@ -194,3 +194,15 @@ fault("second_content_type_on_lists", "A proxy's `add_header Content-Type text/h
       "Content-Type header to GET /contacts's answers instead of replacing the app's application/json.",
       only("response", lambda answer, operation, **kw: _second_content_type(answer) if operation == "list"
            else answer), "JSON-CONTENT-TYPE")
+
+
+def _parameters_named_as_written(ok: bool, content_type: str, **_: Any) -> bool:
+    """Each parameter of the Content-Type is looked up by its name as written: only `charset` is known."""
+    names = [param.partition("=")[0].strip() for param in content_type.split(";")[1:]]
+    return ok and all(name == "charset" for name in names)
+
+
+fault("charset_name_case_sensitive_415", "A create whose Content-Type names its charset parameter in other letter "
+      "case (application/json; Charset=UTF-8; parameter names are case-insensitive, RFC 9110 §5.6.6) is answered "
+      "415: parameters are looked up by name as written, and an unknown one is refused.",
+      only("content_type_accepted", _parameters_named_as_written), "CREATE-201-CREATED")

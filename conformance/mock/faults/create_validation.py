@@ -21,6 +21,9 @@ from conformance.mock.registry import Hooks, fault, only
 
 
 E164_UP_TO_16 = re.compile(r"\+[1-9][0-9]{1,15}")
+FULLWIDTH_DIGITS = {0xFF10 + d: ord("0") + d for d in range(10)}
+ARABIC_DIGITS = {zero + d: ord("0") + d for zero in (0x0660, 0x06F0) for d in range(10)}  # Arabic-Indic, Persian
+SINGLE_HYPHEN_LABEL = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
 DIGITS_WITHOUT_PLUS = re.compile(r"[1-9][0-9]{7,14}")
 TWO_DIGIT_COUNTRY_CODES = {"20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
                            "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
@@ -150,6 +153,19 @@ fault("phone_read_up_to_nul", "The phone is checked and stored as a C string: it
       "'+244912345678\\u0000x' is accepted and stored as +244912345678.",
       lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.split("\x00")[0])),
                "stored": lambda c, **_: {**c, "phone": c["phone"].split("\x00")[0]}}, "CREATE-422-PHONE-NOT-E164")
+fault("phone_fullwidth_digits_converted", "Fullwidth digits in the phone are converted to ASCII before the E.164 "
+      "check, and it is stored converted (a Japanese-input normaliser, jaconv.z2h(digit=True), which leaves the "
+      "fullwidth plus and every other script alone): '+２４４９１２３４５６７８' is accepted as +244912345678.",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(
+          phone.translate(FULLWIDTH_DIGITS))), "stored": lambda c, **_: {**c, "phone": c["phone"].translate(
+              FULLWIDTH_DIGITS)}},
+      "CREATE-422-PHONE-NOT-E164")
+fault("phone_persian_digits_converted", "Arabic-Indic and Persian digits in the phone are converted to ASCII before "
+      "the E.164 check, and it is stored converted (a normaliser for right-to-left keyboards): '+2٤٤٩١٢٣٤٥٦٧٨' is "
+      "accepted as +244912345678.",
+      lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(E164.fullmatch(phone.translate(ARABIC_DIGITS))),
+               "stored": lambda c, **_: {**c, "phone": c["phone"].translate(ARABIC_DIGITS)}},
+      "CREATE-422-PHONE-NOT-E164")
 fault("phone_00_prefix_accepted", "The international call prefix 00 is taken for + (00244912345678 is accepted "
       "and stored as +244912345678).",
       lambda: {"phone_valid": lambda valid, phone, **_: valid or bool(re.fullmatch(r"00[1-9][0-9]{1,14}", phone)),
@@ -217,6 +233,12 @@ fault("rejects_subdomain_emails", "Emails whose domain has more than two labels 
       "CREATE-VALID-EMAIL-ACCEPTED", also=("CREATE-201-CREATED",))
 fault("rejects_long_tlds", "Emails whose top-level domain is longer than 3 letters (.info, .museum) get 422.",
       only("email_valid", lambda valid, email, **_: valid and len(email.rpartition(".")[2]) <= 3),
+      "CREATE-VALID-EMAIL-ACCEPTED", also=("CREATE-201-CREATED",))
+fault("rejects_punycode_domains", "Each label of the email's domain is checked by [A-Za-z0-9]+(-[A-Za-z0-9]+)* (a "
+      "hyphen only between letters or digits): a domain in its ASCII form (correio.xn--angol-1qa.ao: LDH labels, "
+      "RFC 5321) gets 422.",
+      only("email_valid", lambda valid, email, **_: valid and all(
+          SINGLE_HYPHEN_LABEL.fullmatch(label) for label in email.rpartition("@")[2].split("."))),
       "CREATE-VALID-EMAIL-ACCEPTED", also=("CREATE-201-CREATED",))
 fault("rejects_uppercase_emails", "Emails with upper-case letters get 422.",
       only("email_valid", lambda valid, email, **_: valid and email == email.lower()), "CREATE-VALID-EMAIL-ACCEPTED",
@@ -330,3 +352,37 @@ fault("apostrophe_name_with_lists_crashes", "A create that assigns lists writes 
       "lists it is stored).",
       only("crash", lambda crash, body, **_: crash or ("'" in str(body.get("name", "")) and bool(body.get("lists")))),
       "CREATE-201-CREATED", also=("SPEC-NO-SERVER-ERROR",))
+
+
+def _lists_read_loosely(loose: Callable[[object], list[str] | None]) -> Callable[[], Hooks]:
+    """lists the per-id check never sees: `loose(lists)` gives the ids a handler stores for a value the check
+    (which runs on arrays of strings only, skipping empty items) lets through, or None for a value it checks."""
+    def hooks() -> Hooks:
+        def parse(parser: Callable[[bytes], object]) -> Callable[[bytes], object]:
+            def parsed(raw: bytes) -> object:
+                body = parser(raw)
+                stored = loose(body.get("lists")) if isinstance(body, dict) else None
+                return body if stored is None else {**body, "lists": [], "lists_stored": stored}
+            return parsed
+        return {"parse_json": lambda parser, **_: parse(parser),
+                "answer_fields_taken": lambda taken, body, **_: {**taken, "lists": body["lists_stored"]}
+                if "lists_stored" in body else taken}
+    return hooks
+
+
+def _characters_of_text(lists: object) -> list[str] | None:
+    return list(dict.fromkeys(lists)) if isinstance(lists, str) else None
+
+
+def _nulls_as_text(lists: object) -> list[str] | None:
+    if not isinstance(lists, list) or None not in lists:
+        return None
+    return list(dict.fromkeys(str(list_id) for list_id in lists))
+
+
+fault("lists_string_iterated", "lists given as a string (\"lists\": \"lst_abc\") skips the list id check, which "
+      "runs on arrays only, and the insert loop iterates it: the contact joins the lists l, s, t, _, a, b and c.",
+      _lists_read_loosely(_characters_of_text), "CREATE-ECHOES-FIELDS")
+fault("lists_null_stored_as_text", "A null among the list ids passes the per-id check (`if list_id and not "
+      "valid(list_id)`) and is stored as str(None): [\"lst_abc\", null] makes the contact a member of lst_abc and "
+      "of a list 'None'.", _lists_read_loosely(_nulls_as_text), "CREATE-ECHOES-FIELDS")

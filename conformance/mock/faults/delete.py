@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from conformance.mock.app import error_body
-from conformance.mock.faults.common import (SOFT_DELETE, SOFT_DELETE_KEEPING_PHONE, deleted_members_counted,
+from conformance.mock.faults.common import (INVISIBLE, SOFT_DELETE, SOFT_DELETE_KEEPING_PHONE, deleted_members_counted,
                                             deleted_rows_counted, soft_delete)
 from conformance.mock.registry import Hooks, fault, only
 from conformance.mock.store import REMOVE_MEMBERSHIPS, REMOVE_ROW, Store
@@ -242,3 +242,9 @@ fault("memberships_follow_the_phone", "List memberships are kept per phone numbe
       "them over: it is listed under lists it never joined.",
       lambda: {"delete_mode": lambda mode, **_: (SOFT_DELETE, None), "stored": _memberships_handed_to_new_holder},
       "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("delete_id_cut_at_nul", "The DELETE handler looks the id up in a key-value store through a C client that reads "
+      "it as a NUL-terminated string: the id 'cnt_abc\\x00' (sent as cnt_abc%00) reaches cnt_abc and deletes it.",
+      _delete_looked_up_as(lambda given: given.partition("\x00")[0]), "DELETE-ONLY-THE-GIVEN-ID")
+fault("delete_id_invisible_characters_stripped", "An input sanitiser removes invisible characters (zero-width "
+      "spaces, bidirectional marks, a BOM) from every path parameter: the id 'cnt_abc\\u200b' deletes cnt_abc.",
+      _delete_looked_up_as(lambda given: INVISIBLE.sub("", given)), "DELETE-ONLY-THE-GIVEN-ID")

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from starlette.responses import Response
 
-from conformance.mock.faults.common import ISO_SECONDS, meta_changed, seconds_later, without
+from conformance.mock.faults.common import INVISIBLE, ISO_SECONDS, meta_changed, seconds_later, without
 from conformance.mock.formats import LIST_ID, repeats_an_item
 from conformance.mock.registry import Hooks, fault, map_items, only
 from conformance.mock.seeds import seed
@@ -70,6 +70,11 @@ def _first_of_each(key: Callable[[str], str]) -> Callable[..., list[str]]:
             kept.setdefault(key(list_id), list_id)
         return list(kept.values())
     return memberships
+
+
+def _width_folded(text: str) -> str:
+    """Fullwidth ASCII forms (U+FF01-U+FF5E) as the ASCII characters they stand for."""
+    return "".join(chr(ord(ch) - 0xFEE0) if "\uff01" <= ch <= "\uff5e" else ch for ch in text)
 
 
 def _any_list_id(**hooks: Callable[..., Any]) -> Callable[[], Hooks]:
@@ -336,3 +341,22 @@ def _lists_capped_at_100_members() -> Hooks:
 fault("lists_capped_at_100_members", "A list holds at most 100 members (a plan limit applied silently after the "
       "echo is built): a contact created into a full list is stored without that membership.",
       _lists_capped_at_100_members, "LIST-SHOWS-CREATED", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("list_filter_cut_at_nul", "The list filter is looked up through a C client that reads list_id as a "
+      "NUL-terminated string: list_id=lst_x%00 shows the members of lst_x.",
+      _any_list_id(list_filter=lambda list_id, **_: list_id.partition("\x00")[0] if list_id else list_id),
+      "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("list_filter_width_folded", "The list filter is served by a search index whose analyzer folds fullwidth forms "
+      "to ASCII (a cjk_width filter) while memberships keep the id as sent: list_id=lst_ｘ shows the members of "
+      "lst_x.", _any_list_id(list_filter=lambda list_id, **_: _width_folded(list_id) if list_id else list_id),
+      "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("list_filter_invisible_characters_stripped", "An input sanitiser removes invisible characters (zero-width "
+      "spaces, bidirectional marks, a BOM) from every query parameter while memberships keep the id as sent: "
+      "list_id=lst_x\\u200b shows the members of lst_x.",
+      _any_list_id(list_filter=lambda list_id, **_: INVISIBLE.sub("", list_id) if list_id else list_id),
+      "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))
+fault("list_filter_regex_unescaped", "The filter matches a membership's list id with the regular expression "
+      "'^' || list_id || '$' (an array field of a document store searched by pattern), the id unescaped: list ids "
+      "are checked on create (lst_ and [A-Za-z0-9_]), the filter is not, and a dot in list_id=lst_x. matches any "
+      "character, so it shows the members of lst_xa.",
+      only("query", lambda query, **_: _compared(query, "REGEXP ('^' || ? || '$')")),
+      "LIST-FILTER-BY-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))

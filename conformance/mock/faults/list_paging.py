@@ -357,3 +357,27 @@ fault("deep_pages_ordered_by_id", "Pages that start past the 100th contact are r
       "pages repeat some contacts of the first and never show others.",
       lambda: {"offset": _remember_offset, "order": lambda order, **_: "c.id ASC" if _offset.get() >= 100 else order},
       "LIST-PAGES-PARTITION")
+
+
+def _case_variant_of_per_page(request: Any) -> str | None:
+    """The value of a query parameter spelt per_page in other letter case, when per_page itself is absent."""
+    if "per_page" in request.query_params:
+        return None
+    return next((v for k, v in request.query_params.items() if k.lower() == "per_page"), None)
+
+
+fault("per_page_cap_skips_underscores", "The maximum is checked only when per_page.isdigit(), and int() reads the "
+      "size: Python takes digit separators, so per_page=1_000 skips the check and answers pages of 1000.",
+      only("per_page_cap", _gateway_checks(lambda request: not request.query_params.get("per_page", "").isdigit())),
+      "LIST-PER-PAGE-MAX-100")
+fault("per_page_cap_at_gateway_ascii_only", "A gateway checks per_page as Go's strconv.Atoi reads it and passes on "
+      "what it cannot parse for the app to refuse; the app's int() reads other digits too: per_page=１０００ "
+      "(fullwidth) answers pages of 1000.",
+      only("per_page_cap", _gateway_checks(lambda request: not re.fullmatch(
+          r"[+-]?[0-9]+", request.query_params.get("per_page", "0")))), "LIST-PER-PAGE-MAX-100")
+fault("query_names_bound_case_insensitively", "The app binds query parameters by name in any letter case (ASP.NET "
+      "Core's model binding) while the gateway checks the maximum on per_page as spelt: PER_PAGE=1000 answers pages "
+      "of 1000.",
+      lambda: {"default_per_page": lambda n, request, **_: int(_case_variant_of_per_page(request) or n),
+               "per_page_cap": _gateway_checks(lambda request: _case_variant_of_per_page(request) is not None)},
+      "LIST-PER-PAGE-MAX-100")

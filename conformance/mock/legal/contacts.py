@@ -7,6 +7,8 @@ import json
 import re
 from typing import Any
 
+from starlette.responses import JSONResponse
+
 from conformance.mock.formats import first_wins, long_address_taken, repeats_an_item
 from conformance.mock.registry import Hooks, map_items, only, variant
 
@@ -161,3 +163,48 @@ variant("blank_names_refused_422", "A name that is empty or only whitespace gets
         "contact's full name; it sets no length, and refusing a name with no letters is no alteration).",
         only("problems", lambda found, body, **_: {**found, "name": "is blank"}
              if isinstance(body.get("name"), str) and not body["name"].strip() else found))
+
+
+def _lists_read_leniently(parse, **_: Any):
+    def read(raw: bytes) -> Any:
+        body = parse(raw)
+        lists = body.get("lists") if isinstance(body, dict) else None
+        if isinstance(lists, str):
+            return {**body, "lists": [lists]}
+        if isinstance(lists, list) and None in lists:
+            return {**body, "lists": [list_id for list_id in lists if list_id is not None]}
+        return body
+    return read
+
+
+def _wrong_types_422(answer: Any, operation: str, **_: Any) -> Any:
+    if operation != "create" or answer.status_code != 400:
+        return answer
+    body = json.loads(answer.body)
+    if not body.get("message", "").startswith("Wrong JSON type"):
+        return answer
+    return JSONResponse({**body, "error": "validation_error"}, status_code=422)
+
+
+variant("lists_read_leniently", "lists given as a string is read as an array of that one id (Jackson's "
+        "ACCEPT_SINGLE_VALUE_AS_ARRAY), and a null among the ids is skipped: C documents an array of list ids and says "
+        "nothing of a string in its place or of a null in it.",
+        only("parse_json", lambda parse, **_: _lists_read_leniently(parse)))
+variant("wrong_json_types_are_422", "A field of another JSON type than the docs give (a number for a string, a string "
+        "for an array) gets 422 validation_error: the JSON is well-formed and no field is missing, so C's 400 "
+        "reasons do not fit it, and P's 422 is for a well-formed request that failed validation.",
+        only("response", _wrong_types_422))
+
+
+def _domain_decoded(contact: dict, **_: Any) -> dict:
+    if not contact.get("email"):
+        return contact
+    local, _, domain = contact["email"].rpartition("@")
+    labels = [label.encode().decode("idna") if label.lower().startswith("xn--") else label
+              for label in domain.split(".")]
+    return {**contact, "email": f"{local}@{'.'.join(labels)}"}
+
+
+variant("email_domain_stored_in_unicode", "An email's domain in its ASCII form (xn-- labels) is stored and shown in "
+        "Unicode (email-validator's normalized address): correio.xn--angol-1qa.ao comes back as correio.angolá.ao, "
+        "the same domain (IDNA), so the same address.", only("stored", _domain_decoded))

@@ -131,3 +131,19 @@ variant("list_reads_cached_briefly", "List answers are cached by their query str
         _list_reads_cached)
 variant("filters_oldest_first", "A list filter's pages run oldest first while the unfiltered list runs newest first "
         "(C names no order, for either).", _filters_oldest_first)
+
+
+def _per_page_in_any_case(request: Any) -> str | None:
+    if "per_page" in request.query_params:
+        return None
+    return next((v for k, v in request.query_params.items() if k.lower() == "per_page"), None)
+
+
+variant("query_names_case_insensitive", "Query parameter names are bound in any letter case (ASP.NET Core's model "
+        "binding): PER_PAGE is read as per_page, its maximum checked as per_page's (C names per_page and says nothing "
+        "of other spellings).",
+        only("default_per_page", lambda n, request, **_: int(_per_page_in_any_case(request) or n)))
+variant("nul_in_list_filter_refused_400", "A list_id holding U+0000 is refused with 400 invalid_request (a text "
+        "column cannot hold it; C says nothing of how list ids are written).",
+        only("list_filter_refused", lambda refused, list_id, **_: refused or (
+            (400, "list_id must not hold U+0000.") if "\x00" in list_id else None)))
