@@ -153,10 +153,11 @@ class Driver(AccountPhases, ModelInputs):
     def delete_phase(self) -> list[Contact]:
         live = self.model.live()
         doomed = self.rng.sample(live, max(1, len(live) // 3)) if live else []
-        sharing: dict[str, list[Contact]] = {}
+        sharing: dict[tuple[str, str], list[Contact]] = {}  # contacts sharing an email, or a name
         for contact in live:
-            if contact.sent.get("email"):
-                sharing.setdefault(contact.sent["email"], []).append(contact)
+            for key in ("email", "name"):
+                if contact.sent.get(key):
+                    sharing.setdefault((key, contact.sent[key]), []).append(contact)
         for kept_one, *others in (group for group in sharing.values() if len(group) > 1):
             doomed = [c for c in doomed if c is not kept_one] + [c for c in others if c not in doomed]
         # Ids near an own id are safe to DELETE only if no account can hold them: so only when every id the target

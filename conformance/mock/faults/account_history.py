@@ -1,0 +1,140 @@
+"""Faults that show only when an answer is compared with earlier ones or with the whole account: a refused create
+that still touches the contact holding its phone, counters kept beside the rows that drift from them, a delete that
+reaches more than its contact, and rows a later page or another route reads differently."""
+from __future__ import annotations
+
+import contextvars
+from datetime import datetime, timezone
+from typing import Any
+
+from conformance.mock.faults.common import SOFT_DELETE, deleted_members_counted, deleted_rows_counted
+from conformance.mock.registry import Hooks, fault
+from conformance.mock.store import REMOVE_MEMBERSHIPS, Query, Store
+
+# The phone of the create being handled, for the conflict handler that runs later in the same request
+_phone: contextvars.ContextVar[str] = contextvars.ContextVar("phone", default="")
+_body: contextvars.ContextVar[dict] = contextvars.ContextVar("body", default={})
+# The paging the list request being handled named, for its later hooks
+_page: contextvars.ContextVar[int] = contextvars.ContextVar("page", default=1)
+_per_page_named: contextvars.ContextVar[bool] = contextvars.ContextVar("per_page_named", default=True)
+
+
+def _on_conflict(statement: str, value: Any) -> Hooks:
+    """A conflicting create runs `statement` against the live contact holding its phone (bound to `value(body)` and
+    the phone), then answers 409 as it should."""
+    stores: list[Store] = []
+
+    def problems(found: dict, body: dict, store: Store, **_: Any) -> dict:
+        stores[:] = [store]
+        _phone.set(body.get("phone") if isinstance(body.get("phone"), str) else "")
+        _body.set(body)
+        return found
+
+    def conflict(status: int, **_: Any) -> int:
+        if stores and _phone.get():
+            stores[0].write(statement, (value(_body.get()), _phone.get()))
+        return status
+    return {"problems": problems, "conflict_status": conflict}
+
+
+
+def _now(_: dict) -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _conflicts_counted() -> Hooks:
+    """The unfiltered total is a counter bumped before the insert, outside its transaction: a 409 leaves it bumped."""
+    refused = [0]
+
+    def conflict(status: int, **_: Any) -> int:
+        refused[0] += 1
+        return status
+    return {"conflict_status": conflict,
+            "total": lambda total, query, **_: total + refused[0] if query.list_id is None else total}
+
+
+def _delete_trigger_per_membership() -> Hooks:
+    """The unfiltered total is a counter a trigger on memberships decrements: a deleted contact in n lists takes n
+    off it (one if it was in none)."""
+    stores: list[Store] = []
+    extra = [0]
+
+    def about_to_delete(crash: bool, contact_id: str, **_: Any) -> bool:
+        if stores and stores[0].exists(contact_id):
+            joined = stores[0].first("SELECT COUNT(*) FROM memberships WHERE contact_id = ?", (contact_id,))[0]
+            extra[0] += max(joined - 1, 0)
+        return crash
+    return {"opened": lambda store, **_: stores.append(store) or store, "delete_id_crashes": about_to_delete,
+            "total": lambda total, query, **_: max(total - extra[0], 0) if query.list_id is None else total}
+
+
+def _remember_paging(per_page: int, request: Any, **_: Any) -> int:
+    raw = request.query_params.get("page", "1")
+    _page.set(int(raw) if raw.isdigit() else 1)
+    _per_page_named.set("per_page" in request.query_params)
+    return per_page
+
+
+def _later_filtered_pages_keep_deleted() -> Hooks:
+    """Deletes flag the row and leave its memberships; page 1 of a list filter is the ORM's query, later pages a
+    hand-written keyset query that forgets the flag (the total is counted once, by the ORM)."""
+    return {"delete_mode": lambda mode, **_: (SOFT_DELETE, None), "default_per_page": _remember_paging,
+            "query": lambda q, **_: deleted_members_counted(q) if q.list_id is not None and _page.get() > 1 else q,
+            "total_query": lambda q, **_: Query.of(q.list_id)}
+
+
+def _default_route_keeps_deleted() -> Hooks:
+    """Deletes are soft; GET /contacts without per_page is served by the legacy handler, which forgets the flag."""
+    return {"delete_mode": lambda mode, **_: (SOFT_DELETE, REMOVE_MEMBERSHIPS), "default_per_page": _remember_paging,
+            "query": lambda q, **_: q if _per_page_named.get() else deleted_rows_counted(q),
+            "total_query": lambda q, **_: q if _per_page_named.get() else deleted_rows_counted(q)}
+
+
+def _email_channel_by_phone() -> Hooks:
+    """Emails live in a channel table keyed by phone, which a (soft) delete leaves: a later contact with that phone
+    and no email of its own is listed with the deleted contact's (the create answer is built from the request)."""
+    stores: list[Store] = []
+
+    def listed(body: dict, **_: Any) -> dict:
+        def item(contact: dict) -> dict:
+            if contact.get("email") or not stores:
+                return contact
+            row = stores[0].first("SELECT email FROM contacts WHERE phone = ? AND deleted = 1 AND email IS NOT NULL "
+                                  "ORDER BY seq DESC", (contact.get("phone"),))
+            return {**contact, "email": row[0]} if row else contact
+        return {**body, "data": [item(c) for c in body["data"]]}
+    return {"opened": lambda store, **_: stores.append(store) or store,
+            "delete_mode": lambda mode, **_: (SOFT_DELETE, REMOVE_MEMBERSHIPS), "list_body": listed}
+
+
+fault("conflict_touches_holders_created_at", "created_at is a MySQL TIMESTAMP column created without "
+      "explicit_defaults_for_timestamp, so it carries ON UPDATE CURRENT_TIMESTAMP; a create whose phone is taken "
+      "bumps the holder's conflict counter before answering 409, which moves the holder's created_at to now.",
+      lambda: _on_conflict("UPDATE contacts SET created_at = ? WHERE phone = ? AND deleted = 0", _now),
+      "LIST-ITEM-MATCHES-CREATE", also=("LIST-ITEM-FIELDS",))
+fault("conflict_renames_holder", "A create is an INSERT … ON CONFLICT (phone) DO UPDATE SET name = excluded.name, "
+      "and the handler answers 409 when the row was not new: the refused create renames the contact holding the "
+      "phone.", lambda: _on_conflict("UPDATE contacts SET name = ? WHERE phone = ? AND deleted = 0",
+                                     lambda body: body.get("name")),
+      "LIST-ITEM-MATCHES-CREATE")
+fault("total_counts_refused_duplicates", "The unfiltered meta.total is an account counter bumped before the insert, "
+      "outside its transaction: every create refused with 409 leaves it one higher.", _conflicts_counted,
+      "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION",))
+fault("total_decremented_per_membership", "The unfiltered meta.total is an account counter a trigger on the "
+      "memberships table keeps: a deleted contact in three lists takes three off it.",
+      _delete_trigger_per_membership, "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION",))
+fault("later_filtered_pages_show_deleted", "Deletes are soft and leave memberships; page 1 of a list filter is the "
+      "ORM's query, later pages a hand-written keyset query that forgets the deleted flag: a deleted member shows "
+      "again from page 2 on.", _later_filtered_pages_keep_deleted, "DELETE-REMOVED-FROM-LISTS",
+      also=("LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))
+fault("default_route_shows_deleted", "Deletes are soft; GET /contacts without per_page is still served by the "
+      "legacy handler, which forgets the deleted flag: a client that names no page size sees deleted contacts.",
+      _default_route_keeps_deleted, "DELETE-GONE-FROM-LIST", also=("DELETE-REMOVED-FROM-LISTS",))
+fault("listed_email_from_deleted_phone", "Emails live in a channel table keyed by phone that a delete leaves: a "
+      "contact created later with that phone and no email is listed with the deleted contact's email.",
+      _email_channel_by_phone, "LIST-ITEM-MATCHES-CREATE")
+fault("delete_takes_same_name", "Contacts were unique on their full name in the legacy schema, and DELETE still "
+      "removes by it: deleting one Maria Santos deletes every contact named Maria Santos.",
+      lambda: {"delete_mode": lambda mode, **_: (
+          "DELETE FROM contacts WHERE name = (SELECT name FROM contacts WHERE id = :id)", mode[1])},
+      "DELETE-ONLY-THE-GIVEN-ID", also=("LIST-TOTAL-COUNTS-MATCHES",))
