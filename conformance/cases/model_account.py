@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from conformance.judgements import MAX_PER_PAGE, created_id, is_success, items_of, page_of
 from conformance.judgements.contacts import E164, parse_instant
 from conformance.model import check_item
-from conformance.paging import as_key, tagged_ids
+from conformance.paging import as_key, tag_name, tagged_ids
 from conformance.settling import settled
 
 HEAD_PAGES = 3  # the account's first pages at a small page size: page boundaries crossed on every run
@@ -21,10 +21,12 @@ FILL_TO = 51  # own live contacts before the account is walked: more than a page
 # leave the model's later creates the numbers the seed gives them
 FILLER_REGION = "PT"
 FULL_PAGE = 101  # contacts of anyone's the account holds when it is walked: a page of the maximum size is full
-# the rules a full page, of the account or of a list, bears on: a run judging none of them makes no fillers
+# the rules a full page, of the account or of a list, bears on, and those the fillers' deletes do: a run judging
+# none of them makes no fillers
 PAGING_RULES = frozenset({"LIST-DEFAULT-PAGING", "LIST-PER-PAGE-MAX-100", "LIST-META-DESCRIBES-PAGE",
                           "LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY",
-                          "LIST-OUT-OF-RANGE-PAGING", "LIST-FILTER-BY-LIST"})
+                          "LIST-OUT-OF-RANGE-PAGING", "LIST-FILTER-BY-LIST", "DELETE-GONE-FROM-LIST",
+                          "DELETE-REMOVED-FROM-LISTS"})
 # the run's list the fillers join, to hold FULL_PAGE members when it is read: no other list of the run is a prefix of
 # it, and no later phase reads it at a page size of its own
 LONG_LIST = "m2"
@@ -218,6 +220,20 @@ class AccountPhases:
             self._find("CREATE-409-DUPLICATE-PHONE", f"a create with the phone of {holder['id']} (a contact this run "
                        f"did not make, listed before and still listed {self.run.settle:g} s after) answered "
                        f"{answer.status} with {contact_id}, not 409", answer)
+
+    def fillers_deleted_phase(self) -> None:
+        """The fillers deleted (the run's own contacts, which the clean-up would delete anyway), then every list of the
+        run and the account read and judged once more: a delete removes its contact for good however many came
+        after it (rows a read index keeps, hidden by a bounded set of tombstones, come back once enough others were
+        deleted)."""
+        filler = tag_name("Filler", self.run.run_tag)
+        fillers = [c for c in self.model.live() if c.sent["name"] == filler]
+        if not fillers:
+            return
+        answers = self.client.gather([lambda i=c.id: self.client.delete(i) for c in fillers])
+        for contact, answer in zip(fillers, answers):
+            self._deleted(contact, answer)
+        self.read_phase(unfiltered=True)
 
     def created_at_kept(self, exchanges: list) -> None:
         """Every contact shows one created_at, however often the run's list reads show it (LIST-ITEM-FIELDS: when the

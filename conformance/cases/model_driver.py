@@ -82,6 +82,7 @@ class Driver(AccountPhases, ModelInputs):
             self.read_back_at_once_phase()
             self.buried_phone_phase()
             self.others_phone_phase(listings[-2:])
+            self.fillers_deleted_phase()
         self.refused_left_no_trace(listings[-2:])
         later = sorted(case_context.current().exchanges, key=lambda e: e.answered_at - e.elapsed)
         self.created_at_kept(list(self.client.history))  # every case's reads: the longer they span, the better
@@ -175,12 +176,7 @@ class Driver(AccountPhases, ModelInputs):
         answers = self.client.gather([lambda i=c.id: self.client.delete(i) for c in doomed]
                                      + [lambda i=i: self.client.delete(quote(i, safe="")) for i in made_up])
         for contact, answer in zip(doomed, answers):
-            if is_success(answer.status):
-                contact.deleted = True
-            else:
-                contact.uncertain = True
-                self._find("DELETE-204-EMPTY-BODY", f"deleting {contact.id}, created with 201, answered "
-                           f"{answer.status or answer.error}: {answer.text[:200]}", answer)
+            self._deleted(contact, answer)
         unknown, unprefixed, *edges = answers[len(doomed):]
         self._judge_status(unknown, 404, "DELETE-404-UNKNOWN-ID", "deleting an id no account holds")
         self._judge_status(unprefixed, 404, "DELETE-404-UNKNOWN-ID", "deleting an id no account holds, without the "
@@ -198,6 +194,8 @@ class Driver(AccountPhases, ModelInputs):
         had_email = [c for c in deleted if c.sent.get("email")][:1]
         # those that were in lists first: a new contact must not take over a deleted one's memberships
         reused = had_email + sorted((c for c in deleted if c not in had_email), key=lambda c: not c.lists)[:2]
+        for contact in reused:  # the new contacts' created_at then differs from the deleted ones', even in seconds
+            self._past_the_second_of(contact)
         bodies = [self._body("Phone Reused", phone=c.sent["phone"], lists=self._some_lists()) for c in reused]
         emails = [self._body("Email Reused", email=c.sent["email"]) for c in had_email]
         answers = self.client.gather([lambda b=b: self.client.create(b) for b in bodies + emails])
@@ -340,6 +338,15 @@ class Driver(AccountPhases, ModelInputs):
                        "run", answer)
             return
         self.model.add(contact)
+
+    def _deleted(self, contact: Contact, answer) -> None:
+        """The model after a delete of one of its contacts: deleted on a 2xx, else in a state no longer known."""
+        if is_success(answer.status):
+            contact.deleted = True
+        else:
+            contact.uncertain = True
+            self._find("DELETE-204-EMPTY-BODY", f"deleting {contact.id}, created with 201, answered "
+                       f"{answer.status or answer.error}: {answer.text[:200]}", answer)
 
     def _judge_status(self, answer, status: int, requirement: str, what: str) -> None:
         if answer.status != status:

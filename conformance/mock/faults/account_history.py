@@ -138,3 +138,49 @@ fault("delete_takes_same_name", "Contacts were unique on their full name in the 
       lambda: {"delete_mode": lambda mode, **_: (
           "DELETE FROM contacts WHERE name = (SELECT name FROM contacts WHERE id = :id)", mode[1])},
       "DELETE-ONLY-THE-GIVEN-ID", also=("LIST-TOTAL-COUNTS-MATCHES",))
+
+
+
+def _bounded_tombstones(capacity: int) -> Hooks:
+    """Rows stay in the read index; list reads leave out the ids of a bounded set of tombstones (an LRU of the last
+    `capacity` deletes), so once more were deleted, the earliest deleted contacts are listed again."""
+    stores: list[Store] = []
+    tombstones: list[str] = []
+
+    def remember(crash: bool, contact_id: str, **_: Any) -> bool:
+        if stores and stores[0].exists(contact_id):
+            tombstones.append(contact_id)
+            del tombstones[:-capacity]
+        return crash
+
+    def query(q: Query, **_: Any) -> Query:
+        hidden = tombstones or [""]
+        where = (f"({deleted_rows_counted(deleted_members_counted(q)).where}) AND c.id NOT IN "
+                 f"({', '.join('?' * len(hidden))})")
+        return Query(q.list_id, where, (*q.args, *hidden))
+    return {"opened": lambda store, **_: stores.append(store) or store, "delete_id_crashes": remember,
+            "delete_mode": lambda mode, **_: (SOFT_DELETE, None), "query": query}
+
+
+def _first_seen_of_phone() -> Hooks:
+    """The list view takes created_at from the phone's first row (a 'first seen' join), deleted rows included."""
+    stores: list[Store] = []
+
+    def listed(body: dict, **_: Any) -> dict:
+        def item(contact: dict) -> dict:
+            row = stores[0].first("SELECT created_at FROM contacts WHERE phone = ? ORDER BY seq",
+                                  (contact.get("phone"),))
+            return {**contact, "created_at": row[0]} if row else contact
+        return {**body, "data": [item(c) for c in body["data"]]}
+    return {"opened": lambda store, **_: stores.append(store) or store,
+            "delete_mode": lambda mode, **_: (SOFT_DELETE, REMOVE_MEMBERSHIPS), "list_body": listed}
+
+
+fault("deleted_listed_again_after_many_deletes", "Rows stay in the read index and list reads leave out the last 40 "
+      "deleted ids (a bounded tombstone set): once 40 more contacts were deleted, a deleted contact is listed again.",
+      lambda: _bounded_tombstones(40), "DELETE-GONE-FROM-LIST",
+      also=("DELETE-REMOVED-FROM-LISTS", "LIST-TOTAL-COUNTS-MATCHES"))
+fault("listed_created_at_of_phones_first_contact", "Deletes are soft; the list view takes created_at from the "
+      "first row that held the phone (a join on phone meant for 'customer since'): a contact made with a deleted "
+      "contact's phone is listed with the deleted one's created_at (its create answers its own).",
+      _first_seen_of_phone, "LIST-ITEM-MATCHES-CREATE")
