@@ -214,8 +214,10 @@ class Driver(AccountPhases, ModelInputs):
     def read_phase(self, extra: list = (), unfiltered: bool = False, keys: list | None = None,
                    past_end: bool = True) -> list[Listing]:
         keys = keys if keys is not None else [(list_id, self._per_page()) for list_id in self.model.lists]
-        if unfiltered:  # at two page sizes: a total off from what the walks agree on is not a page boundary's doing
-            keys += [(None, UNFILTERED_PER_PAGE), (None, self.rng.randint(50, UNFILTERED_PER_PAGE - 1))]
+        # at two page sizes: a total off from what the walks agree on is not a page boundary's doing; the second
+        # divides no 100, so its second page straddles any block of 100 rows a page may be sliced from
+        if unfiltered:
+            keys += [(None, UNFILTERED_PER_PAGE), (None, self.rng.randint(51, UNFILTERED_PER_PAGE - 1))]
         listings = self._read(keys, extra, past_end)
         judged = [check_listing(self.model, listing) for listing in listings]
         disagreeing = [i for i, found in enumerate(judged) if may_be_lag(found)]

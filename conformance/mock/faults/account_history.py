@@ -184,3 +184,50 @@ fault("listed_created_at_of_phones_first_contact", "Deletes are soft; the list v
       "first row that held the phone (a join on phone meant for 'customer since'): a contact made with a deleted "
       "contact's phone is listed with the deleted one's created_at (its create answers its own).",
       _first_seen_of_phone, "LIST-ITEM-MATCHES-CREATE")
+
+
+_offset: contextvars.ContextVar[tuple[int, int]] = contextvars.ContextVar("offset", default=(0, 50))
+
+
+def _remember_offset(offset: int, per_page: int, **_: Any) -> int:
+    _offset.set((offset, per_page))
+    return offset
+
+
+def _cut_at_block_end(limit: int, **_: Any) -> int:
+    """The page sliced out of the cached block of 100 rows that holds its first row: no further than that block."""
+    offset, _per_page = _offset.get()
+    return min(limit, offset // 100 * 100 + 100 - offset)
+
+
+def _ties_in_top_n_order(order: str, **_: Any) -> str:
+    """ORDER BY created_at alone under a top-N sort: rows of one second come in an order that depends on how many
+    rows the sort keeps (offset + limit), the same on every read of that page."""
+    offset, per_page = _offset.get()
+    return f"c.created_at DESC, (c.seq * {offset + per_page + 7}) % 1009"
+
+
+def _total_without_list_imports() -> Hooks:
+    """The account counter is bumped by the plain create path only; a create with lists takes the list-import path,
+    which inserts the contact and its memberships and forgets the counter (deletes always lower it)."""
+    missed = [0]
+
+    def stored(contact: dict, **_: Any) -> dict:
+        missed[0] += 1 if contact.get("lists") else 0
+        return contact
+    return {"stored": stored,
+            "total": lambda total, query, **_: total - missed[0] if query.list_id is None else total}
+
+
+fault("pages_cut_at_block_end", "Rows are read in cached blocks of 100 and a page is sliced out of the block holding "
+      "its first row: a page that straddles two blocks (per_page 73, page 2) stops at the block's end and the next "
+      "page starts past the rows it left out.",
+      lambda: {"offset": _remember_offset, "limit": _cut_at_block_end}, "LIST-PAGES-PARTITION")
+fault("tie_order_depends_on_page", "ORDER BY created_at alone, sorted top-N: contacts created in one second come in "
+      "an order that depends on offset + limit, stable for each page but not between pages, so pages repeat some "
+      "contacts and skip others.",
+      lambda: {"offset": _remember_offset, "order": _ties_in_top_n_order}, "LIST-PAGES-PARTITION")
+fault("total_skips_creates_with_lists", "The unfiltered meta.total is an account counter the plain create path bumps; "
+      "a create with lists takes the list-import path, which forgets it: the total counts only contacts made without "
+      "lists (less those deleted).", _total_without_list_imports, "LIST-TOTAL-COUNTS-MATCHES",
+      also=("LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))
