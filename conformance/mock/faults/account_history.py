@@ -7,8 +7,8 @@ import contextvars
 from datetime import datetime, timezone
 from typing import Any
 
-from conformance.mock.faults.common import SOFT_DELETE, deleted_members_counted, deleted_rows_counted
-from conformance.mock.registry import Hooks, fault
+from conformance.mock.faults.common import SOFT_DELETE, deleted_members_counted, deleted_rows_counted, soft_delete
+from conformance.mock.registry import Hooks, fault, only
 from conformance.mock.store import REMOVE_MEMBERSHIPS, Query, Store
 
 # The phone of the create being handled, for the conflict handler that runs later in the same request
@@ -231,3 +231,16 @@ fault("total_skips_creates_with_lists", "The unfiltered meta.total is an account
       "a create with lists takes the list-import path, which forgets it: the total counts only contacts made without "
       "lists (less those deleted).", _total_without_list_imports, "LIST-TOTAL-COUNTS-MATCHES",
       also=("LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))
+
+
+fault("delete_finds_row_by_phone", "Deletes are soft, and DELETE finds the live contact through the phone of the row "
+      "with the given id (the campaign service's key): once a new contact holds a deleted contact's phone, deleting "
+      "the deleted id again answers 204 and deletes the new contact.",
+      soft_delete(id_match=lambda match, **_: "phone = (SELECT phone FROM contacts WHERE id = ?)"),
+      "DELETE-404-AFTER-DELETE", also=("DELETE-ONLY-THE-GIVEN-ID",))
+fault("filtered_total_counts_prefix_lists", "Under list_id meta.total is counted with list_id LIKE ? || '%' (the "
+      "count query of a search-as-you-type box reused), while the rows match exactly: lst_m1's total counts the "
+      "members of lst_m10 and lst_m1x too.",
+      only("total_query", lambda q, **_: Query(q.list_id, q.where.replace("list_id = ?", "list_id LIKE ? || '%'"),
+                                               q.args) if q.list_id is not None else q),
+      "LIST-TOTAL-COUNTS-MATCHES", also=("LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY"))
