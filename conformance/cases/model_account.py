@@ -74,8 +74,8 @@ class AccountPhases:
     def account_read_phase(self) -> list:
         """Every list of the run and the whole account read across all pages, once filled: the long list as a
         client that names no page size (the default, 50) and at the maximum (two pages and more), the account as such
-        a client too, each judged as every other read of the model; and once at per_page 101, above the maximum: clamped or refused, its page
-        never holds more than 100. The unfiltered walks come last."""
+        a client too, each judged as every other read of the model; and once at per_page 101, above the maximum:
+        clamped or refused, its page never holds more than 100. The unfiltered walks come last."""
         long_list = self.long_list()
         keys = [(list_id, self._per_page()) for list_id in self.model.lists if list_id != long_list]
         over = []  # judged once read, in the order of the run: the read goes out beside the first pages

@@ -7,16 +7,17 @@ import contextvars
 from datetime import datetime, timezone
 from typing import Any
 
-from conformance.mock.faults.common import SOFT_DELETE, deleted_members_counted, deleted_rows_counted, soft_delete
+from conformance.mock.faults.common import (ISO_SECONDS, SOFT_DELETE, deleted_members_counted, deleted_rows_counted,
+                                            soft_delete)
 from conformance.mock.registry import Hooks, fault, only
 from conformance.mock.store import REMOVE_MEMBERSHIPS, Query, Store
 
-# The phone of the create being handled, for the conflict handler that runs later in the same request
-_phone: contextvars.ContextVar[str] = contextvars.ContextVar("phone", default="")
+# The body of the create being handled, for the conflict handler that runs later in the same request
 _body: contextvars.ContextVar[dict] = contextvars.ContextVar("body", default={})
-# The paging the list request being handled named, for its later hooks
+# The paging of the list request being handled, for its later hooks
 _page: contextvars.ContextVar[int] = contextvars.ContextVar("page", default=1)
 _per_page_named: contextvars.ContextVar[bool] = contextvars.ContextVar("per_page_named", default=True)
+_offset: contextvars.ContextVar[tuple[int, int]] = contextvars.ContextVar("offset", default=(0, 50))
 
 
 def _on_conflict(statement: str, value: Any) -> Hooks:
@@ -26,20 +27,19 @@ def _on_conflict(statement: str, value: Any) -> Hooks:
 
     def problems(found: dict, body: dict, store: Store, **_: Any) -> dict:
         stores[:] = [store]
-        _phone.set(body.get("phone") if isinstance(body.get("phone"), str) else "")
         _body.set(body)
         return found
 
     def conflict(status: int, **_: Any) -> int:
-        if stores and _phone.get():
-            stores[0].write(statement, (value(_body.get()), _phone.get()))
+        body = _body.get()
+        if stores and isinstance(body.get("phone"), str):
+            stores[0].write(statement, (value(body), body["phone"]))
         return status
     return {"problems": problems, "conflict_status": conflict}
 
 
-
 def _now(_: dict) -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(timezone.utc).strftime(ISO_SECONDS)
 
 
 def _conflicts_counted() -> Hooks:
@@ -140,7 +140,6 @@ fault("delete_takes_same_name", "Contacts were unique on their full name in the 
       "DELETE-ONLY-THE-GIVEN-ID", also=("LIST-TOTAL-COUNTS-MATCHES",))
 
 
-
 def _bounded_tombstones(capacity: int) -> Hooks:
     """Rows stay in the read index; list reads leave out the ids of a bounded set of tombstones (an LRU of the last
     `capacity` deletes), so once more were deleted, the earliest deleted contacts are listed again."""
@@ -184,9 +183,6 @@ fault("listed_created_at_of_phones_first_contact", "Deletes are soft; the list v
       "first row that held the phone (a join on phone meant for 'customer since'): a contact made with a deleted "
       "contact's phone is listed with the deleted one's created_at (its create answers its own).",
       _first_seen_of_phone, "LIST-ITEM-MATCHES-CREATE")
-
-
-_offset: contextvars.ContextVar[tuple[int, int]] = contextvars.ContextVar("offset", default=(0, 50))
 
 
 def _remember_offset(offset: int, per_page: int, **_: Any) -> int:
