@@ -1,9 +1,9 @@
 """The model's phases that read the whole account: the run's own contacts filled up past a page of the maximum size
 in one of the run's lists, that list and the account read across pages,
 the account's first pages at a small size, a contact created, read back, deleted and read back again with no other
-write of the run between, a create with the phone of the run's oldest contact and one with the phone of a
-contact the run did not make. A mixin of the driver
-(model_driver.Driver): it uses the driver's client, model and helpers."""
+write of the run between, a create with the phone of the run's oldest contact (which is then read back) and one
+with the phone of a contact the run did not make, and the fillers deleted and everything read once more. A mixin of
+the driver (model_driver.Driver): it uses the driver's client, model and helpers."""
 from __future__ import annotations
 
 import time
