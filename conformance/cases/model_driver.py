@@ -57,6 +57,7 @@ class Driver(AccountPhases, ModelInputs):
         self.grid_lists: list[str] = []  # list ids of the grid the target took
         self.grid_refused: dict[str, int] = {}  # name of each refused grid create: its status
         self.created_at_answers: list = []  # (answer, our clock when it was read) of every create the model made
+        self.phones_reused: list[tuple[Contact, str]] = []  # (a deleted contact, the new one made with its phone)
 
     # --- phases -------------------------------------------------------------------------------------------------
     def run_all(self) -> ModelRun:
@@ -82,6 +83,7 @@ class Driver(AccountPhases, ModelInputs):
             self.read_back_at_once_phase()
             self.buried_phone_phase()
             self.others_phone_phase(listings[-2:])
+            self.deleted_again_once_reused()
             self.fillers_deleted_phase()
         self.refused_left_no_trace(listings[-2:])
         later = sorted(case_context.current().exchanges, key=lambda e: e.answered_at - e.elapsed)
@@ -196,7 +198,9 @@ class Driver(AccountPhases, ModelInputs):
         reused = had_email + sorted((c for c in deleted if c not in had_email), key=lambda c: not c.lists)[:2]
         for contact in reused:  # the new contacts' created_at then differs from the deleted ones', even in seconds
             self._past_the_second_of(contact)
-        bodies = [self._body("Phone Reused", phone=c.sent["phone"], lists=self._some_lists()) for c in reused]
+        # in none of the deleted one's lists: any of them that lists the new contact shows memberships taken over
+        bodies = [self._body("Phone Reused", phone=c.sent["phone"], lists=[i for i in self._some_lists()
+                                                                           if i not in c.lists]) for c in reused]
         emails = [self._body("Email Reused", email=c.sent["email"]) for c in had_email]
         answers = self.client.gather([lambda b=b: self.client.create(b) for b in bodies + emails])
         for body, answer in zip(bodies + emails, answers):
@@ -210,16 +214,16 @@ class Driver(AccountPhases, ModelInputs):
             else:
                 self._find("DELETE-FREES-PHONE", f"re-creating a contact with the phone {body['phone']} of a deleted "
                            f"contact answered {answer.status or answer.error}: {answer.text[:200]}", answer)
-        self._deleted_again_once_reused(reused, [created_id(a) for a in answers[:len(bodies)]])
+        self.phones_reused = [(c, new) for c, a in zip(reused, answers) if (new := created_id(a)) is not None]
 
-    def _deleted_again_once_reused(self, reused: list[Contact], successors: list[str | None]) -> None:
-        """Each deleted contact whose phone a new contact now holds, deleted once more: still 404 (a DELETE that
-        finds its row through the phone of the given id reaches the new contact). A 2xx may have deleted the new
-        contact, which the model then no longer knows the state of."""
+    def deleted_again_once_reused(self) -> None:
+        """Each deleted contact whose phone a new contact now holds, deleted once more, after the reads that judge
+        both: still 404 (a DELETE that finds its row through the phone of the given id reaches the new contact). A
+        2xx may have deleted the new contact, which the model then no longer knows the state of."""
         again = self.client.gather([self._expect_status(
             lambda i=c.id: self.client.delete(i), 404, "DELETE-404-AFTER-DELETE", f"deleting {c.id} again once a new "
-            "contact holds its phone", code=True) for c, new in zip(reused, successors) if new])
-        for answer, new in zip(again, [new for new in successors if new]):
+            "contact holds its phone", code=True) for c, _ in self.phones_reused])
+        for answer, (_, new) in zip(again, self.phones_reused):
             if is_success(answer.status) and new in self.model.contacts:
                 self.model.contacts[new].uncertain = True
 
