@@ -1,14 +1,18 @@
 """The model's phases that read the whole account: the run's own contacts filled up past a page of the maximum size
 in one of the run's lists, that list and the account read across pages,
 the account's first pages at a small size, a contact created, read back, deleted and read back again with no other
-write of the run between, a create with the phone of the run's oldest contact and one with the phone of a
-contact the run did not make. A mixin of the driver
-(model_driver.Driver): it uses the driver's client, model and helpers."""
+write of the run between, a create with the phone of the run's oldest contact (which is then read back) and one
+with the phone of a contact the run did not make, and the fillers deleted and everything read once more. A mixin of
+the driver (model_driver.Driver): it uses the driver's client, model and helpers."""
 from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
 
 from conformance.judgements import MAX_PER_PAGE, created_id, is_success, items_of, page_of
 from conformance.judgements.contacts import E164, parse_instant
-from conformance.paging import as_key, tagged_ids
+from conformance.model import check_item
+from conformance.paging import as_key, tag_name, tagged_ids
 from conformance.settling import settled
 
 HEAD_PAGES = 3  # the account's first pages at a small page size: page boundaries crossed on every run
@@ -17,13 +21,16 @@ FILL_TO = 51  # own live contacts before the account is walked: more than a page
 # leave the model's later creates the numbers the seed gives them
 FILLER_REGION = "PT"
 FULL_PAGE = 101  # contacts of anyone's the account holds when it is walked: a page of the maximum size is full
-# the rules a full page, of the account or of a list, bears on: a run judging none of them makes no fillers
+# the rules a full page, of the account or of a list, bears on, and those the fillers' deletes do: a run judging
+# none of them makes no fillers
 PAGING_RULES = frozenset({"LIST-DEFAULT-PAGING", "LIST-PER-PAGE-MAX-100", "LIST-META-DESCRIBES-PAGE",
                           "LIST-TOTAL-COUNTS-MATCHES", "LIST-PAGES-PARTITION", "LIST-PAGE-PAST-END-EMPTY",
-                          "LIST-OUT-OF-RANGE-PAGING", "LIST-FILTER-BY-LIST"})
+                          "LIST-OUT-OF-RANGE-PAGING", "LIST-FILTER-BY-LIST", "DELETE-GONE-FROM-LIST",
+                          "DELETE-REMOVED-FROM-LISTS"})
 # the run's list the fillers join, to hold FULL_PAGE members when it is read: no other list of the run is a prefix of
 # it, and no later phase reads it at a page size of its own
 LONG_LIST = "m2"
+HOLDER_WAIT = timedelta(seconds=1.1)  # from a create's answer until the server's clock has left its second
 
 
 class AccountPhases:
@@ -66,16 +73,17 @@ class AccountPhases:
 
     def account_read_phase(self) -> list:
         """Every list of the run and the whole account read across all pages, once filled: the long list as a
-        client that names no page size (the default, 50) and at the maximum (two pages and more), each judged as
-        every other read of the model; and once at per_page 101, above the maximum: clamped or refused, its page
-        never holds more than 100. The unfiltered walks come last."""
+        client that names no page size (the default, 50) and at the maximum (two pages and more), the account as such
+        a client too, each judged as every other read of the model; and once at per_page 101, above the maximum:
+        clamped or refused, its page never holds more than 100. The unfiltered walks come last."""
         long_list = self.long_list()
         keys = [(list_id, self._per_page()) for list_id in self.model.lists if list_id != long_list]
         over = []  # judged once read, in the order of the run: the read goes out beside the first pages
         extra = [lambda: over.append(self.client.list(list_id=long_list, per_page=MAX_PER_PAGE + 1))] \
             if long_list else []
-        listings = self.read_phase(keys=keys + ([(long_list, None), (long_list, MAX_PER_PAGE)] if long_list else []),
-                                   extra=extra, unfiltered=True)
+        # the account as a client that names no page size reads it too: a route of its own may forget a deleted flag
+        keys += [(long_list, None), (long_list, MAX_PER_PAGE)] if long_list else []
+        listings = self.read_phase(keys=keys + [(None, None)], extra=extra, unfiltered=True)
         self.out.findings += self._meta_findings(over, f"list_id={long_list}",
                                                  ("LIST-PER-PAGE-MAX-100", "LIST-META-DESCRIBES-PAGE"))
         return listings
@@ -149,10 +157,35 @@ class AccountPhases:
         if not (live := self.model.live()):
             return
         oldest = live[0]
-        self._expect_status(lambda: self.client.create(self._body("Buried Duplicate", phone=oldest.sent["phone"])),
-                            409, "CREATE-409-DUPLICATE-PHONE",
-                            f"a create with the phone of {oldest.id}, the run's oldest live contact, once "
-                            f"{len(live) - 1} of the run's live contacts were made after it")()
+        self._past_the_second_of(oldest)
+        refused = self._expect_status(
+            lambda: self.client.create(self._body("Buried Duplicate", phone=oldest.sent["phone"])), 409,
+            "CREATE-409-DUPLICATE-PHONE", f"a create with the phone of {oldest.id}, the run's oldest live contact, "
+            f"once {len(live) - 1} of the run's live contacts were made after it")()
+        if refused.status == 409:
+            self._holder_as_created(oldest)
+
+    def _past_the_second_of(self, contact) -> None:
+        """Wait (at most a little over a second, and mostly not at all: the fill took longer) until the server's clock
+        is in a later second than the contact's created_at: a refused create that writes the row holding its phone
+        (an ON UPDATE CURRENT_TIMESTAMP column) then moves created_at visibly, at whole-second precision too."""
+        answered = next((at for answer, at in self.created_at_answers if created_id(answer) == contact.id), None)
+        if answered is not None:
+            time.sleep(max(0.0, (answered + HOLDER_WAIT - datetime.now(timezone.utc)).total_seconds()))
+
+    def _holder_as_created(self, holder) -> None:
+        """Once a create with its phone was refused with 409, the contact holding the phone is listed exactly as its
+        create answered (LIST-ITEM-MATCHES-CREATE): the refused create made nothing and changed nothing. Read under
+        the holder's shortest list of the run, else in the account's pages of 100."""
+        lists = sorted((i for i in holder.lists if i in self.model.lists), key=lambda i: len(self.model.members(i)))
+        listing, = self._read([(lists[0] if lists else None, MAX_PER_PAGE)], past_end=False)
+        for exchange in listing.pages:
+            for item in items_of(exchange) or []:
+                if isinstance(item, dict) and item.get("id") == holder.id:
+                    for finding in check_item(holder, item, exchange):
+                        self._find(finding.requirement, finding.message + " (read after a create with its phone "
+                                   "was refused with 409)", exchange)
+                    return
 
     def others_phone_phase(self, walks: list) -> None:
         """A create with the phone of the oldest listed contact the run did not make must be refused with 409: a
@@ -187,6 +220,20 @@ class AccountPhases:
             self._find("CREATE-409-DUPLICATE-PHONE", f"a create with the phone of {holder['id']} (a contact this run "
                        f"did not make, listed before and still listed {self.run.settle:g} s after) answered "
                        f"{answer.status} with {contact_id}, not 409", answer)
+
+    def fillers_deleted_phase(self) -> None:
+        """The fillers deleted (the run's own contacts, which the clean-up would delete anyway), then every list of the
+        run and the account read and judged once more: a delete removes its contact for good however many came
+        after it (rows a read index keeps, hidden by a bounded set of tombstones, come back once enough others were
+        deleted)."""
+        filler = tag_name("Filler", self.run.run_tag)
+        fillers = [c for c in self.model.live() if c.sent["name"] == filler]
+        if not fillers:
+            return
+        answers = self.client.gather([lambda i=c.id: self.client.delete(i) for c in fillers])
+        for contact, answer in zip(fillers, answers):
+            self._deleted(contact, answer)
+        self.read_phase(unfiltered=True)
 
     def created_at_kept(self, exchanges: list) -> None:
         """Every contact shows one created_at, however often the run's list reads show it (LIST-ITEM-FIELDS: when the

@@ -57,6 +57,7 @@ class Driver(AccountPhases, ModelInputs):
         self.grid_lists: list[str] = []  # list ids of the grid the target took
         self.grid_refused: dict[str, int] = {}  # name of each refused grid create: its status
         self.created_at_answers: list = []  # (answer, our clock when it was read) of every create the model made
+        self.phones_reused: list[tuple[Contact, str]] = []  # (a deleted contact, the new one made with its phone)
 
     # --- phases -------------------------------------------------------------------------------------------------
     def run_all(self) -> ModelRun:
@@ -82,6 +83,8 @@ class Driver(AccountPhases, ModelInputs):
             self.read_back_at_once_phase()
             self.buried_phone_phase()
             self.others_phone_phase(listings[-2:])
+            self.deleted_again_once_reused()
+            self.fillers_deleted_phase()
         self.refused_left_no_trace(listings[-2:])
         later = sorted(case_context.current().exchanges, key=lambda e: e.answered_at - e.elapsed)
         self.created_at_kept(list(self.client.history))  # every case's reads: the longer they span, the better
@@ -153,10 +156,11 @@ class Driver(AccountPhases, ModelInputs):
     def delete_phase(self) -> list[Contact]:
         live = self.model.live()
         doomed = self.rng.sample(live, max(1, len(live) // 3)) if live else []
-        sharing: dict[str, list[Contact]] = {}
+        sharing: dict[tuple[str, str], list[Contact]] = {}  # contacts sharing an email, or a name
         for contact in live:
-            if contact.sent.get("email"):
-                sharing.setdefault(contact.sent["email"], []).append(contact)
+            for key in ("email", "name"):
+                if contact.sent.get(key):
+                    sharing.setdefault((key, contact.sent[key]), []).append(contact)
         for kept_one, *others in (group for group in sharing.values() if len(group) > 1):
             doomed = [c for c in doomed if c is not kept_one] + [c for c in others if c not in doomed]
         # Ids near an own id are safe to DELETE only if no account can hold them: so only when every id the target
@@ -174,12 +178,7 @@ class Driver(AccountPhases, ModelInputs):
         answers = self.client.gather([lambda i=c.id: self.client.delete(i) for c in doomed]
                                      + [lambda i=i: self.client.delete(quote(i, safe="")) for i in made_up])
         for contact, answer in zip(doomed, answers):
-            if is_success(answer.status):
-                contact.deleted = True
-            else:
-                contact.uncertain = True
-                self._find("DELETE-204-EMPTY-BODY", f"deleting {contact.id}, created with 201, answered "
-                           f"{answer.status or answer.error}: {answer.text[:200]}", answer)
+            self._deleted(contact, answer)
         unknown, unprefixed, *edges = answers[len(doomed):]
         self._judge_status(unknown, 404, "DELETE-404-UNKNOWN-ID", "deleting an id no account holds")
         self._judge_status(unprefixed, 404, "DELETE-404-UNKNOWN-ID", "deleting an id no account holds, without the "
@@ -197,7 +196,11 @@ class Driver(AccountPhases, ModelInputs):
         had_email = [c for c in deleted if c.sent.get("email")][:1]
         # those that were in lists first: a new contact must not take over a deleted one's memberships
         reused = had_email + sorted((c for c in deleted if c not in had_email), key=lambda c: not c.lists)[:2]
-        bodies = [self._body("Phone Reused", phone=c.sent["phone"], lists=self._some_lists()) for c in reused]
+        for contact in reused:  # the new contacts' created_at then differs from the deleted ones', even in seconds
+            self._past_the_second_of(contact)
+        # in none of the deleted one's lists: any of them that lists the new contact shows memberships taken over
+        bodies = [self._body("Phone Reused", phone=c.sent["phone"], lists=[i for i in self._some_lists()
+                                                                           if i not in c.lists]) for c in reused]
         emails = [self._body("Email Reused", email=c.sent["email"]) for c in had_email]
         answers = self.client.gather([lambda b=b: self.client.create(b) for b in bodies + emails])
         for body, answer in zip(bodies + emails, answers):
@@ -211,12 +214,26 @@ class Driver(AccountPhases, ModelInputs):
             else:
                 self._find("DELETE-FREES-PHONE", f"re-creating a contact with the phone {body['phone']} of a deleted "
                            f"contact answered {answer.status or answer.error}: {answer.text[:200]}", answer)
+        self.phones_reused = [(c, new) for c, a in zip(reused, answers) if (new := created_id(a)) is not None]
+
+    def deleted_again_once_reused(self) -> None:
+        """Each deleted contact whose phone a new contact now holds, deleted once more, after the reads that judge
+        both: still 404 (a DELETE that finds its row through the phone of the given id reaches the new contact). A
+        2xx may have deleted the new contact, which the model then no longer knows the state of."""
+        again = self.client.gather([self._expect_status(
+            lambda i=c.id: self.client.delete(i), 404, "DELETE-404-AFTER-DELETE", f"deleting {c.id} again once a new "
+            "contact holds its phone", code=True) for c, _ in self.phones_reused])
+        for answer, (_, new) in zip(again, self.phones_reused):
+            if is_success(answer.status) and new in self.model.contacts:
+                self.model.contacts[new].uncertain = True
 
     def read_phase(self, extra: list = (), unfiltered: bool = False, keys: list | None = None,
                    past_end: bool = True) -> list[Listing]:
         keys = keys if keys is not None else [(list_id, self._per_page()) for list_id in self.model.lists]
-        if unfiltered:  # at two page sizes: a total off from what the walks agree on is not a page boundary's doing
-            keys += [(None, UNFILTERED_PER_PAGE), (None, self.rng.randint(50, UNFILTERED_PER_PAGE - 1))]
+        # at two page sizes: a total off from what the walks agree on is not a page boundary's doing; the second
+        # divides no 100, so its second page straddles any block of 100 rows a page may be sliced from
+        if unfiltered:
+            keys += [(None, UNFILTERED_PER_PAGE), (None, self.rng.randint(51, UNFILTERED_PER_PAGE - 1))]
         listings = self._read(keys, extra, past_end)
         judged = [check_listing(self.model, listing) for listing in listings]
         disagreeing = [i for i, found in enumerate(judged) if may_be_lag(found)]
@@ -339,6 +356,15 @@ class Driver(AccountPhases, ModelInputs):
                        "run", answer)
             return
         self.model.add(contact)
+
+    def _deleted(self, contact: Contact, answer) -> None:
+        """The model after a delete of one of its contacts: deleted on a 2xx, else in a state no longer known."""
+        if is_success(answer.status):
+            contact.deleted = True
+        else:
+            contact.uncertain = True
+            self._find("DELETE-204-EMPTY-BODY", f"deleting {contact.id}, created with 201, answered "
+                       f"{answer.status or answer.error}: {answer.text[:200]}", answer)
 
     def _judge_status(self, answer, status: int, requirement: str, what: str) -> None:
         if answer.status != status:

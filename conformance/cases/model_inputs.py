@@ -49,6 +49,13 @@ class ModelInputs:
         # and keeps that one, which a delete keyed on the email would take too
         shared = next((b["email"] for b in bodies if b.get("email")), None)
         twin = [self._body("Shared Email", email=shared)] if shared else []
+        # and one with the full name of another that has no email: delete_phase deletes this one and keeps that one,
+        # which a delete keyed on the name (two people called Maria Santos) would take too; that one is in a list, so
+        # the reads before the delete have listed it
+        if named := next((b for b in bodies[2:] if "email" not in b), None):
+            if not named.get("lists") and self.model.lists:
+                named["lists"] = list(self.model.lists[:1])
+            twin.append({**self._body("Shared Name"), "name": named["name"]})
         # names as typed (leading spaces, runs of spaces, NFD), each in a list at least: the reads before any delete
         # see them there
         typed = [self._body(name, lists=self._some_lists() or self.model.lists[:1])

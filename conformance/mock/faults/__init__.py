@@ -3,8 +3,9 @@ legal variants. Importing this package declares them all; the registry (conforma
 from __future__ import annotations
 
 from conformance.mock import legal  # noqa: F401 (declares the variants)
-from conformance.mock.faults import (auth, content_types, create_body, create_duplicates,  # noqa: F401
-                                     create_validation, delete, errors, list_content, list_paging, rate_limit)
+from conformance.mock.faults import (account_history, auth, content_types, create_body,  # noqa: F401
+                                     create_duplicates, create_validation, delete, errors, list_content, list_paging,
+                                     rate_limit)
 from conformance.mock.registry import REGISTRY, Active, Deviation, faults, only, variants
 
 __all__ = ["REGISTRY", "Active", "Deviation", "faults", "only", "variants"]

@@ -197,7 +197,8 @@ fault("delete_clears_its_lists", "The membership clean-up is keyed by list, not 
       also=("LIST-SHOWS-CREATED", "LIST-TOTAL-COUNTS-MATCHES"))
 fault("recreate_revives_deleted", "Deletes are soft; a create with a deleted contact's phone also restores the "
       "deleted row ('undelete on re-add'), so the deleted contact is listed again beside the new one.",
-      soft_delete(stored=_revive), "DELETE-GONE-FROM-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",))
+      soft_delete(stored=_revive), "DELETE-GONE-FROM-LIST", also=("LIST-TOTAL-COUNTS-MATCHES",
+                                                                   "DELETE-404-AFTER-DELETE"))
 fault("delete_replayed_by_idempotency_cache", "An idempotency layer replays a DELETE's 204 to every later DELETE of "
       "the same path: deleting a deleted contact answers 204 again.",
       _idempotency_replay, "DELETE-404-AFTER-DELETE", also=("DELETE-CONCURRENT-ONE-204",))

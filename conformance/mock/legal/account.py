@@ -128,3 +128,42 @@ variant("rate_limit_code_too_many_requests", "Every 40th request is rate limited
         "rate_limit_exceeded is another API's).",
         rate_limited_every(40, error_body=lambda body, status, **_: {**body, "error": "too_many_requests"}
                            if status == 429 else body))
+
+
+def _large_account(size: int) -> Hooks:
+    """The account holds `size` contacts of its owner's, an hour apart, from before the run."""
+    def opened(store: Store, **_: Any) -> Store:
+        start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+        for n in range(size):
+            store.insert({"id": f"cnt_acct{n:08d}", "name": f"Cliente {n}", "phone": f"+24494{n:07d}",
+                          "email": f"cliente{n}@example.ao" if n % 3 else None, "lists": [],
+                          "created_at": (start + timedelta(hours=n)).strftime("%Y-%m-%dT%H:%M:%SZ")},
+                         phone_key=f"+24494{n:07d}")
+        return store
+    return {"opened": opened}
+
+
+def _old_contacts_purged(every: int) -> Hooks:
+    """A retention job of the account's owner deletes its oldest contact from before the run every `every`
+    requests."""
+    requests = itertools.count(1)
+
+    def act(_: None, store: Store, **__: Any) -> None:
+        if next(requests) % every == 0 and (oldest := store.first(
+                "SELECT id FROM contacts WHERE id LIKE 'cnt_old%' AND deleted = 0 ORDER BY created_at")):
+            store.delete(oldest[0])
+    return {"opened": lambda store, **_: seed(store), "request": act}
+
+
+def _sequential_ids() -> Hooks:
+    counter = itertools.count(1001)
+    return {"new_id": lambda fresh, **_: f"cnt_{next(counter)}"}
+
+
+variant("large_account", "The account already holds 1200 contacts of its owner's, more than a walk of 10 pages of 100 "
+        "reads (C: the contacts on your account; nothing bounds how many).", lambda: _large_account(1200))
+variant("old_contacts_purged", "The account holds 62 contacts from before the run, and its owner's retention job "
+        "deletes the oldest of them every 7 requests while the run goes on (an account is shared; C: 'contacts on "
+        "your account').", lambda: _old_contacts_purged(7))
+variant("sequential_ids", "Ids are cnt_ and a decimal sequence (cnt_1001, cnt_1002, …), never reused (C: the unique "
+        "contact identifier, prefixed with cnt_; how the rest is made is not said).", _sequential_ids)
