@@ -101,11 +101,11 @@ def _two_seconds_ahead(value: str, **_: Any) -> str:
     return format_datetime(datetime.now(timezone.utc) + timedelta(seconds=2), usegmt=True)
 
 
-variant("occasional_429", "Every 40th request is rate limited with Retry-After: 1 (P: 429 with Retry-After).",
-        rate_limited_every(40))
-variant("retry_after_http_date", "Every 25th request is rate limited with Retry-After as an HTTP date 2 s ahead "
+variant("occasional_429", "Every 80th request is rate limited with Retry-After: 1 (P: 429 with Retry-After).",
+        rate_limited_every(80))
+variant("retry_after_http_date", "Every 60th request is rate limited with Retry-After as an HTTP date 2 s ahead "
         "(P says 'number of seconds'; RFC 9110 allows either form and clients must take both).",
-        rate_limited_every(25, retry_after=_two_seconds_ahead))
+        rate_limited_every(60, retry_after=_two_seconds_ahead))
 variant("latency_spikes", "One request in twenty takes 0.1-0.5 s longer.", lambda: _latency_spikes(20))
 variant("lagging_lists", f"The list endpoint is eventually consistent: it shows creates and deletes {LAG_SECONDS} s "
         "late (=SECONDS to change; C and P say nothing of when a write becomes visible).", _lagging_lists)

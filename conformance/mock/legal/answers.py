@@ -116,9 +116,9 @@ variant("error_details_text", "Error bodies carry details as a sentence, not an 
         "context, optional and free-form).",
         only("error_body", lambda body, **_: {**body, "details": "; ".join(f"{k}: {v}" for k, v in (
             body.get("details") or {}).items()) or "none"}))
-variant("chunked_answers", "Every answer with a body, errors too, is sent with Transfer-Encoding: chunked in 64-byte "
+variant("chunked_answers", "Every answer with a body, errors too, is sent with Transfer-Encoding: chunked in 256-byte "
         "chunks, no Content-Length (HTTP/1.1 framing; the docs say nothing of it).",
-        only("response", lambda response, **_: _chunked(response)))
+        only("response", lambda response, **_: _chunked(response, 256)))
 variant("every_answer_labelled_latin1", "Every answer, a 204 too, says Content-Type: application/json;charset="
         "ISO-8859-1 while JSON bodies write each character beyond ASCII as a \\u escape: the bytes are ASCII, so "
         "UTF-8 too (RFC 8259 §11: a charset parameter has no effect on JSON), and a 204 still has an empty body.",
